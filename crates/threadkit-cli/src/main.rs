@@ -1,0 +1,29 @@
+//! `threadkit`: the tour of the seed programs and the benchmark harness.
+
+mod tour;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "threadkit",
+    version,
+    about = "Python's threading system, rebuilt in Rust"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the seed notes' programs, ported, each as a titled section.
+    Tour(tour::TourArgs),
+}
+
+fn main() -> ExitCode {
+    match Cli::parse().command {
+        Command::Tour(args) => tour::main(&args),
+    }
+}

@@ -1,0 +1,108 @@
+//! `threadkit tour`: the seed notes' programs, ported, in the notes' order.
+//!
+//! Each program runs in its own child process (`threadkit tour --child NAME`), so that what
+//! happens when its `main` returns (waiting for non-daemon threads, abandoning daemons) is
+//! real, as in the Python originals.
+
+pub(crate) mod log;
+mod threads;
+
+use std::process::{Command, ExitCode};
+
+/// Arguments of `threadkit tour`.
+#[derive(clap::Args)]
+pub(crate) struct TourArgs {
+    /// Run only this program (see --list).
+    name: Option<String>,
+    /// List the programs and exit.
+    #[arg(long)]
+    list: bool,
+    /// Make every sleep 20 times shorter.
+    #[arg(long)]
+    fast: bool,
+    /// Run one program in this process (used by the tour itself).
+    #[arg(long, hide = true)]
+    child: bool,
+}
+
+/// One ported program.
+struct Program {
+    name: &'static str,
+    title: &'static str,
+    run: fn(),
+}
+
+const PROGRAMS: &[Program] = &[
+    Program {
+        name: "single-thread",
+        title: "Starting a thread (join() commented out)",
+        run: threads::single_thread,
+    },
+    Program {
+        name: "single-thread-join",
+        title: "Starting a thread and joining it",
+        run: threads::single_thread_join,
+    },
+    Program {
+        name: "daemon-thread",
+        title: "A daemon thread: its last line is missing",
+        run: threads::daemon_thread,
+    },
+    Program {
+        name: "daemon-thread-join",
+        title: "Joining a daemon thread",
+        run: threads::daemon_thread_join,
+    },
+    Program {
+        name: "multiple-threads",
+        title: "Working with many threads",
+        run: threads::multiple_threads,
+    },
+];
+
+pub(crate) fn main(args: &TourArgs) -> ExitCode {
+    log::set_fast(args.fast);
+    if args.list {
+        for p in PROGRAMS {
+            println!("{:<22} {}", p.name, p.title);
+        }
+        return ExitCode::SUCCESS;
+    }
+    let chosen: Vec<&Program> = match &args.name {
+        None => PROGRAMS.iter().collect(),
+        Some(name) => match PROGRAMS.iter().find(|p| p.name == name) {
+            Some(p) => vec![p],
+            None => {
+                eprintln!("no tour program named {name:?}; `threadkit tour --list` lists them");
+                return ExitCode::from(2);
+            }
+        },
+    };
+    if args.child {
+        (chosen[0].run)();
+        return ExitCode::SUCCESS;
+    }
+    for (i, program) in chosen.iter().enumerate() {
+        println!("\n=== {}. {} [{}] ===", i + 1, program.title, program.name);
+        if let Err(why) = run_child(program.name, args.fast) {
+            eprintln!("tour program {} failed: {why}", program.name);
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn run_child(name: &str, fast: bool) -> Result<(), String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut cmd = Command::new(exe);
+    cmd.args(["tour", "--child", name]);
+    if fast {
+        cmd.arg("--fast");
+    }
+    let status = cmd.status().map_err(|e| e.to_string())?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("exited with {status}"))
+    }
+}

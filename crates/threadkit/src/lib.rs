@@ -1,0 +1,81 @@
+//! # threadkit
+//!
+//! Python's threading system (`threading`, `queue`, and the thread pool of
+//! `concurrent.futures`) rebuilt in Rust: the same names and semantics, expressed the Rust way.
+//!
+//! ## The model
+//!
+//! - **Threads** are real OS threads running in parallel (there is no GIL). A [`Thread`] is
+//!   created, started once, and joined any number of times; its closure's return value is
+//!   delivered to its owner, and a panic is delivered to every joiner as a [`Panic`] value and
+//!   reported once by the [excepthook](set_excepthook).
+//! - **Exit** works like Python: when `main` returns, the process waits for live non-daemon
+//!   threadkit threads and abandons daemon threads, without half-written output lines.
+//! - **Blocking calls** come in three forms with the same names everywhere: `try_*` never
+//!   blocks, `*_timeout(Duration)` / `*_deadline(Instant)` wait at most that long and say
+//!   whether they succeeded, and the plain form blocks.
+//! - **Errors** are typed (`Result`), never a panic or a bare `bool`, and hand back whatever
+//!   could not be consumed. There is no lock poisoning.
+//! - **Guards** are Python's `with` blocks: the lock is released when the guard is dropped.
+//!
+//! ## Python to threadkit
+//!
+//! | Python | threadkit |
+//! |---|---|
+//! | `threading.Thread(target=f)` | [`Thread::new(f)`](Thread::new), [`Thread::builder()`](Thread::builder) |
+//! | `Thread(..., name=, daemon=)` | [`Builder::name`], [`Builder::daemon`], [`Builder::stack_size`] |
+//! | `t.start()` | [`Thread::start`] (or [`Thread::spawn`] to create and start) |
+//! | `t.join()` / `t.join(timeout)` | [`ThreadHandle::join`] / [`ThreadHandle::join_timeout`] |
+//! | the target's return value | [`Thread::into_output`] |
+//! | `t.is_alive()`, `t.name`, `t.ident`, `t.native_id`, `t.daemon` | [`ThreadHandle::is_alive`], [`name`](ThreadHandle::name) / [`set_name`](ThreadHandle::set_name), [`ident`](ThreadHandle::ident), [`native_id`](ThreadHandle::native_id), [`is_daemon`](ThreadHandle::is_daemon) / [`Thread::set_daemon`] |
+//! | `threading.current_thread()` | [`current_thread`] |
+//! | `threading.main_thread()` | [`main_thread`] |
+//! | `threading.enumerate()` | [`enumerate`] |
+//! | `threading.active_count()` | [`active_count`] |
+//! | `threading.get_ident()` / `get_native_id()` | [`get_ident`] / [`get_native_id`] |
+//! | `threading.excepthook = hook` | [`set_excepthook`], [`reset_excepthook`] |
+//! | `threading.__excepthook__`, `ExceptHookArgs` | [`default_excepthook`], [`ExceptHookArgs`] |
+//! | `threading.local()` | [`Local`] |
+//! | the exception of a thread | [`Panic`], inside [`JoinError::Panicked`] |
+//! | `RuntimeError` from `start` / `join` | [`StartError`] / [`JoinError`] |
+//! | `threading.Lock()` | [`Lock`] |
+//! | `with lock:` | [`Lock::guard`] → [`LockGuard`] |
+//! | `lock.acquire()`, `acquire(False)`, `acquire(timeout=t)` | [`Lock::acquire`], [`Lock::try_acquire`], [`Lock::acquire_timeout`] |
+//! | `lock.release()`, `lock.locked()` | [`Lock::release`], [`Lock::locked`] |
+//! | a lock guarding data (no Python equivalent) | [`Mutex<T>`](Mutex) |
+//! | `threading.Event()`: `set`, `clear`, `is_set`, `wait` | [`Event`]: [`set`](Event::set), [`clear`](Event::clear), [`is_set`](Event::is_set), [`wait`](Event::wait) / [`wait_timeout`](Event::wait_timeout) |
+//! | `RuntimeError: release unlocked lock` | [`ReleaseError::Unlocked`] |
+//!
+//! ## Example
+//!
+//! ```
+//! use std::sync::Arc;
+//! use threadkit::{Lock, Thread};
+//!
+//! let lock = Arc::new(Lock::new());
+//! let threads: Vec<_> = (0..3)
+//!     .map(|i| {
+//!         let lock = Arc::clone(&lock);
+//!         Thread::spawn(move || {
+//!             let _with = lock.guard();
+//!             i * 10
+//!         })
+//!     })
+//!     .collect();
+//! let results: Vec<i32> = threads.into_iter().map(|t| t.into_output().unwrap()).collect();
+//! assert_eq!(results, [0, 10, 20]);
+//! ```
+
+mod facade;
+mod panic;
+mod sync;
+mod thread;
+mod wait;
+
+pub use panic::Panic;
+pub use sync::{Event, Lock, LockGuard, Mutex, MutexGuard, NotOwnedError, ReleaseError};
+pub use thread::{
+    active_count, current_thread, default_excepthook, enumerate, get_ident, get_native_id,
+    main_thread, reset_excepthook, set_excepthook, Builder, ExceptHookArgs, JoinError, Local,
+    StartError, Thread, ThreadHandle,
+};

@@ -1,0 +1,163 @@
+//! Panics as values: the one place that catches a panic in user code.
+//!
+//! Threads, timers and pool tasks run user closures through [`catch`]. While a closure runs
+//! under `catch`, the process panic hook records the panic's message and location for this
+//! thread instead of printing it, so the panic is reported exactly once: by the thread's
+//! excepthook, or by whoever receives the failure (`join`, `Future::result`). Panics outside
+//! `catch` go to whatever hook was installed before threadkit's, unchanged.
+
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::{Arc, Once};
+
+/// A panic caught in user code run by threadkit: its message and where it happened.
+///
+/// This is what Python would call the exception of a thread or a task. It is cheap to clone,
+/// so every joiner of a thread can receive it.
+///
+/// # Examples
+///
+/// ```
+/// use threadkit::Thread;
+///
+/// let t = Thread::spawn(|| -> () { panic!("boom") });
+/// let err = t.join().unwrap_err();
+/// let panic = err.panic().unwrap();
+/// assert_eq!(panic.message(), "boom");
+/// assert!(panic.location().unwrap().contains(".rs:"));
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Panic {
+    message: Arc<str>,
+    location: Option<Arc<str>>,
+}
+
+impl Panic {
+    /// Builds a panic value by hand (for tests and for hooks that re-raise).
+    ///
+    /// ```
+    /// let p = threadkit::Panic::new("oops");
+    /// assert_eq!(p.to_string(), "oops");
+    /// ```
+    pub fn new(message: impl Into<String>) -> Self {
+        Panic {
+            message: Arc::from(message.into()),
+            location: None,
+        }
+    }
+
+    /// The panic message (the payload if it was a string, else a placeholder).
+    ///
+    /// ```
+    /// assert_eq!(threadkit::Panic::new("x").message(), "x");
+    /// ```
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// `file:line:column` of the `panic!`, when the panic hook saw it.
+    ///
+    /// ```
+    /// assert_eq!(threadkit::Panic::new("x").location(), None);
+    /// ```
+    pub fn location(&self) -> Option<&str> {
+        self.location.as_deref()
+    }
+
+    fn from_payload(payload: &(dyn Any + Send), location: Option<Arc<str>>) -> Self {
+        let message: Arc<str> = if let Some(s) = payload.downcast_ref::<&'static str>() {
+            Arc::from(*s)
+        } else if let Some(s) = payload.downcast_ref::<String>() {
+            Arc::from(s.as_str())
+        } else {
+            Arc::from("Box<dyn Any>")
+        };
+        Panic { message, location }
+    }
+}
+
+impl fmt::Debug for Panic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Panic")
+            .field("message", &self.message)
+            .field("location", &self.location)
+            .finish()
+    }
+}
+
+impl fmt::Display for Panic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Panic {}
+
+thread_local! {
+    /// How many `catch` frames are active on this thread.
+    static CATCHING: Cell<usize> = const { Cell::new(0) };
+    /// The location the hook recorded for the panic in flight.
+    static LOCATION: RefCell<Option<Arc<str>>> = const { RefCell::new(None) };
+}
+
+fn install_hook() {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if CATCHING.with(Cell::get) > 0 {
+                let location = info
+                    .location()
+                    .map(|l| Arc::from(format!("{}:{}:{}", l.file(), l.line(), l.column())));
+                LOCATION.with(|slot| *slot.borrow_mut() = location);
+            } else {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// Runs `f`, turning a panic into a [`Panic`] value without printing it.
+pub(crate) fn catch<T>(f: impl FnOnce() -> T) -> Result<T, Panic> {
+    install_hook();
+    CATCHING.with(|c| c.set(c.get() + 1));
+    let result = panic::catch_unwind(AssertUnwindSafe(f));
+    CATCHING.with(|c| c.set(c.get() - 1));
+    result.map_err(|payload| {
+        let location = LOCATION.with(|slot| slot.borrow_mut().take());
+        let panic = Panic::from_payload(&*payload, location);
+        // The payload's destructor is user code too: keep its panic from escaping.
+        let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(payload)));
+        panic
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catches_str_and_string_payloads() {
+        let p = catch(|| panic!("static")).unwrap_err();
+        assert_eq!(p.message(), "static");
+        assert!(p.location().unwrap().contains("panic.rs"));
+        let p = catch(|| panic!("formatted {}", 7)).unwrap_err();
+        assert_eq!(p.message(), "formatted 7");
+        let p = catch(|| std::panic::panic_any(42_u8)).unwrap_err();
+        assert_eq!(p.message(), "Box<dyn Any>");
+    }
+
+    #[test]
+    fn passes_values_through() {
+        assert_eq!(catch(|| 5).unwrap(), 5);
+    }
+
+    #[test]
+    fn nested_catch_is_balanced() {
+        let outer = catch(|| catch(|| panic!("inner")).unwrap_err().message().to_owned());
+        assert_eq!(outer.unwrap(), "inner");
+        assert_eq!(CATCHING.with(Cell::get), 0);
+    }
+}

@@ -1,0 +1,428 @@
+//! `Lock`: Python's `threading.Lock`, a one-word futex-style lock.
+//!
+//! # Design
+//!
+//! The state is one byte: `LOCKED` (held) and `PARKED` (somebody may sleep in the parking
+//! lot). Acquire is one compare-exchange when free; release is one compare-exchange when
+//! nobody sleeps. The contended paths are out of line: acquire spins a bounded number of times
+//! (`SpinWait`), then sets `PARKED` and parks; release clears `LOCKED` first and then wakes one
+//! sleeper, clearing `PARKED` under the queue lock when it was the last. The lock is not fair
+//! (a running thread may barge in before a woken one), like Python's and parking_lot's.
+//!
+//! Unlike a Rust mutex, and like Python's, the lock has no owner: any thread may release it.
+
+use super::error::ReleaseError;
+use crate::facade::{AtomicU8, Duration, Instant, Ordering};
+use crate::wait::{self, SpinWait, Wake};
+use std::fmt;
+
+const LOCKED: u8 = 1;
+const PARKED: u8 = 2;
+
+/// A primitive lock, like Python's `threading.Lock`.
+///
+/// It has no owner: one thread may acquire it and another release it (Python's
+/// producer/consumer pipelines rely on this). Use [`Lock::guard`] for Python's `with lock:`.
+/// For a lock that owns data and hands out `&mut T`, see [`Mutex`](crate::Mutex).
+///
+/// There is no poisoning: a panic while a guard is held releases the lock.
+///
+/// # Examples
+///
+/// ```
+/// use threadkit::Lock;
+///
+/// let lock = Lock::new();
+/// {
+///     let _guard = lock.guard(); // `with lock:`
+///     assert!(lock.locked());
+///     assert!(!lock.try_acquire());
+/// }
+/// assert!(!lock.locked());
+///
+/// lock.acquire();
+/// lock.release().unwrap();
+/// ```
+pub struct Lock {
+    state: AtomicU8,
+}
+
+impl Lock {
+    /// A new, unlocked lock.
+    ///
+    /// ```
+    /// static LOCK: threadkit::Lock = threadkit::Lock::new();
+    /// assert!(!LOCK.locked());
+    /// ```
+    pub const fn new() -> Self {
+        Lock {
+            state: AtomicU8::new(0),
+        }
+    }
+
+    /// Blocks until the lock is acquired (Python: `acquire()`).
+    ///
+    /// ```
+    /// let lock = threadkit::Lock::new();
+    /// lock.acquire();
+    /// assert!(lock.locked());
+    /// # lock.release().unwrap();
+    /// ```
+    #[inline]
+    pub fn acquire(&self) {
+        if self
+            .state
+            .compare_exchange_weak(0, LOCKED, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            self.acquire_slow(None);
+        }
+    }
+
+    /// Acquires the lock if it is free, without blocking (Python: `acquire(blocking=False)`).
+    ///
+    /// ```
+    /// let lock = threadkit::Lock::new();
+    /// assert!(lock.try_acquire());
+    /// assert!(!lock.try_acquire());
+    /// # lock.release().unwrap();
+    /// ```
+    #[inline]
+    pub fn try_acquire(&self) -> bool {
+        let mut state = self.state.load(Ordering::Relaxed);
+        loop {
+            if state & LOCKED != 0 {
+                return false;
+            }
+            match self.state.compare_exchange_weak(
+                state,
+                state | LOCKED,
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return true,
+                Err(now) => state = now,
+            }
+        }
+    }
+
+    /// Waits at most `timeout` for the lock; `true` if it was acquired
+    /// (Python: `acquire(timeout=...)`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let lock = threadkit::Lock::new();
+    /// assert!(lock.acquire_timeout(Duration::from_millis(10)));
+    /// assert!(!lock.acquire_timeout(Duration::from_millis(10)));
+    /// # lock.release().unwrap();
+    /// ```
+    #[inline]
+    pub fn acquire_timeout(&self, timeout: Duration) -> bool {
+        self.try_acquire() || self.acquire_slow(wait::deadline_after(timeout))
+    }
+
+    /// Waits until `deadline` at the latest; `true` if the lock was acquired.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let lock = threadkit::Lock::new();
+    /// assert!(lock.acquire_deadline(Instant::now() + Duration::from_millis(5)));
+    /// # lock.release().unwrap();
+    /// ```
+    #[inline]
+    pub fn acquire_deadline(&self, deadline: Instant) -> bool {
+        self.try_acquire() || self.acquire_slow(Some(deadline))
+    }
+
+    /// Releases the lock, from any thread (Python: `release()`).
+    ///
+    /// # Errors
+    ///
+    /// [`ReleaseError::Unlocked`] if the lock is not held.
+    ///
+    /// ```
+    /// let lock = threadkit::Lock::new();
+    /// lock.acquire();
+    /// assert!(lock.release().is_ok());
+    /// assert!(lock.release().is_err());
+    /// ```
+    #[inline]
+    pub fn release(&self) -> Result<(), ReleaseError> {
+        if self
+            .state
+            .compare_exchange(LOCKED, 0, Ordering::Release, Ordering::Relaxed)
+            .is_ok()
+        {
+            return Ok(());
+        }
+        self.release_slow()
+    }
+
+    /// Whether the lock is held by some thread (Python: `locked()`); a snapshot.
+    ///
+    /// ```
+    /// let lock = threadkit::Lock::new();
+    /// assert!(!lock.locked());
+    /// ```
+    #[inline]
+    pub fn locked(&self) -> bool {
+        self.state.load(Ordering::Relaxed) & LOCKED != 0
+    }
+
+    /// Acquires the lock and returns a guard that releases it when dropped (Python's `with`).
+    ///
+    /// ```
+    /// let lock = threadkit::Lock::new();
+    /// let guard = lock.guard();
+    /// assert!(lock.locked());
+    /// drop(guard);
+    /// assert!(!lock.locked());
+    /// ```
+    #[inline]
+    pub fn guard(&self) -> LockGuard<'_> {
+        self.acquire();
+        LockGuard { lock: self }
+    }
+
+    /// A guard if the lock is free now, without blocking.
+    ///
+    /// ```
+    /// let lock = threadkit::Lock::new();
+    /// let g = lock.try_guard().unwrap();
+    /// assert!(lock.try_guard().is_none());
+    /// # drop(g);
+    /// ```
+    #[inline]
+    pub fn try_guard(&self) -> Option<LockGuard<'_>> {
+        self.try_acquire().then(|| LockGuard { lock: self })
+    }
+
+    /// A guard if the lock could be acquired within `timeout`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let lock = threadkit::Lock::new();
+    /// assert!(lock.guard_timeout(Duration::from_millis(1)).is_some());
+    /// ```
+    #[inline]
+    pub fn guard_timeout(&self, timeout: Duration) -> Option<LockGuard<'_>> {
+        self.acquire_timeout(timeout)
+            .then(|| LockGuard { lock: self })
+    }
+
+    #[cold]
+    fn acquire_slow(&self, deadline: Option<Instant>) -> bool {
+        let mut spin = SpinWait::new();
+        let mut state = self.state.load(Ordering::Relaxed);
+        loop {
+            // Free: take it, keeping PARKED so sleepers are still woken later.
+            if state & LOCKED == 0 {
+                match self.state.compare_exchange_weak(
+                    state,
+                    state | LOCKED,
+                    Ordering::Acquire,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => return true,
+                    Err(now) => state = now,
+                }
+                continue;
+            }
+            // Held and nobody sleeps yet: spin a little, the holder may be about to release.
+            if state & PARKED == 0 && spin.spin() {
+                state = self.state.load(Ordering::Relaxed);
+                continue;
+            }
+            if state & PARKED == 0 {
+                if let Err(now) = self.state.compare_exchange_weak(
+                    state,
+                    state | PARKED,
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                ) {
+                    state = now;
+                    continue;
+                }
+            }
+            let woke = wait::park(
+                wait::key_of(&self.state),
+                || self.state.load(Ordering::Relaxed) == LOCKED | PARKED,
+                |was_last| {
+                    if was_last {
+                        self.state.fetch_and(!PARKED, Ordering::Relaxed);
+                    }
+                },
+                deadline,
+            );
+            if woke == Wake::TimedOut {
+                return false;
+            }
+            spin.reset();
+            state = self.state.load(Ordering::Relaxed);
+        }
+    }
+
+    #[cold]
+    fn release_slow(&self) -> Result<(), ReleaseError> {
+        let mut state = self.state.load(Ordering::Relaxed);
+        loop {
+            if state & LOCKED == 0 {
+                return Err(ReleaseError::Unlocked);
+            }
+            match self.state.compare_exchange_weak(
+                state,
+                state & !LOCKED,
+                Ordering::Release,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => break,
+                Err(now) => state = now,
+            }
+        }
+        if state & PARKED != 0 {
+            wait::unpark_one(wait::key_of(&self.state), |have_more| {
+                if !have_more {
+                    self.state.fetch_and(!PARKED, Ordering::Relaxed);
+                }
+            });
+        }
+        Ok(())
+    }
+}
+
+impl Default for Lock {
+    fn default() -> Self {
+        Lock::new()
+    }
+}
+
+impl fmt::Debug for Lock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Lock")
+            .field("locked", &self.locked())
+            .finish()
+    }
+}
+
+/// Holds a [`Lock`] until dropped; the body of Python's `with lock:`.
+///
+/// ```
+/// let lock = threadkit::Lock::new();
+/// let guard = lock.guard();
+/// assert!(lock.locked());
+/// drop(guard);
+/// ```
+#[must_use = "the lock is released as soon as the guard is dropped"]
+pub struct LockGuard<'a> {
+    lock: &'a Lock,
+}
+
+impl LockGuard<'_> {
+    /// Releases the lock now (the same as dropping the guard).
+    ///
+    /// ```
+    /// let lock = threadkit::Lock::new();
+    /// lock.guard().unlock();
+    /// assert!(!lock.locked());
+    /// ```
+    pub fn unlock(self) {}
+}
+
+impl Drop for LockGuard<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        // Another thread may have released the lock behind the guard's back (Python allows
+        // any thread to release a Lock); that is not an error of the guard's holder.
+        let _ = self.lock.release();
+    }
+}
+
+impl fmt::Debug for LockGuard<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LockGuard")
+            .field("lock", self.lock)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn acquire_release_cycle() {
+        let lock = Lock::new();
+        assert!(!lock.locked());
+        lock.acquire();
+        assert!(lock.locked());
+        assert!(!lock.try_acquire());
+        lock.release().unwrap();
+        assert_eq!(lock.release(), Err(ReleaseError::Unlocked));
+    }
+
+    #[test]
+    fn failed_try_guard_leaves_the_holder_alone() {
+        let lock = Lock::new();
+        let held = lock.guard();
+        assert!(lock.try_guard().is_none());
+        assert!(lock.guard_timeout(Duration::from_millis(1)).is_none());
+        assert!(
+            lock.locked(),
+            "a failed attempt must not release another's lock"
+        );
+        drop(held);
+    }
+
+    #[test]
+    fn timeout_expires_when_held() {
+        let lock = Lock::new();
+        lock.acquire();
+        assert!(!lock.acquire_timeout(Duration::from_millis(2)));
+        // The timed-out waiter cleared its PARKED mark.
+        assert_eq!(lock.state.load(Ordering::Relaxed), LOCKED);
+        lock.release().unwrap();
+    }
+
+    #[test]
+    fn contended_counter_is_exact() {
+        let n = if cfg!(miri) { 50 } else { 5_000 };
+        let lock = Arc::new(Lock::new());
+        let counter = Arc::new(crate::facade::AtomicUsize::new(0));
+        let threads: Vec<_> = (0..3)
+            .map(|_| {
+                let (lock, counter) = (lock.clone(), counter.clone());
+                std::thread::spawn(move || {
+                    for _ in 0..n {
+                        let _g = lock.guard();
+                        // A non-atomic read-modify-write: only correct under the lock.
+                        let v = counter.load(Ordering::Relaxed);
+                        counter.store(v + 1, Ordering::Relaxed);
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(counter.load(Ordering::Relaxed), 3 * n);
+        assert_eq!(lock.state.load(Ordering::Relaxed), 0);
+    }
+
+    #[test]
+    fn released_by_another_thread_wakes_waiter() {
+        let lock = Arc::new(Lock::new());
+        lock.acquire();
+        let l2 = lock.clone();
+        let waiter = std::thread::spawn(move || {
+            l2.acquire(); // blocks until main releases
+            l2.release().unwrap();
+        });
+        let l3 = lock.clone();
+        std::thread::spawn(move || l3.release().unwrap())
+            .join()
+            .unwrap();
+        waiter.join().unwrap();
+        assert!(!lock.locked());
+    }
+}

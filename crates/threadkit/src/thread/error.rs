@@ -1,0 +1,62 @@
+//! Errors of starting and joining threads (Python's `RuntimeError` cases, named).
+
+use crate::panic::Panic;
+use std::sync::Arc;
+use thiserror::Error;
+
+/// Why a thread could not be started or configured.
+///
+/// ```
+/// use threadkit::{StartError, Thread};
+///
+/// let t = Thread::new(|| ());
+/// t.start().unwrap();
+/// assert!(matches!(t.start(), Err(StartError::AlreadyStarted)));
+/// # t.join().unwrap();
+/// ```
+#[derive(Debug, Clone, Error)]
+pub enum StartError {
+    /// `start` was called twice, or `set_daemon` after start
+    /// (Python: `RuntimeError: threads can only be started once`).
+    #[error("threads can only be started once")]
+    AlreadyStarted,
+    /// The operating system refused to create the thread; the thread can be started again.
+    #[error("can't start new thread: {0}")]
+    Spawn(Arc<std::io::Error>),
+}
+
+/// Why a `join` did not deliver a normal completion.
+///
+/// ```
+/// use threadkit::{JoinError, Thread};
+///
+/// let t = Thread::new(|| ());
+/// assert!(matches!(t.join(), Err(JoinError::NotStarted)));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum JoinError {
+    /// The thread was never started (Python: `cannot join thread before it is started`).
+    #[error("cannot join thread before it is started")]
+    NotStarted,
+    /// A thread tried to join itself (Python: `cannot join current thread`).
+    #[error("cannot join current thread")]
+    CurrentThread,
+    /// The thread's closure panicked; the panic's message and location are inside.
+    #[error("thread panicked: {0}")]
+    Panicked(Panic),
+}
+
+impl JoinError {
+    /// The panic, when the thread panicked.
+    ///
+    /// ```
+    /// let t = threadkit::Thread::spawn(|| -> () { panic!("bad") });
+    /// assert_eq!(t.join().unwrap_err().panic().unwrap().message(), "bad");
+    /// ```
+    pub fn panic(&self) -> Option<&Panic> {
+        match self {
+            JoinError::Panicked(p) => Some(p),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! `excepthook`: where an uncaught panic in a thread is reported, exactly once.
+
+use super::handle::ThreadHandle;
+use crate::panic::{self, Panic};
+use crate::sync::Mutex;
+use std::io::Write;
+use std::sync::Arc;
+
+/// What the excepthook is told about an uncaught panic (Python: `threading.ExceptHookArgs`).
+///
+/// ```
+/// use threadkit::{ExceptHookArgs, Panic};
+///
+/// let args = ExceptHookArgs { thread: threadkit::current_thread(), panic: Panic::new("x") };
+/// assert_eq!(args.panic.message(), "x");
+/// ```
+#[derive(Debug, Clone)]
+pub struct ExceptHookArgs {
+    /// The thread whose closure panicked.
+    pub thread: ThreadHandle,
+    /// The panic.
+    pub panic: Panic,
+}
+
+type Hook = Arc<dyn Fn(&ExceptHookArgs) + Send + Sync>;
+
+static HOOK: Mutex<Option<Hook>> = Mutex::new(None);
+
+/// Replaces the excepthook for uncaught panics in threads (Python: assigning
+/// `threading.excepthook`). The hook runs on the thread that panicked, before `join` returns.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use threadkit::Thread;
+///
+/// let seen = Arc::new(Mutex::new(Vec::new()));
+/// let s = Arc::clone(&seen);
+/// threadkit::set_excepthook(move |args| s.lock().unwrap().push(args.thread.name()));
+/// let t = Thread::builder().name("bad").spawn(|| -> () { panic!("x") }).unwrap();
+/// assert!(t.join().is_err());
+/// threadkit::reset_excepthook();
+/// assert_eq!(*seen.lock().unwrap(), ["bad"]);
+/// ```
+pub fn set_excepthook(hook: impl Fn(&ExceptHookArgs) + Send + Sync + 'static) {
+    *HOOK.lock() = Some(Arc::new(hook));
+}
+
+/// Restores the default excepthook ([`default_excepthook`]).
+///
+/// ```
+/// threadkit::reset_excepthook();
+/// ```
+pub fn reset_excepthook() {
+    *HOOK.lock() = None;
+}
+
+/// The default report (Python: `threading.__excepthook__`): one whole block on stderr,
+/// written at once so it never interleaves with other output:
+///
+/// ```text
+/// Exception in thread Thread-1:
+/// panicked at src/main.rs:4:5:
+/// boom
+/// ```
+///
+/// ```
+/// use threadkit::{ExceptHookArgs, Panic};
+/// threadkit::default_excepthook(&ExceptHookArgs {
+///     thread: threadkit::current_thread(),
+///     panic: Panic::new("shown on stderr"),
+/// });
+/// ```
+pub fn default_excepthook(args: &ExceptHookArgs) {
+    let mut text = format!("Exception in thread {}:\n", args.thread.name());
+    if let Some(location) = args.panic.location() {
+        text.push_str(&format!("panicked at {location}:\n"));
+    }
+    text.push_str(args.panic.message());
+    text.push('\n');
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// Reports an uncaught panic through the installed hook; a panicking hook is itself reported
+/// and the default report is printed, so the failure is never lost.
+pub(crate) fn report(thread: &ThreadHandle, panic: &Panic) {
+    let args = ExceptHookArgs {
+        thread: thread.clone(),
+        panic: panic.clone(),
+    };
+    let hook = HOOK.lock().clone();
+    match hook {
+        None => default_excepthook(&args),
+        Some(hook) => {
+            if let Err(hook_panic) = panic::catch(|| hook(&args)) {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "Exception in threading.excepthook: {hook_panic}"
+                );
+                default_excepthook(&args);
+            }
+        }
+    }
+}

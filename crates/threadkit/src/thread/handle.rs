@@ -1,0 +1,308 @@
+//! `ThreadHandle`: the shared, cloneable view of a thread (Python's `Thread` object as seen by
+//! other threads: name, ident, daemon flag, liveness, join).
+
+use super::error::JoinError;
+use super::registry;
+use crate::facade::{AtomicBool, AtomicU64, AtomicU8, Duration, Instant, Ordering};
+use crate::panic::Panic;
+use crate::sync::{Event, Mutex};
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+
+const NEW: u8 = 0;
+const STARTED: u8 = 1;
+const FINISHED: u8 = 2;
+
+/// Who created the thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Origin {
+    /// Started by threadkit (`Thread::start`).
+    Spawned,
+    /// The process's main thread (`MainThread`).
+    Main,
+    /// A thread threadkit did not start, seen through `current_thread` (Python's `Dummy-N`).
+    Foreign,
+}
+
+pub(crate) struct Inner {
+    name: Mutex<Arc<str>>,
+    daemon: AtomicBool,
+    ident: AtomicU64,
+    native_id: AtomicU64,
+    state: AtomicU8,
+    started: Event,
+    finished: Event,
+    panic: OnceLock<Panic>,
+    origin: Origin,
+}
+
+/// A cloneable handle to a thread: its identity, liveness, and `join`.
+///
+/// Every [`Thread`](crate::Thread) derefs to its handle; [`current_thread`](crate::current_thread),
+/// [`main_thread`](crate::main_thread) and [`enumerate`](crate::enumerate) return handles.
+/// Handles are `Send + Sync` and compare equal when they name the same thread.
+///
+/// # Examples
+///
+/// ```
+/// use threadkit::{current_thread, Thread};
+///
+/// let t = Thread::builder().name("worker").spawn(|| current_thread().name()).unwrap();
+/// let handle = t.handle();
+/// handle.join().unwrap();
+/// assert!(!handle.is_alive());
+/// assert_eq!(t.into_output().unwrap(), "worker");
+/// ```
+#[derive(Clone)]
+pub struct ThreadHandle {
+    inner: Arc<Inner>,
+}
+
+impl ThreadHandle {
+    pub(crate) fn new(name: Arc<str>, daemon: bool, origin: Origin) -> Self {
+        let state = if origin == Origin::Spawned {
+            NEW
+        } else {
+            STARTED
+        };
+        let inner = Inner {
+            name: Mutex::new(name),
+            daemon: AtomicBool::new(daemon),
+            ident: AtomicU64::new(0),
+            native_id: AtomicU64::new(0),
+            state: AtomicU8::new(state),
+            started: Event::new(),
+            finished: Event::new(),
+            panic: OnceLock::new(),
+            origin,
+        };
+        ThreadHandle {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// The thread's name (Python: `name`).
+    ///
+    /// ```
+    /// assert_eq!(threadkit::main_thread().name(), "MainThread");
+    /// ```
+    pub fn name(&self) -> String {
+        self.inner.name.lock().to_string()
+    }
+
+    /// Renames the thread (Python: `thread.name = ...`). Only threadkit's record changes: the
+    /// operating system's name of a running thread stays what it was at start.
+    ///
+    /// ```
+    /// let t = threadkit::Thread::new(|| ());
+    /// t.set_name("renamed");
+    /// assert_eq!(t.name(), "renamed");
+    /// ```
+    pub fn set_name(&self, name: impl Into<String>) {
+        *self.inner.name.lock() = Arc::from(name.into());
+    }
+
+    /// Whether this is a daemon thread (Python: `daemon`).
+    ///
+    /// ```
+    /// assert!(!threadkit::main_thread().is_daemon());
+    /// ```
+    pub fn is_daemon(&self) -> bool {
+        self.inner.daemon.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn store_daemon(&self, daemon: bool) {
+        self.inner.daemon.store(daemon, Ordering::Relaxed);
+    }
+
+    /// threadkit's identifier of the thread, unique for the life of the process; `None`
+    /// before start (Python: `ident`).
+    ///
+    /// ```
+    /// let t = threadkit::Thread::new(|| ());
+    /// assert_eq!(t.ident(), None);
+    /// t.start().unwrap();
+    /// assert!(t.ident().is_some());
+    /// # t.join().unwrap();
+    /// ```
+    pub fn ident(&self) -> Option<u64> {
+        match self.inner.ident.load(Ordering::Acquire) {
+            0 => None,
+            id => Some(id),
+        }
+    }
+
+    /// The operating system's id of the thread (Linux: the TID); `None` before start
+    /// (Python: `native_id`).
+    ///
+    /// ```
+    /// assert!(threadkit::current_thread().native_id().is_some());
+    /// ```
+    pub fn native_id(&self) -> Option<u64> {
+        match self.inner.native_id.load(Ordering::Acquire) {
+            0 => None,
+            id => Some(id),
+        }
+    }
+
+    /// Whether the thread has started and not yet finished (Python: `is_alive()`).
+    ///
+    /// ```
+    /// let t = threadkit::Thread::new(|| ());
+    /// assert!(!t.is_alive());
+    /// ```
+    pub fn is_alive(&self) -> bool {
+        self.inner.state.load(Ordering::Acquire) == STARTED
+    }
+
+    /// Whether the thread was started (it may have finished since).
+    ///
+    /// ```
+    /// let t = threadkit::Thread::spawn(|| ());
+    /// assert!(t.is_started());
+    /// # t.join().unwrap();
+    /// ```
+    pub fn is_started(&self) -> bool {
+        self.inner.state.load(Ordering::Acquire) != NEW
+    }
+
+    /// Blocks until the thread finishes (Python: `join()`). Any number of threads may join,
+    /// any number of times.
+    ///
+    /// # Errors
+    ///
+    /// [`JoinError::NotStarted`], [`JoinError::CurrentThread`] (never a hang), or
+    /// [`JoinError::Panicked`] with the panic of the thread's closure.
+    ///
+    /// ```
+    /// let t = threadkit::Thread::spawn(|| ());
+    /// t.join().unwrap();
+    /// t.join().unwrap();
+    /// ```
+    pub fn join(&self) -> Result<(), JoinError> {
+        self.check_joinable()?;
+        self.inner.finished.wait();
+        self.outcome()
+    }
+
+    /// Waits at most `timeout`; `Ok(true)` if the thread finished, `Ok(false)` if it is still
+    /// running (Python: `join(timeout)` followed by `is_alive()`).
+    ///
+    /// # Errors
+    ///
+    /// As [`join`](Self::join).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let t = threadkit::Thread::spawn(|| ());
+    /// while !t.join_timeout(Duration::from_secs(10)).unwrap() {}
+    /// ```
+    pub fn join_timeout(&self, timeout: Duration) -> Result<bool, JoinError> {
+        self.check_joinable()?;
+        if !self.inner.finished.wait_timeout(timeout) {
+            return Ok(false);
+        }
+        self.outcome().map(|()| true)
+    }
+
+    /// Waits until `deadline` at the latest; like [`join_timeout`](Self::join_timeout).
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let t = threadkit::Thread::spawn(|| ());
+    /// assert!(t.join_deadline(Instant::now() + Duration::from_secs(30)).unwrap());
+    /// ```
+    pub fn join_deadline(&self, deadline: Instant) -> Result<bool, JoinError> {
+        self.check_joinable()?;
+        if !self.inner.finished.wait_deadline(deadline) {
+            return Ok(false);
+        }
+        self.outcome().map(|()| true)
+    }
+
+    fn check_joinable(&self) -> Result<(), JoinError> {
+        if !self.is_started() {
+            return Err(JoinError::NotStarted);
+        }
+        if registry::current_ident() == self.inner.ident.load(Ordering::Acquire) {
+            return Err(JoinError::CurrentThread);
+        }
+        Ok(())
+    }
+
+    fn outcome(&self) -> Result<(), JoinError> {
+        match self.inner.panic.get() {
+            Some(p) => Err(JoinError::Panicked(p.clone())),
+            None => Ok(()),
+        }
+    }
+
+    pub(crate) fn origin(&self) -> Origin {
+        self.inner.origin
+    }
+
+    /// Moves a new thread to started; `false` if it was started already.
+    pub(crate) fn mark_started(&self) -> bool {
+        self.inner
+            .state
+            .compare_exchange(NEW, STARTED, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    /// Undoes `mark_started` when the OS refused to create the thread.
+    pub(crate) fn unmark_started(&self) {
+        self.inner.state.store(NEW, Ordering::Release);
+    }
+
+    /// Records the running thread's identity (called on the thread itself).
+    pub(crate) fn bind_ids(&self, ident: u64, native_id: u64) {
+        self.inner.ident.store(ident, Ordering::Release);
+        self.inner.native_id.store(native_id, Ordering::Release);
+    }
+
+    pub(crate) fn signal_started(&self) {
+        self.inner.started.set();
+    }
+
+    pub(crate) fn wait_started(&self) {
+        self.inner.started.wait();
+    }
+
+    /// Marks the thread finished, with its panic if it had one, and wakes joiners.
+    pub(crate) fn finish(&self, panic: Option<Panic>) {
+        if let Some(p) = panic {
+            let _ = self.inner.panic.set(p);
+        }
+        self.inner.state.store(FINISHED, Ordering::Release);
+        self.inner.finished.set();
+    }
+
+    /// Whether two handles name the same thread.
+    pub(crate) fn same(&self, other: &ThreadHandle) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+impl PartialEq for ThreadHandle {
+    fn eq(&self, other: &Self) -> bool {
+        self.same(other)
+    }
+}
+
+impl Eq for ThreadHandle {}
+
+impl fmt::Debug for ThreadHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match self.inner.state.load(Ordering::Acquire) {
+            NEW => "initial",
+            STARTED => "started",
+            _ => "stopped",
+        };
+        f.debug_struct("ThreadHandle")
+            .field("name", &self.name())
+            .field("state", &state)
+            .field("daemon", &self.is_daemon())
+            .field("ident", &self.ident())
+            .finish()
+    }
+}

@@ -1,0 +1,207 @@
+//! The one waiting mechanism every blocking primitive shares.
+//!
+//! # Design
+//!
+//! Each primitive keeps its state in an atomic word and has an inlined fast path that never
+//! touches this module. When it must block, it parks the thread in a queue keyed by the address
+//! of one of its own fields (`key_of`). Parking goes through `parking_lot_core`'s global parking
+//! table, so a primitive costs one word of memory and nothing is allocated per wait.
+//!
+//! The protocol is always the same:
+//! 1. the waiter records in the state word that somebody waits (a `PARKED` bit or a counter);
+//! 2. it parks with a `validate` closure that re-checks, under the queue lock, that it still has
+//!    to wait, so a wake-up between the check and the sleep is never lost;
+//! 3. a waker only calls into this module when the state word says somebody waits, so the
+//!    uncontended paths never pay for a wake call.
+//!
+//! Deadlines are absolute `Instant`s, computed once per call from the user's `Duration`, so a
+//! wait that is woken spuriously and parks again never waits longer in total than asked.
+//! A `Duration` too large to add to `now` means "wait forever".
+
+use crate::facade::{Duration, Instant};
+use parking_lot_core::{FilterOp, ParkResult, DEFAULT_PARK_TOKEN, DEFAULT_UNPARK_TOKEN};
+
+pub(crate) use parking_lot_core::SpinWait;
+
+/// How a park ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Wake {
+    /// Another thread unparked us, passing a token.
+    Unparked(usize),
+    /// `validate` said there was no need to sleep.
+    Invalid,
+    /// The deadline passed.
+    TimedOut,
+}
+
+/// The deadline that is `timeout` from now; `None` (forever) if it does not fit in an `Instant`.
+#[inline]
+pub(crate) fn deadline_after(timeout: Duration) -> Option<Instant> {
+    Instant::now().checked_add(timeout)
+}
+
+/// Whether `deadline` has passed.
+#[inline]
+pub(crate) fn expired(deadline: Option<Instant>) -> bool {
+    deadline.is_some_and(|d| Instant::now() >= d)
+}
+
+/// Time left before `deadline` (`None` means forever).
+#[inline]
+pub(crate) fn remaining(deadline: Option<Instant>) -> Option<Duration> {
+    deadline.map(|d| d.saturating_duration_since(Instant::now()))
+}
+
+/// The parking key of a field: its address.
+#[inline]
+pub(crate) fn key_of<T>(field: &T) -> usize {
+    field as *const T as usize
+}
+
+/// Parks the current thread on `key` if `validate` still holds.
+///
+/// `validate` and `timed_out` run under the queue lock: they must only read or write atomics
+/// (no panics, no calls into this module). `timed_out` is told whether this was the last thread
+/// parked on `key`, so the caller can clear its "somebody waits" mark.
+#[inline]
+pub(crate) fn park(
+    key: usize,
+    validate: impl FnOnce() -> bool,
+    timed_out: impl FnOnce(bool),
+    deadline: Option<Instant>,
+) -> Wake {
+    park_then(key, validate, || {}, timed_out, deadline)
+}
+
+/// Like [`park`], with `before_sleep` run after the thread is queued and before it sleeps.
+///
+/// This is how a condition releases its lock without losing a notification: a notifier that
+/// takes the lock after `before_sleep` released it already finds this thread in the queue.
+/// `before_sleep` may wake other threads (release a lock) but must not park or panic.
+#[inline]
+pub(crate) fn park_then(
+    key: usize,
+    validate: impl FnOnce() -> bool,
+    before_sleep: impl FnOnce(),
+    timed_out: impl FnOnce(bool),
+    deadline: Option<Instant>,
+) -> Wake {
+    // SAFETY: every key passed here is the address of a field owned by the calling primitive
+    // (see `key_of`), so no foreign primitive shares the queue. All closures come from this
+    // crate: `validate` and `timed_out` only touch atomics and cannot unwind or re-enter the
+    // parking lot; `before_sleep` at most releases a lock (unpark calls are allowed there).
+    let result = unsafe {
+        parking_lot_core::park(
+            key,
+            validate,
+            before_sleep,
+            |_, was_last| timed_out(was_last),
+            DEFAULT_PARK_TOKEN,
+            deadline,
+        )
+    };
+    match result {
+        ParkResult::Unparked(token) => Wake::Unparked(token.0),
+        ParkResult::Invalid => Wake::Invalid,
+        ParkResult::TimedOut => Wake::TimedOut,
+    }
+}
+
+/// Wakes one thread parked on `key`. `after` runs under the queue lock with whether threads
+/// remain parked, so the caller can clear its "somebody waits" mark atomically with the wake.
+#[inline]
+pub(crate) fn unpark_one(key: usize, after: impl FnOnce(bool)) -> bool {
+    // SAFETY: see `park_then`; `after` only writes atomics and cannot unwind.
+    let result = unsafe {
+        parking_lot_core::unpark_one(key, |r| {
+            after(r.have_more_threads);
+            DEFAULT_UNPARK_TOKEN
+        })
+    };
+    result.unparked_threads > 0
+}
+
+/// Wakes every thread parked on `key`; returns how many were woken.
+#[inline]
+pub(crate) fn unpark_all(key: usize) -> usize {
+    // SAFETY: see `park_then`.
+    unsafe { parking_lot_core::unpark_all(key, DEFAULT_UNPARK_TOKEN) }
+}
+
+/// Wakes up to `n` threads parked on `key`, oldest first; returns how many were woken.
+/// `after` runs under the queue lock with whether threads remain parked.
+pub(crate) fn unpark_some(key: usize, n: usize, after: impl FnOnce(bool)) -> usize {
+    if n == 0 {
+        return 0;
+    }
+    let mut left = n;
+    // SAFETY: see `park_then`; the filter and callback only count and write atomics.
+    let result = unsafe {
+        parking_lot_core::unpark_filter(
+            key,
+            |_| {
+                if left == 0 {
+                    FilterOp::Stop
+                } else {
+                    left -= 1;
+                    FilterOp::Unpark
+                }
+            },
+            |r| {
+                after(r.have_more_threads);
+                DEFAULT_UNPARK_TOKEN
+            },
+        )
+    };
+    result.unparked_threads
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facade::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    #[test]
+    fn park_is_refused_when_validate_fails() {
+        let flag = AtomicBool::new(true);
+        let wake = park(key_of(&flag), || !flag.load(Ordering::SeqCst), |_| {}, None);
+        assert_eq!(wake, Wake::Invalid);
+    }
+
+    #[test]
+    fn park_times_out_and_reports_last() {
+        let flag = AtomicBool::new(false);
+        let mut last = false;
+        let wake = park(
+            key_of(&flag),
+            || true,
+            |was_last| last = was_last,
+            deadline_after(Duration::from_millis(1)),
+        );
+        assert_eq!(wake, Wake::TimedOut);
+        assert!(last);
+    }
+
+    #[test]
+    fn unpark_wakes_a_parked_thread() {
+        let flag = Arc::new(AtomicBool::new(false));
+        let f2 = Arc::clone(&flag);
+        let t = std::thread::spawn(move || loop {
+            if f2.load(Ordering::SeqCst) {
+                return;
+            }
+            park(key_of(&*f2), || !f2.load(Ordering::SeqCst), |_| {}, None);
+        });
+        flag.store(true, Ordering::SeqCst);
+        unpark_all(key_of(&*flag));
+        t.join().unwrap();
+    }
+
+    #[test]
+    fn huge_timeout_means_forever() {
+        assert_eq!(deadline_after(Duration::MAX), None);
+        assert!(!expired(None));
+        assert_eq!(remaining(None), None);
+    }
+}
