@@ -12,7 +12,11 @@ fn tour(args: &[&str]) -> HashMap<String, Vec<String>> {
         .args(args)
         .output()
         .expect("threadkit runs");
-    assert!(out.status.success(), "tour failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "tour failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     let mut sections = HashMap::new();
     let mut current: Option<(String, Vec<String>)> = None;
@@ -21,7 +25,13 @@ fn tour(args: &[&str]) -> HashMap<String, Vec<String>> {
             if let Some((name, lines)) = current.take() {
                 sections.insert(name, lines);
             }
-            let name = header.rsplit_once('[').unwrap().1.split(']').next().unwrap();
+            let name = header
+                .rsplit_once('[')
+                .unwrap()
+                .1
+                .split(']')
+                .next()
+                .unwrap();
             current = Some((name.to_owned(), Vec::new()));
         } else if let Some((_, lines)) = current.as_mut() {
             match line.split_once(": ") {
@@ -48,7 +58,10 @@ fn position(lines: &[String], wanted: &str) -> usize {
 
 /// Asserts `first` comes before `second`.
 fn before(lines: &[String], first: &str, second: &str) {
-    assert!(position(lines, first) < position(lines, second), "{first:?} before {second:?}");
+    assert!(
+        position(lines, first) < position(lines, second),
+        "{first:?} before {second:?}"
+    );
 }
 
 #[test]
@@ -56,9 +69,21 @@ fn thread_sections_print_their_guaranteed_lines() {
     let s = tour(&[]);
 
     let single = &s["single-thread"];
-    before(single, "Main    : before creating thread", "Main    : before running thread");
-    before(single, "Main    : before running thread", "Thread 1: starting");
-    before(single, "Main    : wait for the thread to finish", "Main    : all done");
+    before(
+        single,
+        "Main    : before creating thread",
+        "Main    : before running thread",
+    );
+    before(
+        single,
+        "Main    : before running thread",
+        "Thread 1: starting",
+    );
+    before(
+        single,
+        "Main    : wait for the thread to finish",
+        "Main    : all done",
+    );
     // No join: main is done before the thread finishes, and the process still waits for it.
     before(single, "Main    : all done", "Thread 1: finishing");
 
@@ -68,22 +93,40 @@ fn thread_sections_print_their_guaranteed_lines() {
     let daemon = &s["daemon-thread"];
     position(daemon, "Thread 1: starting");
     position(daemon, "Main    : all done");
-    assert!(!daemon.contains(&"Thread 1: finishing".to_owned()), "daemon's last line is missing");
+    assert!(
+        !daemon.contains(&"Thread 1: finishing".to_owned()),
+        "daemon's last line is missing"
+    );
 
     let daemon_joined = &s["daemon-thread-join"];
     before(daemon_joined, "Thread 1: finishing", "Main    : all done");
 
     let many = &s["multiple-threads"];
     for i in 0..3 {
-        before(many, &format!("Main    : create and start thread {i}."), &format!("Thread {i}: starting"));
-        before(many, &format!("Thread {i}: finishing"), &format!("Main    : thread {i} done"));
-        before(many, &format!("Main    : before joining thread {i}."), &format!("Main    : thread {i} done"));
+        before(
+            many,
+            &format!("Main    : create and start thread {i}."),
+            &format!("Thread {i}: starting"),
+        );
+        before(
+            many,
+            &format!("Thread {i}: finishing"),
+            &format!("Main    : thread {i} done"),
+        );
+        before(
+            many,
+            &format!("Main    : before joining thread {i}."),
+            &format!("Main    : thread {i} done"),
+        );
     }
 }
 
 #[test]
 fn list_names_every_program_and_one_can_be_run_alone() {
-    let out = Command::new(env!("CARGO_BIN_EXE_threadkit")).args(["tour", "--list"]).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_threadkit"))
+        .args(["tour", "--list"])
+        .output()
+        .unwrap();
     let listing = String::from_utf8(out.stdout).unwrap();
     for name in ["single-thread", "daemon-thread", "multiple-threads"] {
         assert!(listing.contains(name), "{name} listed");
@@ -95,7 +138,10 @@ fn list_names_every_program_and_one_can_be_run_alone() {
 
 #[test]
 fn unknown_program_is_a_clear_error() {
-    let out = Command::new(env!("CARGO_BIN_EXE_threadkit")).args(["tour", "nope"]).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_threadkit"))
+        .args(["tour", "nope"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--list"));
 }

@@ -44,7 +44,19 @@
 //! | `lock.release()`, `lock.locked()` | [`Lock::release`], [`Lock::locked`] |
 //! | a lock guarding data (no Python equivalent) | [`Mutex<T>`](Mutex) |
 //! | `threading.Event()`: `set`, `clear`, `is_set`, `wait` | [`Event`]: [`set`](Event::set), [`clear`](Event::clear), [`is_set`](Event::is_set), [`wait`](Event::wait) / [`wait_timeout`](Event::wait_timeout) |
+//! | `threading.RLock()` | [`RLock`] (same methods as [`Lock`], plus [`is_owned`](RLock::is_owned), [`recursion_count`](RLock::recursion_count)) |
+//! | `threading.Condition(lock=None)` | [`Condition::new`] (over an [`RLock`]), [`Condition::with_lock`] |
+//! | `cond.wait(timeout)`, `cond.wait_for(pred, timeout)` | [`Condition::wait`] / [`wait_timeout`](Condition::wait_timeout), [`wait_for`](Condition::wait_for) / [`wait_for_timeout`](Condition::wait_for_timeout) |
+//! | `cond.notify(n)`, `cond.notify_all()` | [`Condition::notify`], [`notify_n`](Condition::notify_n), [`notify_all`](Condition::notify_all) |
+//! | `threading.Semaphore(n)`, `BoundedSemaphore(n)` | [`Semaphore`], [`BoundedSemaphore`] (`acquire*`, `release`, `release_n`, `guard`) |
+//! | `threading.Barrier(parties, action, timeout)` | [`Barrier::new`], [`Barrier::with_action`], [`Barrier::default_timeout`] |
+//! | `barrier.wait()`, `reset()`, `abort()`, `parties`, `n_waiting`, `broken` | [`Barrier::wait`], [`reset`](Barrier::reset), [`abort`](Barrier::abort), [`parties`](Barrier::parties), [`n_waiting`](Barrier::n_waiting), [`broken`](Barrier::broken) |
+//! | `threading.BrokenBarrierError` | [`BrokenBarrierError`] |
+//! | `threading.Timer(interval, f)`, `start()`, `cancel()` | [`Timer::new`], [`Timer::start`], [`Timer::cancel`] |
 //! | `RuntimeError: release unlocked lock` | [`ReleaseError::Unlocked`] |
+//! | `RuntimeError: cannot release un-acquired lock` | [`ReleaseError::NotOwner`] |
+//! | `ValueError: Semaphore released too many times` | [`ReleaseError::TooManyReleases`] |
+//! | `RuntimeError: cannot wait on un-acquired lock` | [`NotOwnedError`] |
 //!
 //! ## Example
 //!
@@ -73,7 +85,11 @@ mod thread;
 mod wait;
 
 pub use panic::Panic;
-pub use sync::{Event, Lock, LockGuard, Mutex, MutexGuard, NotOwnedError, ReleaseError};
+pub use sync::{
+    Barrier, BoundedSemaphore, BrokenBarrierError, Condition, ConditionGuard, ConditionLock, Event,
+    Lock, LockGuard, Mutex, MutexGuard, NotOwnedError, RLock, RLockGuard, ReleaseError, Semaphore,
+    SemaphoreGuard, Timer, ZeroPartiesError,
+};
 pub use thread::{
     active_count, current_thread, default_excepthook, enumerate, get_ident, get_native_id,
     main_thread, reset_excepthook, set_excepthook, Builder, ExceptHookArgs, JoinError, Local,

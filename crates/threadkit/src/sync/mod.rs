@@ -1,13 +1,27 @@
 //! Synchronization primitives: Python's `Lock`, `RLock`, `Condition`, `Semaphore`,
 //! `BoundedSemaphore`, `Event`, `Barrier` and `Timer`, one file each, all built on the shared
-//! waiting mechanism in `crate::wait`.
+//! waiting mechanism in `crate::wait`. `Mutex<T>` is the data-owning form of `Lock`, and the
+//! internal `Monitor<T>` (a mutex with a wait queue) serves barriers, queues and futures.
 
+mod barrier;
+mod condition;
 mod error;
 mod event;
 mod lock;
+mod monitor;
 mod mutex;
+mod rlock;
+mod semaphore;
+mod timer;
 
+pub use barrier::{Barrier, BrokenBarrierError, ZeroPartiesError};
+pub use condition::{Condition, ConditionGuard, ConditionLock};
 pub use error::{NotOwnedError, ReleaseError};
 pub use event::Event;
 pub use lock::{Lock, LockGuard};
 pub use mutex::{Mutex, MutexGuard};
+pub use rlock::{RLock, RLockGuard};
+pub use semaphore::{BoundedSemaphore, Semaphore, SemaphoreGuard};
+pub use timer::Timer;
+
+pub(crate) use monitor::Monitor;

@@ -167,6 +167,20 @@ pub struct MutexGuard<'a, T: ?Sized> {
     _not_sync_unless_t_is: PhantomData<&'a mut T>,
 }
 
+impl<T: ?Sized> MutexGuard<'_, T> {
+    /// Releases the lock while keeping the guard; for `Monitor::wait` only, which re-locks
+    /// with `relock_raw` before the guard is used or dropped again.
+    pub(crate) fn unlock_raw(&self) {
+        let released = self.mutex.lock.release();
+        debug_assert!(released.is_ok());
+    }
+
+    /// Re-takes the lock released by `unlock_raw`.
+    pub(crate) fn relock_raw(&self) {
+        self.mutex.lock.acquire();
+    }
+}
+
 impl<T: ?Sized> Deref for MutexGuard<'_, T> {
     type Target = T;
     #[inline]

@@ -1,0 +1,432 @@
+//! `Condition`: Python's `threading.Condition`, over a [`Lock`] or an [`RLock`].
+//!
+//! A waiter is queued in the parking lot before it releases the lock (the release happens in
+//! `before_sleep`), so a `notify` made under the lock after that release always finds it.
+//! `notify(n)` wakes the `n` oldest waiters. A woken or timed-out waiter re-acquires the lock
+//! (all of an `RLock`'s levels) before `wait` returns.
+
+use super::error::NotOwnedError;
+use super::lock::Lock;
+use super::rlock::RLock;
+use crate::facade::{AtomicUsize, Duration, Instant, Ordering};
+use crate::wait::{self, Wake};
+use std::fmt;
+use std::sync::Arc;
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::Lock {}
+    impl Sealed for super::RLock {}
+    impl<L: super::ConditionLock> Sealed for std::sync::Arc<L> {}
+}
+
+/// A lock a [`Condition`] can be built on: [`Lock`], [`RLock`], or an `Arc` of either
+/// (to share the lock with code that uses it directly). Sealed.
+///
+/// ```
+/// use std::sync::Arc;
+/// use threadkit::{Condition, Lock};
+///
+/// let lock = Arc::new(Lock::new());
+/// let cond = Condition::with_lock(Arc::clone(&lock));
+/// let g = cond.guard();
+/// assert!(lock.locked());
+/// # drop(g);
+/// ```
+pub trait ConditionLock: sealed::Sealed + Send + Sync {
+    /// Blocks until held.
+    fn acquire(&self);
+    /// Releases one level (see [`Lock::release`], [`RLock::release`]).
+    ///
+    /// # Errors
+    ///
+    /// As the lock's own `release`.
+    fn release(&self) -> Result<(), super::ReleaseError>;
+    /// Whether the calling thread may wait on / notify the condition: for an `RLock`, it owns
+    /// it; for a `Lock`, which has no owner, it is locked (Python's rule).
+    fn is_owned(&self) -> bool;
+    #[doc(hidden)]
+    fn release_save(&self) -> usize;
+    #[doc(hidden)]
+    fn acquire_restore(&self, saved: usize);
+}
+
+impl ConditionLock for Lock {
+    fn acquire(&self) {
+        Lock::acquire(self);
+    }
+    fn release(&self) -> Result<(), super::ReleaseError> {
+        Lock::release(self)
+    }
+    fn is_owned(&self) -> bool {
+        self.locked()
+    }
+    fn release_save(&self) -> usize {
+        let _ = Lock::release(self);
+        1
+    }
+    fn acquire_restore(&self, _saved: usize) {
+        Lock::acquire(self);
+    }
+}
+
+impl ConditionLock for RLock {
+    fn acquire(&self) {
+        RLock::acquire(self);
+    }
+    fn release(&self) -> Result<(), super::ReleaseError> {
+        RLock::release(self)
+    }
+    fn is_owned(&self) -> bool {
+        RLock::is_owned(self)
+    }
+    fn release_save(&self) -> usize {
+        self.release_all().unwrap_or(0)
+    }
+    fn acquire_restore(&self, saved: usize) {
+        self.acquire_with_count(saved);
+    }
+}
+
+impl<L: ConditionLock> ConditionLock for Arc<L> {
+    fn acquire(&self) {
+        (**self).acquire();
+    }
+    fn release(&self) -> Result<(), super::ReleaseError> {
+        (**self).release()
+    }
+    fn is_owned(&self) -> bool {
+        (**self).is_owned()
+    }
+    fn release_save(&self) -> usize {
+        (**self).release_save()
+    }
+    fn acquire_restore(&self, saved: usize) {
+        (**self).acquire_restore(saved);
+    }
+}
+
+/// A condition variable, like Python's `threading.Condition`: threads wait, with the lock
+/// released, until another thread holding the lock notifies them.
+///
+/// The default lock is an [`RLock`], as in Python. Waiting or notifying without holding the
+/// lock is a [`NotOwnedError`]. Waiting on an `RLock` held several times releases it fully and
+/// restores the count afterwards.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::atomic::{AtomicBool, Ordering};
+/// use std::sync::Arc;
+/// use threadkit::{Condition, Thread};
+///
+/// let cond = Arc::new(Condition::new());
+/// let ready = Arc::new(AtomicBool::new(false));
+/// let (c, r) = (Arc::clone(&cond), Arc::clone(&ready));
+/// let waiter = Thread::spawn(move || {
+///     let _with = c.guard();
+///     c.wait_for(|| r.load(Ordering::SeqCst)).unwrap();
+/// });
+/// {
+///     let _with = cond.guard();
+///     ready.store(true, Ordering::SeqCst);
+///     cond.notify_all().unwrap();
+/// }
+/// waiter.join().unwrap();
+/// ```
+pub struct Condition<L: ConditionLock = RLock> {
+    lock: L,
+    waiters: AtomicUsize,
+}
+
+impl Condition<RLock> {
+    /// A condition over a new [`RLock`] (Python: `Condition()`).
+    ///
+    /// ```
+    /// let cond = threadkit::Condition::new();
+    /// assert!(!cond.lock().locked());
+    /// ```
+    pub fn new() -> Self {
+        Condition::with_lock(RLock::new())
+    }
+}
+
+impl Default for Condition<RLock> {
+    fn default() -> Self {
+        Condition::new()
+    }
+}
+
+impl<L: ConditionLock> Condition<L> {
+    /// A condition over the given lock (Python: `Condition(lock)`).
+    ///
+    /// ```
+    /// let cond = threadkit::Condition::with_lock(threadkit::Lock::new());
+    /// # let _ = cond;
+    /// ```
+    pub fn with_lock(lock: L) -> Self {
+        Condition {
+            lock,
+            waiters: AtomicUsize::new(0),
+        }
+    }
+
+    /// The underlying lock.
+    ///
+    /// ```
+    /// let cond = threadkit::Condition::with_lock(threadkit::Lock::new());
+    /// cond.lock().acquire();
+    /// cond.notify().unwrap();
+    /// cond.lock().release().unwrap();
+    /// ```
+    pub fn lock(&self) -> &L {
+        &self.lock
+    }
+
+    /// Acquires the lock (Python: `cond.acquire()`).
+    ///
+    /// ```
+    /// let cond = threadkit::Condition::new();
+    /// cond.acquire();
+    /// cond.release().unwrap();
+    /// ```
+    pub fn acquire(&self) {
+        self.lock.acquire();
+    }
+
+    /// Releases the lock (Python: `cond.release()`).
+    ///
+    /// # Errors
+    ///
+    /// As the lock's own `release`.
+    ///
+    /// ```
+    /// assert!(threadkit::Condition::new().release().is_err());
+    /// ```
+    pub fn release(&self) -> Result<(), super::ReleaseError> {
+        self.lock.release()
+    }
+
+    /// Acquires the lock for a scope (Python: `with cond:`).
+    ///
+    /// ```
+    /// let cond = threadkit::Condition::new();
+    /// let _with = cond.guard();
+    /// cond.notify_all().unwrap();
+    /// ```
+    pub fn guard(&self) -> ConditionGuard<'_, L> {
+        self.lock.acquire();
+        ConditionGuard {
+            cond: self,
+            _owner_thread_only: std::marker::PhantomData,
+        }
+    }
+
+    /// Releases the lock, blocks until notified, re-acquires (Python: `wait()`).
+    ///
+    /// # Errors
+    ///
+    /// [`NotOwnedError`] if the calling thread does not hold the lock.
+    ///
+    /// ```
+    /// let cond = threadkit::Condition::new();
+    /// assert!(cond.wait().is_err()); // not holding the lock
+    /// ```
+    pub fn wait(&self) -> Result<(), NotOwnedError> {
+        self.wait_until(None).map(|_| ())
+    }
+
+    /// Like [`wait`](Self::wait) for at most `timeout`; `Ok(false)` if it timed out
+    /// (Python: `wait(timeout)`).
+    ///
+    /// # Errors
+    ///
+    /// [`NotOwnedError`] if the calling thread does not hold the lock.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let cond = threadkit::Condition::new();
+    /// let _with = cond.guard();
+    /// assert_eq!(cond.wait_timeout(Duration::from_millis(1)), Ok(false));
+    /// ```
+    pub fn wait_timeout(&self, timeout: Duration) -> Result<bool, NotOwnedError> {
+        self.wait_until(wait::deadline_after(timeout))
+    }
+
+    /// Like [`wait`](Self::wait) until `deadline` at the latest; `Ok(false)` if it timed out.
+    ///
+    /// # Errors
+    ///
+    /// [`NotOwnedError`] if the calling thread does not hold the lock.
+    ///
+    /// ```
+    /// let cond = threadkit::Condition::new();
+    /// let _with = cond.guard();
+    /// assert_eq!(cond.wait_deadline(std::time::Instant::now()), Ok(false));
+    /// ```
+    pub fn wait_deadline(&self, deadline: Instant) -> Result<bool, NotOwnedError> {
+        self.wait_until(Some(deadline))
+    }
+
+    /// Waits until `predicate` is true (Python: `wait_for(predicate)`).
+    ///
+    /// # Errors
+    ///
+    /// [`NotOwnedError`] if the calling thread does not hold the lock.
+    ///
+    /// ```
+    /// let cond = threadkit::Condition::new();
+    /// let _with = cond.guard();
+    /// cond.wait_for(|| true).unwrap();
+    /// ```
+    pub fn wait_for(&self, mut predicate: impl FnMut() -> bool) -> Result<(), NotOwnedError> {
+        self.wait_for_until(&mut predicate, None).map(|_| ())
+    }
+
+    /// Waits at most `timeout` for `predicate`; returns the predicate's last value
+    /// (Python: `wait_for(predicate, timeout)`).
+    ///
+    /// # Errors
+    ///
+    /// [`NotOwnedError`] if the calling thread does not hold the lock.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let cond = threadkit::Condition::new();
+    /// let _with = cond.guard();
+    /// assert_eq!(cond.wait_for_timeout(|| false, Duration::from_millis(1)), Ok(false));
+    /// ```
+    pub fn wait_for_timeout(
+        &self,
+        mut predicate: impl FnMut() -> bool,
+        timeout: Duration,
+    ) -> Result<bool, NotOwnedError> {
+        self.wait_for_until(&mut predicate, wait::deadline_after(timeout))
+    }
+
+    /// Wakes up to `n` waiting threads, oldest first (Python: `notify(n)`).
+    ///
+    /// # Errors
+    ///
+    /// [`NotOwnedError`] if the calling thread does not hold the lock.
+    ///
+    /// ```
+    /// let cond = threadkit::Condition::new();
+    /// let _with = cond.guard();
+    /// cond.notify_n(3).unwrap();
+    /// ```
+    pub fn notify_n(&self, n: usize) -> Result<(), NotOwnedError> {
+        if !self.lock.is_owned() {
+            return Err(NotOwnedError);
+        }
+        if self.waiters.load(Ordering::Relaxed) > 0 {
+            wait::unpark_some(wait::key_of(&self.waiters), n, |_| {});
+        }
+        Ok(())
+    }
+
+    /// Wakes one waiting thread (Python: `notify()`).
+    ///
+    /// # Errors
+    ///
+    /// [`NotOwnedError`] if the calling thread does not hold the lock.
+    ///
+    /// ```
+    /// let cond = threadkit::Condition::new();
+    /// assert!(cond.notify().is_err());
+    /// ```
+    pub fn notify(&self) -> Result<(), NotOwnedError> {
+        self.notify_n(1)
+    }
+
+    /// Wakes every waiting thread (Python: `notify_all()`).
+    ///
+    /// # Errors
+    ///
+    /// [`NotOwnedError`] if the calling thread does not hold the lock.
+    ///
+    /// ```
+    /// let cond = threadkit::Condition::new();
+    /// let _with = cond.guard();
+    /// cond.notify_all().unwrap();
+    /// ```
+    pub fn notify_all(&self) -> Result<(), NotOwnedError> {
+        if !self.lock.is_owned() {
+            return Err(NotOwnedError);
+        }
+        if self.waiters.load(Ordering::Relaxed) > 0 {
+            wait::unpark_all(wait::key_of(&self.waiters));
+        }
+        Ok(())
+    }
+
+    fn wait_until(&self, deadline: Option<Instant>) -> Result<bool, NotOwnedError> {
+        if !self.lock.is_owned() {
+            return Err(NotOwnedError);
+        }
+        // Counted while the lock is held, so a notifier holding the lock sees this waiter.
+        self.waiters.fetch_add(1, Ordering::Relaxed);
+        let mut saved = 0;
+        let wake = wait::park_then(
+            wait::key_of(&self.waiters),
+            || true,
+            || saved = self.lock.release_save(),
+            |_| {},
+            deadline,
+        );
+        self.waiters.fetch_sub(1, Ordering::Relaxed);
+        self.lock.acquire_restore(saved);
+        Ok(wake != Wake::TimedOut)
+    }
+
+    fn wait_for_until(
+        &self,
+        predicate: &mut dyn FnMut() -> bool,
+        deadline: Option<Instant>,
+    ) -> Result<bool, NotOwnedError> {
+        let mut result = predicate();
+        while !result {
+            if wait::expired(deadline) {
+                break;
+            }
+            self.wait_until(deadline)?;
+            result = predicate();
+        }
+        Ok(result)
+    }
+}
+
+impl<L: ConditionLock + fmt::Debug> fmt::Debug for Condition<L> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Condition")
+            .field("lock", &self.lock)
+            .field("waiters", &self.waiters.load(Ordering::Relaxed))
+            .finish()
+    }
+}
+
+/// Holds a [`Condition`]'s lock until dropped (Python's `with cond:`).
+///
+/// ```
+/// let cond = threadkit::Condition::new();
+/// let g = cond.guard();
+/// drop(g);
+/// assert!(!cond.lock().locked());
+/// ```
+#[must_use = "the lock is released as soon as the guard is dropped"]
+pub struct ConditionGuard<'a, L: ConditionLock> {
+    cond: &'a Condition<L>,
+    _owner_thread_only: std::marker::PhantomData<*const ()>,
+}
+
+impl<L: ConditionLock> Drop for ConditionGuard<'_, L> {
+    fn drop(&mut self) {
+        let _ = self.cond.lock.release();
+    }
+}
+
+impl<L: ConditionLock> fmt::Debug for ConditionGuard<'_, L> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConditionGuard").finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,351 @@
+//! `Semaphore` and `BoundedSemaphore`: Python's counting semaphores.
+//!
+//! The count is one atomic word; acquire is a compare-exchange while it is positive. Sleepers
+//! announce themselves in `waiters` before parking, and parking re-checks the count under the
+//! queue lock; a release adds to the count and then reads `waiters` (both sequentially
+//! consistent), so either the sleeper sees the new permit or the releaser sees the sleeper.
+
+use super::error::ReleaseError;
+use crate::facade::{AtomicUsize, Duration, Instant, Ordering};
+use crate::wait::{self, SpinWait, Wake};
+use std::fmt;
+
+/// The shared algorithm; `bound` is `usize::MAX` for an unbounded semaphore.
+struct Counter {
+    permits: AtomicUsize,
+    waiters: AtomicUsize,
+    bound: usize,
+}
+
+impl Counter {
+    const fn new(permits: usize, bound: usize) -> Self {
+        Counter {
+            permits: AtomicUsize::new(permits),
+            waiters: AtomicUsize::new(0),
+            bound,
+        }
+    }
+
+    #[inline]
+    fn try_acquire(&self) -> bool {
+        let mut permits = self.permits.load(Ordering::Relaxed);
+        while permits > 0 {
+            match self.permits.compare_exchange_weak(
+                permits,
+                permits - 1,
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return true,
+                Err(now) => permits = now,
+            }
+        }
+        false
+    }
+
+    #[cold]
+    fn acquire_slow(&self, deadline: Option<Instant>) -> bool {
+        let mut spin = SpinWait::new();
+        loop {
+            if self.try_acquire() {
+                return true;
+            }
+            if spin.spin() {
+                continue;
+            }
+            self.waiters.fetch_add(1, Ordering::SeqCst);
+            let wake = wait::park(
+                wait::key_of(&self.permits),
+                || self.permits.load(Ordering::SeqCst) == 0,
+                |_| {},
+                deadline,
+            );
+            self.waiters.fetch_sub(1, Ordering::Relaxed);
+            if wake == Wake::TimedOut {
+                return self.try_acquire();
+            }
+        }
+    }
+
+    #[inline]
+    fn release(&self, n: usize) -> Result<(), ReleaseError> {
+        let mut permits = self.permits.load(Ordering::Relaxed);
+        loop {
+            let next = match permits.checked_add(n) {
+                Some(next) if next <= self.bound => next,
+                _ => return Err(ReleaseError::TooManyReleases),
+            };
+            match self.permits.compare_exchange_weak(
+                permits,
+                next,
+                Ordering::SeqCst,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => break,
+                Err(now) => permits = now,
+            }
+        }
+        if self.waiters.load(Ordering::SeqCst) > 0 {
+            wait::unpark_some(wait::key_of(&self.permits), n, |_| {});
+        }
+        Ok(())
+    }
+}
+
+macro_rules! acquire_forms {
+    () => {
+        /// Blocks until a permit is available and takes it (Python: `acquire()`).
+        #[inline]
+        pub fn acquire(&self) {
+            if !self.counter.try_acquire() {
+                self.counter.acquire_slow(None);
+            }
+        }
+
+        /// Takes a permit if one is available now (Python: `acquire(blocking=False)`).
+        #[inline]
+        pub fn try_acquire(&self) -> bool {
+            self.counter.try_acquire()
+        }
+
+        /// Waits at most `timeout` for a permit; `true` if taken (Python: `acquire(timeout=)`).
+        pub fn acquire_timeout(&self, timeout: Duration) -> bool {
+            self.counter.try_acquire() || self.counter.acquire_slow(wait::deadline_after(timeout))
+        }
+
+        /// Waits until `deadline` at the latest for a permit; `true` if taken.
+        pub fn acquire_deadline(&self, deadline: Instant) -> bool {
+            self.counter.try_acquire() || self.counter.acquire_slow(Some(deadline))
+        }
+
+        /// Permits available now (a snapshot; Python's `_value`).
+        pub fn available(&self) -> usize {
+            self.counter.permits.load(Ordering::Relaxed)
+        }
+    };
+}
+
+/// A counting semaphore, like Python's `threading.Semaphore`.
+///
+/// # Examples
+///
+/// ```
+/// use threadkit::Semaphore;
+///
+/// let sem = Semaphore::new(2);
+/// let a = sem.guard(); // `with sem:`
+/// assert!(sem.try_acquire());
+/// assert!(!sem.try_acquire());
+/// sem.release();
+/// drop(a);
+/// assert_eq!(sem.available(), 2);
+/// ```
+pub struct Semaphore {
+    counter: Counter,
+}
+
+impl Semaphore {
+    /// A semaphore with `permits` initial permits (Python: `Semaphore(value)`).
+    ///
+    /// ```
+    /// assert_eq!(threadkit::Semaphore::new(3).available(), 3);
+    /// ```
+    pub const fn new(permits: usize) -> Self {
+        Semaphore {
+            counter: Counter::new(permits, usize::MAX),
+        }
+    }
+
+    acquire_forms!();
+
+    /// Adds one permit, waking a waiter (Python: `release()`).
+    ///
+    /// # Panics
+    ///
+    /// If the count would overflow `usize`.
+    ///
+    /// ```
+    /// let sem = threadkit::Semaphore::new(0);
+    /// sem.release();
+    /// assert!(sem.try_acquire());
+    /// ```
+    #[inline]
+    pub fn release(&self) {
+        self.release_n(1);
+    }
+
+    /// Adds `n` permits, waking up to `n` waiters (Python: `release(n)`).
+    ///
+    /// # Panics
+    ///
+    /// If the count would overflow `usize`.
+    ///
+    /// ```
+    /// let sem = threadkit::Semaphore::new(0);
+    /// sem.release_n(2);
+    /// assert_eq!(sem.available(), 2);
+    /// ```
+    pub fn release_n(&self, n: usize) {
+        self.counter.release(n).expect("semaphore count overflow");
+    }
+
+    /// Takes a permit and returns a guard that gives it back when dropped (Python's `with`).
+    ///
+    /// ```
+    /// let sem = threadkit::Semaphore::new(1);
+    /// {
+    ///     let _g = sem.guard();
+    ///     assert_eq!(sem.available(), 0);
+    /// }
+    /// assert_eq!(sem.available(), 1);
+    /// ```
+    pub fn guard(&self) -> SemaphoreGuard<'_> {
+        self.acquire();
+        SemaphoreGuard {
+            counter: &self.counter,
+        }
+    }
+
+    /// A guard if a permit is available now.
+    ///
+    /// ```
+    /// assert!(threadkit::Semaphore::new(0).try_guard().is_none());
+    /// ```
+    pub fn try_guard(&self) -> Option<SemaphoreGuard<'_>> {
+        self.try_acquire().then(|| SemaphoreGuard {
+            counter: &self.counter,
+        })
+    }
+
+    /// A guard if a permit could be taken within `timeout`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// assert!(threadkit::Semaphore::new(1).guard_timeout(Duration::from_millis(1)).is_some());
+    /// ```
+    pub fn guard_timeout(&self, timeout: Duration) -> Option<SemaphoreGuard<'_>> {
+        self.acquire_timeout(timeout).then(|| SemaphoreGuard {
+            counter: &self.counter,
+        })
+    }
+}
+
+/// A semaphore that refuses to be released above its initial value, like Python's
+/// `threading.BoundedSemaphore`: a release without a matching acquire is caught.
+///
+/// # Examples
+///
+/// ```
+/// use threadkit::{BoundedSemaphore, ReleaseError};
+///
+/// let sem = BoundedSemaphore::new(1);
+/// assert_eq!(sem.release(), Err(ReleaseError::TooManyReleases));
+/// sem.acquire();
+/// assert_eq!(sem.release(), Ok(()));
+/// ```
+pub struct BoundedSemaphore {
+    counter: Counter,
+}
+
+impl BoundedSemaphore {
+    /// A bounded semaphore with `permits` permits, also its maximum.
+    ///
+    /// ```
+    /// assert_eq!(threadkit::BoundedSemaphore::new(2).available(), 2);
+    /// ```
+    pub const fn new(permits: usize) -> Self {
+        BoundedSemaphore {
+            counter: Counter::new(permits, permits),
+        }
+    }
+
+    acquire_forms!();
+
+    /// Gives one permit back.
+    ///
+    /// # Errors
+    ///
+    /// [`ReleaseError::TooManyReleases`] if that would exceed the initial value; nothing
+    /// changes then.
+    ///
+    /// ```
+    /// let sem = threadkit::BoundedSemaphore::new(1);
+    /// assert!(sem.release().is_err());
+    /// ```
+    pub fn release(&self) -> Result<(), ReleaseError> {
+        self.counter.release(1)
+    }
+
+    /// Gives `n` permits back, all or none.
+    ///
+    /// # Errors
+    ///
+    /// [`ReleaseError::TooManyReleases`] if that would exceed the initial value.
+    ///
+    /// ```
+    /// let sem = threadkit::BoundedSemaphore::new(2);
+    /// sem.acquire();
+    /// assert!(sem.release_n(2).is_err());
+    /// assert_eq!(sem.available(), 1);
+    /// ```
+    pub fn release_n(&self, n: usize) -> Result<(), ReleaseError> {
+        self.counter.release(n)
+    }
+
+    /// Takes a permit and returns a guard that gives it back when dropped.
+    ///
+    /// ```
+    /// let sem = threadkit::BoundedSemaphore::new(1);
+    /// drop(sem.guard());
+    /// assert_eq!(sem.available(), 1);
+    /// ```
+    pub fn guard(&self) -> SemaphoreGuard<'_> {
+        self.acquire();
+        SemaphoreGuard {
+            counter: &self.counter,
+        }
+    }
+}
+
+/// A permit of a [`Semaphore`] or [`BoundedSemaphore`], given back when dropped.
+///
+/// ```
+/// let sem = threadkit::Semaphore::new(1);
+/// let permit = sem.guard();
+/// drop(permit);
+/// ```
+#[must_use = "the permit is given back as soon as the guard is dropped"]
+pub struct SemaphoreGuard<'a> {
+    counter: &'a Counter,
+}
+
+impl Drop for SemaphoreGuard<'_> {
+    fn drop(&mut self) {
+        // The guard took a permit, so giving it back stays within any bound, unless someone
+        // released extra permits by hand meanwhile: then the bound wins and the error is moot.
+        let _ = self.counter.release(1);
+    }
+}
+
+impl fmt::Debug for SemaphoreGuard<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SemaphoreGuard").finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for Semaphore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Semaphore")
+            .field("available", &self.available())
+            .finish()
+    }
+}
+
+impl fmt::Debug for BoundedSemaphore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BoundedSemaphore")
+            .field("available", &self.available())
+            .field("bound", &self.counter.bound)
+            .finish()
+    }
+}

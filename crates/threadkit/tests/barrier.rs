@@ -1,0 +1,159 @@
+//! `Barrier`: Python's `threading.Barrier` rules, including every way it breaks.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use threadkit::{Barrier, Thread, ZeroPartiesError};
+
+const HANG_GUARD: Duration = Duration::from_secs(60);
+
+fn spawn_waiters(
+    b: &Arc<Barrier>,
+    n: usize,
+) -> Vec<Thread<Result<usize, threadkit::BrokenBarrierError>>> {
+    (0..n)
+        .map(|_| {
+            let b = b.clone();
+            Thread::spawn(move || b.wait_timeout(HANG_GUARD))
+        })
+        .collect()
+}
+
+fn wait_until_waiting(b: &Barrier, n: usize) {
+    while b.n_waiting() < n {
+        std::thread::yield_now();
+    }
+}
+
+#[test]
+fn zero_parties_is_an_error() {
+    assert_eq!(Barrier::new(0).unwrap_err(), ZeroPartiesError);
+    assert!(Barrier::with_action(0, || ()).is_err());
+}
+
+#[test]
+fn indexes_are_distinct_and_action_runs_once_per_cycle() {
+    let runs = Arc::new(AtomicUsize::new(0));
+    let r = runs.clone();
+    let b = Arc::new(
+        Barrier::with_action(4, move || {
+            r.fetch_add(1, Ordering::SeqCst);
+        })
+        .unwrap(),
+    );
+    for cycle in 1..=3 {
+        let mut idx: Vec<usize> = spawn_waiters(&b, 4)
+            .into_iter()
+            .map(|t| t.into_output().unwrap().unwrap())
+            .collect();
+        idx.sort_unstable();
+        assert_eq!(idx, [0, 1, 2, 3]);
+        assert_eq!(runs.load(Ordering::SeqCst), cycle);
+    }
+    assert_eq!(b.parties(), 4);
+    assert_eq!(b.n_waiting(), 0);
+}
+
+#[test]
+fn timeout_breaks_it_for_everyone() {
+    let b = Arc::new(Barrier::new(3).unwrap());
+    let other = spawn_waiters(&b, 1);
+    wait_until_waiting(&b, 1);
+    assert!(b.wait_timeout(Duration::from_millis(5)).is_err());
+    assert!(b.broken());
+    for t in other {
+        assert!(t.into_output().unwrap().is_err());
+    }
+    assert!(b.wait().is_err(), "stays broken");
+}
+
+#[test]
+fn default_timeout_applies() {
+    let b = Barrier::new(2)
+        .unwrap()
+        .default_timeout(Duration::from_millis(5));
+    assert!(b.wait().is_err());
+    assert!(b.broken());
+}
+
+#[test]
+fn abort_breaks_waiters() {
+    let b = Arc::new(Barrier::new(3).unwrap());
+    let waiters = spawn_waiters(&b, 2);
+    wait_until_waiting(&b, 2);
+    b.abort();
+    for t in waiters {
+        assert!(t.into_output().unwrap().is_err());
+    }
+    assert!(b.broken());
+    b.reset();
+    assert!(!b.broken());
+    let mut idx: Vec<usize> = spawn_waiters(&b, 3)
+        .into_iter()
+        .map(|t| t.into_output().unwrap().unwrap())
+        .collect();
+    idx.sort_unstable();
+    assert_eq!(idx, [0, 1, 2], "usable again after reset");
+}
+
+#[test]
+fn reset_breaks_current_waiters_then_works() {
+    let b = Arc::new(Barrier::new(3).unwrap());
+    let waiters = spawn_waiters(&b, 2);
+    wait_until_waiting(&b, 2);
+    b.reset();
+    for t in waiters {
+        assert!(t.into_output().unwrap().is_err());
+    }
+    assert!(!b.broken());
+    let idx: Vec<_> = spawn_waiters(&b, 3)
+        .into_iter()
+        .map(|t| t.into_output().unwrap())
+        .collect();
+    assert!(idx.iter().all(Result::is_ok));
+}
+
+#[test]
+fn panicking_action_breaks_it_and_is_delivered() {
+    let b = Arc::new(Barrier::with_action(3, || panic!("action failed")).unwrap());
+    let results: Vec<_> = spawn_waiters(&b, 3)
+        .into_iter()
+        .map(|t| t.into_output().unwrap())
+        .collect();
+    assert!(results.iter().all(Result::is_err));
+    let panics: Vec<_> = results
+        .iter()
+        .filter_map(|r| r.as_ref().unwrap_err().action_panic())
+        .collect();
+    assert_eq!(
+        panics.len(),
+        1,
+        "exactly the thread that ran the action gets its panic"
+    );
+    assert_eq!(panics[0].message(), "action failed");
+    assert!(b.broken());
+}
+
+#[test]
+fn stress_many_cycles() {
+    let b = Arc::new(Barrier::new(4).unwrap());
+    let counter = Arc::new(AtomicUsize::new(0));
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let (b, counter) = (b.clone(), counter.clone());
+            Thread::spawn(move || {
+                for round in 0..300 {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                    b.wait_timeout(HANG_GUARD).unwrap();
+                    // Everyone has incremented for this round before anyone passes.
+                    assert!(counter.load(Ordering::SeqCst) >= 4 * (round + 1));
+                    b.wait_timeout(HANG_GUARD).unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(counter.load(Ordering::SeqCst), 1200);
+}
