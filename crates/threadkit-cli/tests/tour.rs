@@ -145,3 +145,90 @@ fn unknown_program_is_a_clear_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--list"));
 }
+
+#[test]
+fn sync_sections_print_their_guaranteed_lines() {
+    let s = tour(&[
+        "race-condition",
+        "race-fixed",
+        "deadlock",
+        "lock-pipeline",
+        "event-pipeline",
+        "timer",
+        "semaphore",
+        "barrier",
+    ]);
+    let race = &s["race-condition"];
+    position(race, "Testing update. Starting value is 0.");
+    position(race, "Testing update. Ending value is 1.");
+    let fixed = &s["race-fixed"];
+    position(fixed, "Testing update. Ending value is 2.");
+
+    let deadlock = &s["deadlock"];
+    before(
+        deadlock,
+        "Main    : acquire it again (Python would hang here forever)",
+        "Main    : deadlock: still waiting after 0.5s, giving up",
+    );
+    position(deadlock, "Main    : RLock acquired 2 times");
+    position(
+        deadlock,
+        "Main    : RLock released as many times: locked = false",
+    );
+
+    let pipeline = &s["lock-pipeline"];
+    let produced: Vec<_> = pipeline
+        .iter()
+        .filter_map(|l| l.strip_prefix("Producer got message: "))
+        .collect();
+    let stored: Vec<_> = pipeline
+        .iter()
+        .filter_map(|l| l.strip_prefix("Consumer storing message: "))
+        .collect();
+    assert_eq!(produced.len(), 10);
+    assert_eq!(produced, stored, "every message consumed, in order");
+    position(pipeline, "Main    : consumer stored 10 messages");
+
+    let event = &s["event-pipeline"];
+    before(
+        event,
+        "Main: about to set event",
+        "Producer received event. Exiting",
+    );
+    let last = event.last().unwrap();
+    let (p, c) = last
+        .strip_prefix("Main    : produced ")
+        .unwrap()
+        .split_once(", consumed ")
+        .unwrap();
+    assert_eq!(p, c, "nothing lost: {last}");
+
+    let timer = &s["timer"];
+    position(timer, "Timer 1: fired");
+    position(timer, "Main    : cancelling timer 2: cancelled = true");
+    position(
+        timer,
+        "Main    : timer 1 fired = true, timer 2 fired = false",
+    );
+    assert!(!timer.iter().any(|l| l.starts_with("Timer 2: fired")));
+
+    let sem = &s["semaphore"];
+    assert_eq!(sem.iter().filter(|l| l.ends_with(": done")).count(), 5);
+    position(sem, "Main    : at most 2 workers were inside at once");
+
+    let barrier = &s["barrier"];
+    for i in 0..3 {
+        before(
+            barrier,
+            &format!("Thread {i}: waiting at the barrier"),
+            "Barrier : all 3 arrived, releasing",
+        );
+    }
+    let passed = barrier
+        .iter()
+        .filter(|l| l.contains(": passed (arrival index"))
+        .count();
+    assert_eq!(passed, 3);
+    let release = position(barrier, "Barrier : all 3 arrived, releasing");
+    assert!(barrier.iter().position(|l| l.contains(": passed")).unwrap() > release);
+}

@@ -4,7 +4,11 @@
 //! happens when its `main` returns (waiting for non-daemon threads, abandoning daemons) is
 //! real, as in the Python originals.
 
+mod deadlock;
 pub(crate) mod log;
+mod pipeline;
+mod primitives;
+mod race;
 mod threads;
 
 use std::process::{Command, ExitCode};
@@ -12,8 +16,8 @@ use std::process::{Command, ExitCode};
 /// Arguments of `threadkit tour`.
 #[derive(clap::Args)]
 pub(crate) struct TourArgs {
-    /// Run only this program (see --list).
-    name: Option<String>,
+    /// Run only these programs, in the order given (see --list).
+    names: Vec<String>,
     /// List the programs and exit.
     #[arg(long)]
     list: bool,
@@ -58,6 +62,46 @@ const PROGRAMS: &[Program] = &[
         title: "Working with many threads",
         run: threads::multiple_threads,
     },
+    Program {
+        name: "race-condition",
+        title: "A race condition: two updates, one lost",
+        run: race::race_condition,
+    },
+    Program {
+        name: "race-fixed",
+        title: "The race fixed with a Lock",
+        run: race::race_fixed_with_lock,
+    },
+    Program {
+        name: "deadlock",
+        title: "Deadlock: a Lock acquired twice, and the RLock cure",
+        run: deadlock::deadlock,
+    },
+    Program {
+        name: "lock-pipeline",
+        title: "Producer-consumer with two Locks",
+        run: pipeline::lock_pipeline,
+    },
+    Program {
+        name: "event-pipeline",
+        title: "The pipeline stopped by an Event",
+        run: pipeline::event_pipeline,
+    },
+    Program {
+        name: "timer",
+        title: "A Timer that fires and one cancelled",
+        run: primitives::timer,
+    },
+    Program {
+        name: "semaphore",
+        title: "A Semaphore lets two workers in at a time",
+        run: primitives::semaphore,
+    },
+    Program {
+        name: "barrier",
+        title: "A Barrier releases three threads together",
+        run: primitives::barrier,
+    },
 ];
 
 pub(crate) fn main(args: &TourArgs) -> ExitCode {
@@ -68,17 +112,22 @@ pub(crate) fn main(args: &TourArgs) -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
-    let chosen: Vec<&Program> = match &args.name {
-        None => PROGRAMS.iter().collect(),
-        Some(name) => match PROGRAMS.iter().find(|p| p.name == name) {
-            Some(p) => vec![p],
+    let mut chosen = Vec::new();
+    for name in &args.names {
+        match PROGRAMS.iter().find(|p| p.name == name) {
+            Some(p) => chosen.push(p),
             None => {
                 eprintln!("no tour program named {name:?}; `threadkit tour --list` lists them");
                 return ExitCode::from(2);
             }
-        },
-    };
+        }
+    }
+    if chosen.is_empty() {
+        chosen = PROGRAMS.iter().collect();
+    }
     if args.child {
+        // The child runs exactly one program: the one named.
+
         (chosen[0].run)();
         return ExitCode::SUCCESS;
     }
