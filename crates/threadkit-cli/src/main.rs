@@ -1,5 +1,6 @@
 //! `threadkit`: the tour of the seed programs and the benchmark harness.
 
+mod bench;
 mod tour;
 
 use clap::{Parser, Subcommand};
@@ -20,10 +21,13 @@ struct Cli {
 enum Command {
     /// Run the seed notes' programs, ported, each as a titled section.
     Tour(tour::TourArgs),
+    /// Measure every primitive side by side with its Rust peers and CPython.
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Tour(args) => tour::main(&args),
+        Command::Bench(args) => bench::main(&args),
     }
 }

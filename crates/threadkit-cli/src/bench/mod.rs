@@ -1,0 +1,178 @@
+//! `threadkit bench`: every workload run by threadkit and each peer on identical work in the
+//! same invocation, several interleaved rounds, median ns per operation and ours / peer.
+
+mod python;
+mod report;
+mod stats;
+mod sync;
+pub(crate) mod threads;
+mod workload;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::time::Instant;
+use workload::Workload;
+
+/// Arguments of `threadkit bench`.
+#[derive(clap::Args)]
+pub(crate) struct BenchArgs {
+    /// Tiny sizes and 3 rounds: a smoke test (CI runs it).
+    #[arg(long)]
+    quick: bool,
+    /// Run only workloads whose name contains this (repeatable).
+    #[arg(long)]
+    filter: Vec<String>,
+    /// Rounds per implementation (interleaved: ours, peer, ours, peer...).
+    #[arg(long, default_value_t = 7)]
+    rounds: usize,
+    /// Write one JSON record per (workload, implementation) here.
+    #[arg(long)]
+    json: Option<std::path::PathBuf>,
+    /// Draw a bar chart of the ratios here.
+    #[arg(long)]
+    svg: Option<std::path::PathBuf>,
+    /// Skip CPython even if python3 is on the PATH.
+    #[arg(long)]
+    no_python: bool,
+    /// List the workloads and exit.
+    #[arg(long)]
+    list: bool,
+}
+
+fn all_workloads() -> Vec<Workload> {
+    let mut all = sync::workloads();
+    all.extend(threads::workloads());
+    all
+}
+
+pub(crate) fn main(args: &BenchArgs) -> ExitCode {
+    let selected: Vec<Workload> = all_workloads()
+        .into_iter()
+        .filter(|w| {
+            args.filter.is_empty() || args.filter.iter().any(|f| w.name.contains(f.as_str()))
+        })
+        .collect();
+    if args.list {
+        for w in &selected {
+            println!("{:<24} {} ({} thread(s))", w.name, w.about, w.threads);
+        }
+        return ExitCode::SUCCESS;
+    }
+    if selected.is_empty() {
+        eprintln!(
+            "no workload matches {:?}; `threadkit bench --list` lists them",
+            args.filter
+        );
+        return ExitCode::from(2);
+    }
+    let python = if args.no_python { None } else { python::find() };
+    match &python {
+        Some(version) => println!("CPython: {version} (its figures join the table)"),
+        None => println!("CPython: python3 not found (or --no-python): CPython figures skipped"),
+    }
+    let rounds = if args.quick { 3 } else { args.rounds.max(1) };
+    let progress = std::io::stderr().is_terminal();
+    let mut rows = Vec::new();
+    for (i, workload) in selected.iter().enumerate() {
+        if progress {
+            eprint!("\r\x1b[K[{}/{}] {}", i + 1, selected.len(), workload.name);
+        }
+        match measure(workload, rounds, args.quick, python.is_some()) {
+            Ok(measured) => rows.extend(report::rows_of(workload.name, workload.threads, measured)),
+            Err(why) => {
+                eprintln!("\nworkload {} is broken: {why}", workload.name);
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    if progress {
+        eprint!("\r\x1b[K");
+    }
+    println!("{}", report::table(&rows));
+    for (path, text) in [
+        (&args.json, report::json(&rows)),
+        (&args.svg, report::svg(&rows)),
+    ] {
+        if let Some(path) = path {
+            if let Err(e) = std::fs::write(path, text) {
+                eprintln!("cannot write {}: {e}", path.display());
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// Operations per round for a workload.
+fn ops_for(workload: &Workload, quick: bool) -> u64 {
+    if quick {
+        (workload.ops / 200).max(10)
+    } else {
+        workload.ops
+    }
+}
+
+/// CPython runs 20 times fewer operations (it is that much slower); ns/op stays comparable.
+const PYTHON_DIVISOR: u64 = 20;
+
+type Measured = Vec<(String, stats::Summary, u64)>;
+
+fn measure(
+    workload: &Workload,
+    rounds: usize,
+    quick: bool,
+    python: bool,
+) -> Result<Measured, String> {
+    let ops = ops_for(workload, quick);
+    // Warm-up, and the checksum every implementation must reproduce.
+    let expected = (workload.cases[0].run)(ops);
+    for case in &workload.cases[1..] {
+        let got = (case.run)(ops);
+        if got != expected {
+            return Err(format!(
+                "{} computed {got}, {} computed {expected}",
+                case.implementation, workload.cases[0].implementation
+            ));
+        }
+    }
+    let mut samples = vec![Vec::with_capacity(rounds); workload.cases.len()];
+    for _ in 0..rounds {
+        for (case, out) in workload.cases.iter().zip(&mut samples) {
+            let start = Instant::now();
+            let got = (case.run)(ops);
+            let elapsed = start.elapsed();
+            if got != expected {
+                return Err(format!(
+                    "{} computed {got}, expected {expected}",
+                    case.implementation
+                ));
+            }
+            out.push(elapsed.as_nanos() as f64 / ops as f64);
+        }
+    }
+    let mut measured: Measured = workload
+        .cases
+        .iter()
+        .zip(&samples)
+        .map(|(case, s)| {
+            (
+                case.implementation.to_owned(),
+                stats::Summary::of(s).expect("rounds >= 1"),
+                ops,
+            )
+        })
+        .collect();
+    if let (true, Some(name)) = (python, workload.python) {
+        let py_ops = (ops / PYTHON_DIVISOR).max(2);
+        let (py_samples, checksum) = python::run(name, py_ops, rounds)?;
+        let want = (workload.cases[0].run)(py_ops);
+        if checksum != want {
+            return Err(format!(
+                "CPython computed {checksum}, threadkit computed {want} for {py_ops} ops"
+            ));
+        }
+        let summary = stats::Summary::of(&py_samples).ok_or("CPython gave no samples")?;
+        measured.push(("CPython threading".to_owned(), summary, py_ops));
+    }
+    Ok(measured)
+}
