@@ -53,6 +53,16 @@
 //! | `barrier.wait()`, `reset()`, `abort()`, `parties`, `n_waiting`, `broken` | [`Barrier::wait`], [`reset`](Barrier::reset), [`abort`](Barrier::abort), [`parties`](Barrier::parties), [`n_waiting`](Barrier::n_waiting), [`broken`](Barrier::broken) |
 //! | `threading.BrokenBarrierError` | [`BrokenBarrierError`] |
 //! | `threading.Timer(interval, f)`, `start()`, `cancel()` | [`Timer::new`], [`Timer::start`], [`Timer::cancel`] |
+//! | `queue.Queue(maxsize)`, `LifoQueue`, `PriorityQueue` | [`Queue::new`], [`LifoQueue::new`], [`PriorityQueue::new`] (0 = unbounded; clone to share) |
+//! | `queue.SimpleQueue()` | [`SimpleQueue::new`] |
+//! | `q.put(item)`, `put(item, timeout=t)`, `put_nowait(item)` | [`Queue::put`], [`Queue::put_timeout`], [`Queue::put_nowait`] |
+//! | `q.get()`, `get(timeout=t)`, `get_nowait()` | [`Queue::get`], [`Queue::get_timeout`], [`Queue::get_nowait`] |
+//! | `q.qsize()`, `empty()`, `full()`, `maxsize` | [`Queue::qsize`], [`Queue::empty`], [`Queue::full`], [`Queue::maxsize`] |
+//! | `q.task_done()`, `q.join()`, `unfinished_tasks` | [`Queue::task_done`], [`Queue::join`] / [`Queue::join_timeout`], [`Queue::unfinished_tasks`] |
+//! | `q.shutdown(immediate)`, `is_shutdown` (3.13) | [`Queue::shutdown`], [`Queue::is_shutdown`] |
+//! | `while True: item = q.get() ...` | `for item in &q` ([`Queue::iter`]): ends at shutdown, no race |
+//! | `queue.Full`, `queue.Empty`, `queue.ShutDown` | [`PutError::Full`] (with the item), [`GetError::Empty`], [`PutError::ShutDown`] / [`GetError::ShutDown`] |
+//! | `ValueError: task_done() called too many times` | [`TaskDoneError`] |
 //! | `RuntimeError: release unlocked lock` | [`ReleaseError::Unlocked`] |
 //! | `RuntimeError: cannot release un-acquired lock` | [`ReleaseError::NotOwner`] |
 //! | `ValueError: Semaphore released too many times` | [`ReleaseError::TooManyReleases`] |
@@ -80,11 +90,15 @@
 
 mod facade;
 mod panic;
+mod queue;
 mod sync;
 mod thread;
 mod wait;
 
 pub use panic::Panic;
+pub use queue::{
+    GetError, Iter, LifoQueue, PriorityQueue, PutError, Queue, SimpleQueue, TaskDoneError,
+};
 pub use sync::{
     Barrier, BoundedSemaphore, BrokenBarrierError, Condition, ConditionGuard, ConditionLock, Event,
     Lock, LockGuard, Mutex, MutexGuard, NotOwnedError, RLock, RLockGuard, ReleaseError, Semaphore,

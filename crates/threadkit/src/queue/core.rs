@@ -1,0 +1,229 @@
+//! The blocking layer every queue shares: put/get in their three forms, task tracking,
+//! shutdown. Generic over the [`Store`] that keeps the items.
+//!
+//! # Design
+//!
+//! Getters and putters that must wait count themselves in `getters` / `putters`, then park
+//! with a `validate` that re-checks the store ("still empty and open?") under the queue lock of
+//! the parking lot. After a successful push or pop the other side is woken only if its counter
+//! is non-zero (sequentially consistent on both sides), so the fast paths cost one load. A
+//! short spin comes before parking, which keeps hand-offs between busy threads out of the
+//! kernel. `done` counts `task_done` calls; unfinished tasks are `pushed_total - done`.
+
+use super::error::{GetError, PutError, TaskDoneError};
+use super::store::{Refused, Store};
+use crate::facade::{AtomicBool, AtomicU64, AtomicUsize, Instant, Ordering};
+use crate::wait::{self, SpinWait, Wake};
+use crossbeam_utils::CachePadded;
+use std::marker::PhantomData;
+
+/// How long a call may wait.
+#[derive(Clone, Copy)]
+pub(crate) enum Patience {
+    /// Not at all (`*_nowait`).
+    Never,
+    /// Until the deadline (`None`: forever).
+    Until(Option<Instant>),
+}
+
+pub(crate) struct Core<T, S> {
+    store: S,
+    getters: CachePadded<AtomicUsize>,
+    putters: CachePadded<AtomicUsize>,
+    done: CachePadded<AtomicU64>,
+    joiners: AtomicUsize,
+    drop_remaining: AtomicBool,
+    _items: PhantomData<fn(T) -> T>,
+}
+
+impl<T: Send, S: Store<T>> Core<T, S> {
+    pub(crate) fn new(store: S) -> Self {
+        Core {
+            store,
+            getters: CachePadded::new(AtomicUsize::new(0)),
+            putters: CachePadded::new(AtomicUsize::new(0)),
+            done: CachePadded::new(AtomicU64::new(0)),
+            joiners: AtomicUsize::new(0),
+            drop_remaining: AtomicBool::new(false),
+            _items: PhantomData,
+        }
+    }
+
+    pub(crate) fn store(&self) -> &S {
+        &self.store
+    }
+
+    #[inline]
+    fn wake_one(waiters: &AtomicUsize) {
+        if waiters.load(Ordering::SeqCst) > 0 {
+            wait::unpark_one(wait::key_of(waiters), |_| {});
+        }
+    }
+
+    #[inline]
+    pub(crate) fn put(&self, item: T, patience: Patience) -> Result<(), PutError<T>> {
+        match self.store.try_push(item) {
+            Ok(()) => {
+                Self::wake_one(&self.getters);
+                Ok(())
+            }
+            Err(Refused::Closed(item)) => Err(PutError::ShutDown(item)),
+            Err(Refused::Full(item)) => match patience {
+                Patience::Never => Err(PutError::Full(item)),
+                Patience::Until(deadline) => self.put_slow(item, deadline),
+            },
+        }
+    }
+
+    #[cold]
+    fn put_slow(&self, mut item: T, deadline: Option<Instant>) -> Result<(), PutError<T>> {
+        let mut spin = SpinWait::new();
+        let mut last_try = false;
+        loop {
+            match self.store.try_push(item) {
+                Ok(()) => {
+                    Self::wake_one(&self.getters);
+                    return Ok(());
+                }
+                Err(Refused::Closed(back)) => return Err(PutError::ShutDown(back)),
+                Err(Refused::Full(back)) if last_try => return Err(PutError::Full(back)),
+                Err(Refused::Full(back)) => item = back,
+            }
+            if spin.spin() {
+                continue;
+            }
+            self.putters.fetch_add(1, Ordering::SeqCst);
+            let woke = wait::park(
+                wait::key_of(&*self.putters),
+                || self.store.is_full() && !self.store.is_closed(),
+                |_| {},
+                deadline,
+            );
+            self.putters.fetch_sub(1, Ordering::SeqCst);
+            last_try = woke == Wake::TimedOut;
+        }
+    }
+
+    #[inline]
+    pub(crate) fn get(&self, patience: Patience) -> Result<T, GetError> {
+        if !self.drop_remaining.load(Ordering::Relaxed) {
+            if let Some(item) = self.store.try_pop() {
+                Self::wake_one(&self.putters);
+                return Ok(item);
+            }
+        }
+        self.get_slow(patience)
+    }
+
+    #[cold]
+    fn get_slow(&self, patience: Patience) -> Result<T, GetError> {
+        let mut spin = SpinWait::new();
+        let mut last_try = false;
+        loop {
+            if self.store.is_closed() && self.drop_remaining.load(Ordering::SeqCst) {
+                return Err(GetError::ShutDown);
+            }
+            if let Some(item) = self.store.try_pop() {
+                Self::wake_one(&self.putters);
+                return Ok(item);
+            }
+            if self.store.is_closed() {
+                // Closed and drained (a push cannot land after the close).
+                return match self.store.try_pop() {
+                    Some(item) => Ok(item),
+                    None => Err(GetError::ShutDown),
+                };
+            }
+            let deadline = match patience {
+                Patience::Never => return Err(GetError::Empty),
+                Patience::Until(_) if last_try => return Err(GetError::Empty),
+                Patience::Until(deadline) => deadline,
+            };
+            if spin.spin() {
+                continue;
+            }
+            self.getters.fetch_add(1, Ordering::SeqCst);
+            let woke = wait::park(
+                wait::key_of(&*self.getters),
+                || self.store.is_empty() && !self.store.is_closed(),
+                |_| {},
+                deadline,
+            );
+            self.getters.fetch_sub(1, Ordering::SeqCst);
+            last_try = woke == Wake::TimedOut;
+        }
+    }
+
+    pub(crate) fn task_done(&self) -> Result<(), TaskDoneError> {
+        let pushed = self.store.pushed_total();
+        let mut done = self.done.load(Ordering::Relaxed);
+        loop {
+            if done >= pushed {
+                return Err(TaskDoneError);
+            }
+            match self.done.compare_exchange_weak(
+                done,
+                done + 1,
+                Ordering::SeqCst,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => break,
+                Err(now) => done = now,
+            }
+        }
+        self.wake_joiners_if_finished();
+        Ok(())
+    }
+
+    fn wake_joiners_if_finished(&self) {
+        if self.unfinished() == 0 && self.joiners.load(Ordering::SeqCst) > 0 {
+            wait::unpark_all(wait::key_of(&self.joiners));
+        }
+    }
+
+    pub(crate) fn unfinished(&self) -> u64 {
+        let done = self.done.load(Ordering::SeqCst);
+        self.store.pushed_total().saturating_sub(done)
+    }
+
+    /// Waits until every item put has been marked done; `false` on timeout.
+    pub(crate) fn join(&self, deadline: Option<Instant>) -> bool {
+        loop {
+            if self.unfinished() == 0 {
+                return true;
+            }
+            self.joiners.fetch_add(1, Ordering::SeqCst);
+            let woke = wait::park(
+                wait::key_of(&self.joiners),
+                || self.unfinished() > 0,
+                |_| {},
+                deadline,
+            );
+            self.joiners.fetch_sub(1, Ordering::SeqCst);
+            if woke == Wake::TimedOut {
+                return self.unfinished() == 0;
+            }
+        }
+    }
+
+    pub(crate) fn shutdown(&self, immediate: bool) {
+        if immediate {
+            self.drop_remaining.store(true, Ordering::SeqCst);
+        }
+        self.store.close();
+        if immediate {
+            while let Some(item) = self.store.try_pop() {
+                drop(item);
+                // Dropped items count as done, so `join` returns (as in Python).
+                let _ = self
+                    .done
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |d| {
+                        (d < self.store.pushed_total()).then_some(d + 1)
+                    });
+            }
+        }
+        wait::unpark_all(wait::key_of(&*self.getters));
+        wait::unpark_all(wait::key_of(&*self.putters));
+        self.wake_joiners_if_finished();
+    }
+}

@@ -1,0 +1,64 @@
+//! `SimpleQueue`: unbounded FIFO, put never blocks.
+
+use std::time::Duration;
+use threadkit::{GetError, SimpleQueue, Thread};
+
+#[test]
+fn fifo_and_sizes() {
+    let q = SimpleQueue::new();
+    assert!(q.empty());
+    for i in 0..100 {
+        q.put(i);
+    }
+    assert_eq!(q.qsize(), 100);
+    for i in 0..100 {
+        assert_eq!(q.get(), i);
+    }
+    assert!(q.empty());
+}
+
+#[test]
+fn get_forms_on_empty() {
+    let q: SimpleQueue<u8> = SimpleQueue::new();
+    assert_eq!(q.get_nowait(), Err(GetError::Empty));
+    assert_eq!(
+        q.get_timeout(Duration::from_millis(2)),
+        Err(GetError::Empty)
+    );
+}
+
+#[test]
+fn blocked_get_wakes_on_put() {
+    let q = SimpleQueue::new();
+    let q2 = q.clone();
+    let t = Thread::spawn(move || q2.get());
+    q.put("hello");
+    assert_eq!(t.into_output().unwrap(), "hello");
+}
+
+#[test]
+fn many_producers_many_consumers_exactly_once() {
+    let q = SimpleQueue::new();
+    let per = 20_000u64;
+    let producers: Vec<_> = (0..2)
+        .map(|p| {
+            let q = q.clone();
+            Thread::spawn(move || (0..per).for_each(|i| q.put(p * per + i)))
+        })
+        .collect();
+    let consumers: Vec<_> = (0..2)
+        .map(|_| {
+            let q = q.clone();
+            Thread::spawn(move || (0..per).map(|_| q.get()).collect::<Vec<_>>())
+        })
+        .collect();
+    for p in producers {
+        p.join().unwrap();
+    }
+    let mut all: Vec<u64> = consumers
+        .into_iter()
+        .flat_map(|c| c.into_output().unwrap())
+        .collect();
+    all.sort_unstable();
+    assert_eq!(all, (0..2 * per).collect::<Vec<_>>());
+}
