@@ -18,7 +18,7 @@
 //! wait that is woken spuriously and parks again never waits longer in total than asked.
 //! A `Duration` too large to add to `now` means "wait forever".
 
-use crate::facade::{Duration, Instant};
+use crate::facade::{AtomicUsize, Duration, Instant, Ordering};
 use parking_lot_core::{FilterOp, ParkResult, DEFAULT_PARK_TOKEN, DEFAULT_UNPARK_TOKEN};
 
 pub(crate) use parking_lot_core::SpinWait;
@@ -44,12 +44,6 @@ pub(crate) fn deadline_after(timeout: Duration) -> Option<Instant> {
 #[inline]
 pub(crate) fn expired(deadline: Option<Instant>) -> bool {
     deadline.is_some_and(|d| Instant::now() >= d)
-}
-
-/// Time left before `deadline` (`None` means forever).
-#[inline]
-pub(crate) fn remaining(deadline: Option<Instant>) -> Option<Duration> {
-    deadline.map(|d| d.saturating_duration_since(Instant::now()))
 }
 
 /// The parking key of a field: its address.
@@ -128,32 +122,103 @@ pub(crate) fn unpark_all(key: usize) -> usize {
     unsafe { parking_lot_core::unpark_all(key, DEFAULT_UNPARK_TOKEN) }
 }
 
-/// Wakes up to `n` threads parked on `key`, oldest first; returns how many were woken.
-/// `after` runs under the queue lock with whether threads remain parked.
-pub(crate) fn unpark_some(key: usize, n: usize, after: impl FnOnce(bool)) -> usize {
-    if n == 0 {
-        return 0;
+/// A queue of parked threads with an exact count of those not yet woken.
+///
+/// A waiter counts itself in, then parks; a waker decrements the count for every thread it
+/// wakes, under the parking lot's queue lock. So the count drops the moment a thread is woken,
+/// not when it next runs, and a stream of wakers does not call into the parking lot for a
+/// thread that is already on its way. A waiter whose park was refused or timed out counts
+/// itself out. The count and the waiters' own state are both sequentially consistent, so a
+/// waker that sees zero waiters is right to skip the wake (see the module's protocol).
+pub(crate) struct WaitQueue {
+    waiting: AtomicUsize,
+}
+
+impl WaitQueue {
+    pub(crate) const fn new() -> Self {
+        WaitQueue {
+            waiting: AtomicUsize::new(0),
+        }
     }
-    let mut left = n;
-    // SAFETY: see `park_then`; the filter and callback only count and write atomics.
-    let result = unsafe {
-        parking_lot_core::unpark_filter(
-            key,
-            |_| {
-                if left == 0 {
-                    FilterOp::Stop
-                } else {
-                    left -= 1;
-                    FilterOp::Unpark
-                }
-            },
-            |r| {
-                after(r.have_more_threads);
-                DEFAULT_UNPARK_TOKEN
-            },
-        )
-    };
-    result.unparked_threads
+
+    /// Threads parked or about to park (a snapshot).
+    #[inline]
+    pub(crate) fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::SeqCst)
+    }
+
+    /// Parks until woken, `validate` fails, or `deadline`.
+    #[inline]
+    pub(crate) fn park(&self, validate: impl FnOnce() -> bool, deadline: Option<Instant>) -> Wake {
+        self.park_then(validate, || {}, deadline)
+    }
+
+    /// Parks like [`park`](Self::park), running `before_sleep` once queued (see `park_then`).
+    pub(crate) fn park_then(
+        &self,
+        validate: impl FnOnce() -> bool,
+        before_sleep: impl FnOnce(),
+        deadline: Option<Instant>,
+    ) -> Wake {
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let wake = park_then(
+            key_of(&self.waiting),
+            validate,
+            before_sleep,
+            |_| {},
+            deadline,
+        );
+        if !matches!(wake, Wake::Unparked(_)) {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+        }
+        wake
+    }
+
+    /// Wakes one waiter, if any; `true` if one was woken.
+    #[inline]
+    pub(crate) fn wake_one(&self) -> bool {
+        self.waiting() > 0 && self.wake_n(1) > 0
+    }
+
+    /// Wakes up to `n` waiters, oldest first; returns how many.
+    pub(crate) fn wake_n(&self, n: usize) -> usize {
+        if n == 0 || self.waiting() == 0 {
+            return 0;
+        }
+        let mut left = n;
+        // SAFETY: see `park_then`; the filter counts and the callback writes one atomic.
+        let result = unsafe {
+            parking_lot_core::unpark_filter(
+                key_of(&self.waiting),
+                |_| {
+                    if left == 0 {
+                        FilterOp::Stop
+                    } else {
+                        left -= 1;
+                        FilterOp::Unpark
+                    }
+                },
+                |r| {
+                    self.waiting.fetch_sub(r.unparked_threads, Ordering::SeqCst);
+                    DEFAULT_UNPARK_TOKEN
+                },
+            )
+        };
+        result.unparked_threads
+    }
+
+    /// Wakes every waiter; returns how many.
+    pub(crate) fn wake_all(&self) -> usize {
+        self.wake_n(usize::MAX)
+    }
+}
+
+impl std::fmt::Debug for WaitQueue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WaitQueue")
+            .field("waiting", &self.waiting())
+            .finish()
+    }
 }
 
 #[cfg(test)]
@@ -199,9 +264,35 @@ mod tests {
     }
 
     #[test]
+    fn wait_queue_counts_exactly() {
+        let q = Arc::new(WaitQueue::new());
+        assert_eq!(q.wake_all(), 0);
+        let flag = Arc::new(AtomicBool::new(false));
+        let (q2, f2) = (q.clone(), flag.clone());
+        let t = std::thread::spawn(move || loop {
+            if f2.load(Ordering::SeqCst) {
+                return;
+            }
+            q2.park(|| !f2.load(Ordering::SeqCst), None);
+        });
+        while q.waiting() == 0 {
+            std::thread::yield_now();
+        }
+        flag.store(true, Ordering::SeqCst);
+        q.wake_all();
+        t.join().unwrap();
+        assert_eq!(q.waiting(), 0);
+        assert_eq!(q.park(|| false, None), Wake::Invalid);
+        assert_eq!(
+            q.park(|| true, deadline_after(Duration::from_millis(1))),
+            Wake::TimedOut
+        );
+        assert_eq!(q.waiting(), 0);
+    }
+
+    #[test]
     fn huge_timeout_means_forever() {
         assert_eq!(deadline_after(Duration::MAX), None);
         assert!(!expired(None));
-        assert_eq!(remaining(None), None);
     }
 }

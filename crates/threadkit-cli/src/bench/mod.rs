@@ -2,6 +2,7 @@
 //! same invocation, several interleaved rounds, median ns per operation and ours / peer.
 
 mod python;
+mod queue;
 mod report;
 mod stats;
 mod sync;
@@ -41,6 +42,7 @@ pub(crate) struct BenchArgs {
 
 fn all_workloads() -> Vec<Workload> {
     let mut all = sync::workloads();
+    all.extend(queue::workloads());
     all.extend(threads::workloads());
     all
 }

@@ -12,8 +12,8 @@
 
 use super::error::{GetError, PutError, TaskDoneError};
 use super::store::{Refused, Store};
-use crate::facade::{AtomicBool, AtomicU64, AtomicUsize, Instant, Ordering};
-use crate::wait::{self, SpinWait, Wake};
+use crate::facade::{AtomicBool, AtomicU64, Instant, Ordering};
+use crate::wait::{SpinWait, WaitQueue, Wake};
 use crossbeam_utils::CachePadded;
 use std::marker::PhantomData;
 
@@ -28,10 +28,10 @@ pub(crate) enum Patience {
 
 pub(crate) struct Core<T, S> {
     store: S,
-    getters: CachePadded<AtomicUsize>,
-    putters: CachePadded<AtomicUsize>,
+    getters: CachePadded<WaitQueue>,
+    putters: CachePadded<WaitQueue>,
     done: CachePadded<AtomicU64>,
-    joiners: AtomicUsize,
+    joiners: WaitQueue,
     drop_remaining: AtomicBool,
     _items: PhantomData<fn(T) -> T>,
 }
@@ -40,10 +40,10 @@ impl<T: Send, S: Store<T>> Core<T, S> {
     pub(crate) fn new(store: S) -> Self {
         Core {
             store,
-            getters: CachePadded::new(AtomicUsize::new(0)),
-            putters: CachePadded::new(AtomicUsize::new(0)),
+            getters: CachePadded::new(WaitQueue::new()),
+            putters: CachePadded::new(WaitQueue::new()),
             done: CachePadded::new(AtomicU64::new(0)),
-            joiners: AtomicUsize::new(0),
+            joiners: WaitQueue::new(),
             drop_remaining: AtomicBool::new(false),
             _items: PhantomData,
         }
@@ -54,17 +54,10 @@ impl<T: Send, S: Store<T>> Core<T, S> {
     }
 
     #[inline]
-    fn wake_one(waiters: &AtomicUsize) {
-        if waiters.load(Ordering::SeqCst) > 0 {
-            wait::unpark_one(wait::key_of(waiters), |_| {});
-        }
-    }
-
-    #[inline]
     pub(crate) fn put(&self, item: T, patience: Patience) -> Result<(), PutError<T>> {
         match self.store.try_push(item) {
             Ok(()) => {
-                Self::wake_one(&self.getters);
+                self.getters.wake_one();
                 Ok(())
             }
             Err(Refused::Closed(item)) => Err(PutError::ShutDown(item)),
@@ -82,7 +75,7 @@ impl<T: Send, S: Store<T>> Core<T, S> {
         loop {
             match self.store.try_push(item) {
                 Ok(()) => {
-                    Self::wake_one(&self.getters);
+                    self.getters.wake_one();
                     return Ok(());
                 }
                 Err(Refused::Closed(back)) => return Err(PutError::ShutDown(back)),
@@ -92,14 +85,9 @@ impl<T: Send, S: Store<T>> Core<T, S> {
             if spin.spin() {
                 continue;
             }
-            self.putters.fetch_add(1, Ordering::SeqCst);
-            let woke = wait::park(
-                wait::key_of(&*self.putters),
-                || self.store.is_full() && !self.store.is_closed(),
-                |_| {},
-                deadline,
-            );
-            self.putters.fetch_sub(1, Ordering::SeqCst);
+            let woke = self
+                .putters
+                .park(|| self.store.is_full() && !self.store.is_closed(), deadline);
             last_try = woke == Wake::TimedOut;
         }
     }
@@ -108,7 +96,7 @@ impl<T: Send, S: Store<T>> Core<T, S> {
     pub(crate) fn get(&self, patience: Patience) -> Result<T, GetError> {
         if !self.drop_remaining.load(Ordering::Relaxed) {
             if let Some(item) = self.store.try_pop() {
-                Self::wake_one(&self.putters);
+                self.putters.wake_one();
                 return Ok(item);
             }
         }
@@ -124,7 +112,7 @@ impl<T: Send, S: Store<T>> Core<T, S> {
                 return Err(GetError::ShutDown);
             }
             if let Some(item) = self.store.try_pop() {
-                Self::wake_one(&self.putters);
+                self.putters.wake_one();
                 return Ok(item);
             }
             if self.store.is_closed() {
@@ -142,14 +130,10 @@ impl<T: Send, S: Store<T>> Core<T, S> {
             if spin.spin() {
                 continue;
             }
-            self.getters.fetch_add(1, Ordering::SeqCst);
-            let woke = wait::park(
-                wait::key_of(&*self.getters),
+            let woke = self.getters.park(
                 || self.store.is_empty() && !self.store.is_closed(),
-                |_| {},
                 deadline,
             );
-            self.getters.fetch_sub(1, Ordering::SeqCst);
             last_try = woke == Wake::TimedOut;
         }
     }
@@ -176,8 +160,8 @@ impl<T: Send, S: Store<T>> Core<T, S> {
     }
 
     fn wake_joiners_if_finished(&self) {
-        if self.unfinished() == 0 && self.joiners.load(Ordering::SeqCst) > 0 {
-            wait::unpark_all(wait::key_of(&self.joiners));
+        if self.unfinished() == 0 {
+            self.joiners.wake_all();
         }
     }
 
@@ -192,14 +176,7 @@ impl<T: Send, S: Store<T>> Core<T, S> {
             if self.unfinished() == 0 {
                 return true;
             }
-            self.joiners.fetch_add(1, Ordering::SeqCst);
-            let woke = wait::park(
-                wait::key_of(&self.joiners),
-                || self.unfinished() > 0,
-                |_| {},
-                deadline,
-            );
-            self.joiners.fetch_sub(1, Ordering::SeqCst);
+            let woke = self.joiners.park(|| self.unfinished() > 0, deadline);
             if woke == Wake::TimedOut {
                 return self.unfinished() == 0;
             }
@@ -222,8 +199,8 @@ impl<T: Send, S: Store<T>> Core<T, S> {
                     });
             }
         }
-        wait::unpark_all(wait::key_of(&*self.getters));
-        wait::unpark_all(wait::key_of(&*self.putters));
+        self.getters.wake_all();
+        self.putters.wake_all();
         self.wake_joiners_if_finished();
     }
 }

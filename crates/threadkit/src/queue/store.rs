@@ -11,6 +11,7 @@ use std::cmp::{Ordering as Cmp, Reverse};
 use std::collections::{BinaryHeap, VecDeque};
 
 /// Why a store did not take an item; the item comes back.
+#[derive(Debug)]
 pub(crate) enum Refused<T> {
     Full(T),
     Closed(T),

@@ -8,8 +8,8 @@
 use super::error::NotOwnedError;
 use super::lock::Lock;
 use super::rlock::RLock;
-use crate::facade::{AtomicUsize, Duration, Instant, Ordering};
-use crate::wait::{self, Wake};
+use crate::facade::{Duration, Instant};
+use crate::wait::{self, WaitQueue, Wake};
 use std::fmt;
 use std::sync::Arc;
 
@@ -136,7 +136,7 @@ impl<L: ConditionLock> ConditionLock for Arc<L> {
 /// ```
 pub struct Condition<L: ConditionLock = RLock> {
     lock: L,
-    waiters: AtomicUsize,
+    waiters: WaitQueue,
 }
 
 impl Condition<RLock> {
@@ -167,7 +167,7 @@ impl<L: ConditionLock> Condition<L> {
     pub fn with_lock(lock: L) -> Self {
         Condition {
             lock,
-            waiters: AtomicUsize::new(0),
+            waiters: WaitQueue::new(),
         }
     }
 
@@ -319,9 +319,7 @@ impl<L: ConditionLock> Condition<L> {
         if !self.lock.is_owned() {
             return Err(NotOwnedError);
         }
-        if self.waiters.load(Ordering::Relaxed) > 0 {
-            wait::unpark_some(wait::key_of(&self.waiters), n, |_| {});
-        }
+        self.waiters.wake_n(n);
         Ok(())
     }
 
@@ -354,9 +352,7 @@ impl<L: ConditionLock> Condition<L> {
         if !self.lock.is_owned() {
             return Err(NotOwnedError);
         }
-        if self.waiters.load(Ordering::Relaxed) > 0 {
-            wait::unpark_all(wait::key_of(&self.waiters));
-        }
+        self.waiters.wake_all();
         Ok(())
     }
 
@@ -365,16 +361,10 @@ impl<L: ConditionLock> Condition<L> {
             return Err(NotOwnedError);
         }
         // Counted while the lock is held, so a notifier holding the lock sees this waiter.
-        self.waiters.fetch_add(1, Ordering::Relaxed);
         let mut saved = 0;
-        let wake = wait::park_then(
-            wait::key_of(&self.waiters),
-            || true,
-            || saved = self.lock.release_save(),
-            |_| {},
-            deadline,
-        );
-        self.waiters.fetch_sub(1, Ordering::Relaxed);
+        let wake = self
+            .waiters
+            .park_then(|| true, || saved = self.lock.release_save(), deadline);
         self.lock.acquire_restore(saved);
         Ok(wake != Wake::TimedOut)
     }
@@ -400,7 +390,7 @@ impl<L: ConditionLock + fmt::Debug> fmt::Debug for Condition<L> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Condition")
             .field("lock", &self.lock)
-            .field("waiters", &self.waiters.load(Ordering::Relaxed))
+            .field("waiters", &self.waiters)
             .finish()
     }
 }

@@ -2,24 +2,24 @@
 //!
 //! Barrier, the queues and futures keep their state in a monitor. A waiter parks with the
 //! mutex released in `before_sleep` (see `wait::park_then`), so a notifier that takes the
-//! mutex afterwards always finds it queued. `waiters` lets `notify_*` skip the parking lot
-//! when nobody waits.
+//! mutex afterwards always finds it queued; the `WaitQueue` lets `notify_*` skip the parking
+//! lot when nobody waits.
 
 use super::mutex::{Mutex, MutexGuard};
-use crate::facade::{AtomicUsize, Instant, Ordering};
-use crate::wait::{self, Wake};
+use crate::facade::Instant;
+use crate::wait::{WaitQueue, Wake};
 use std::fmt;
 
 pub(crate) struct Monitor<T> {
     data: Mutex<T>,
-    waiters: AtomicUsize,
+    waiters: WaitQueue,
 }
 
 impl<T> Monitor<T> {
     pub(crate) const fn new(value: T) -> Self {
         Monitor {
             data: Mutex::new(value),
-            waiters: AtomicUsize::new(0),
+            waiters: WaitQueue::new(),
         }
     }
 
@@ -31,15 +31,9 @@ impl<T> Monitor<T> {
     /// Releases the guard's lock, sleeps until notified or `deadline`, re-locks.
     /// Returns `false` on timeout.
     pub(crate) fn wait(&self, guard: &mut MutexGuard<'_, T>, deadline: Option<Instant>) -> bool {
-        self.waiters.fetch_add(1, Ordering::Relaxed);
-        let wake = wait::park_then(
-            wait::key_of(&self.waiters),
-            || true,
-            || guard.unlock_raw(),
-            |_| {},
-            deadline,
-        );
-        self.waiters.fetch_sub(1, Ordering::Relaxed);
+        let wake = self
+            .waiters
+            .park_then(|| true, || guard.unlock_raw(), deadline);
         guard.relock_raw();
         wake != Wake::TimedOut
     }
@@ -63,24 +57,20 @@ impl<T> Monitor<T> {
     /// Wakes every waiter. Call with or without the lock held.
     #[inline]
     pub(crate) fn notify_all(&self) {
-        if self.waiters.load(Ordering::Relaxed) > 0 {
-            wait::unpark_all(wait::key_of(&self.waiters));
-        }
+        self.waiters.wake_all();
     }
 
     /// Wakes one waiter.
     #[inline]
     pub(crate) fn notify_one(&self) {
-        if self.waiters.load(Ordering::Relaxed) > 0 {
-            wait::unpark_one(wait::key_of(&self.waiters), |_| {});
-        }
+        self.waiters.wake_one();
     }
 }
 
 impl<T> fmt::Debug for Monitor<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Monitor")
-            .field("waiters", &self.waiters.load(Ordering::Relaxed))
+            .field("waiters", &self.waiters)
             .finish()
     }
 }

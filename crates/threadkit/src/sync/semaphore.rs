@@ -7,13 +7,13 @@
 
 use super::error::ReleaseError;
 use crate::facade::{AtomicUsize, Duration, Instant, Ordering};
-use crate::wait::{self, SpinWait, Wake};
+use crate::wait::{self, SpinWait, WaitQueue, Wake};
 use std::fmt;
 
 /// The shared algorithm; `bound` is `usize::MAX` for an unbounded semaphore.
 struct Counter {
     permits: AtomicUsize,
-    waiters: AtomicUsize,
+    waiters: WaitQueue,
     bound: usize,
 }
 
@@ -21,7 +21,7 @@ impl Counter {
     const fn new(permits: usize, bound: usize) -> Self {
         Counter {
             permits: AtomicUsize::new(permits),
-            waiters: AtomicUsize::new(0),
+            waiters: WaitQueue::new(),
             bound,
         }
     }
@@ -53,14 +53,9 @@ impl Counter {
             if spin.spin() {
                 continue;
             }
-            self.waiters.fetch_add(1, Ordering::SeqCst);
-            let wake = wait::park(
-                wait::key_of(&self.permits),
-                || self.permits.load(Ordering::SeqCst) == 0,
-                |_| {},
-                deadline,
-            );
-            self.waiters.fetch_sub(1, Ordering::Relaxed);
+            let wake = self
+                .waiters
+                .park(|| self.permits.load(Ordering::SeqCst) == 0, deadline);
             if wake == Wake::TimedOut {
                 return self.try_acquire();
             }
@@ -85,9 +80,7 @@ impl Counter {
                 Err(now) => permits = now,
             }
         }
-        if self.waiters.load(Ordering::SeqCst) > 0 {
-            wait::unpark_some(wait::key_of(&self.permits), n, |_| {});
-        }
+        self.waiters.wake_n(n);
         Ok(())
     }
 }

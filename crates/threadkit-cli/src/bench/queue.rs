@@ -1,0 +1,294 @@
+//! Queue workloads: one local trait over a bounded/unbounded channel-like queue, so threadkit
+//! and each peer move the same items between the same threads.
+
+use super::workload::Workload;
+use std::collections::BinaryHeap;
+use std::sync::Arc;
+
+/// The two ends of a queue, cloneable to any number of producers and consumers.
+trait Pipe: Clone + Send + 'static {
+    fn bounded(cap: usize) -> Self;
+    fn put(&self, v: u64);
+    fn get(&self) -> u64;
+}
+
+#[derive(Clone)]
+struct TkQueue(threadkit::Queue<u64>);
+impl Pipe for TkQueue {
+    fn bounded(cap: usize) -> Self {
+        TkQueue(threadkit::Queue::new(cap))
+    }
+    #[inline]
+    fn put(&self, v: u64) {
+        self.0.put(v).unwrap();
+    }
+    #[inline]
+    fn get(&self) -> u64 {
+        self.0.get().unwrap()
+    }
+}
+
+#[derive(Clone)]
+struct TkSimple(threadkit::SimpleQueue<u64>);
+impl Pipe for TkSimple {
+    fn bounded(_cap: usize) -> Self {
+        TkSimple(threadkit::SimpleQueue::new())
+    }
+    #[inline]
+    fn put(&self, v: u64) {
+        self.0.put(v);
+    }
+    #[inline]
+    fn get(&self) -> u64 {
+        self.0.get()
+    }
+}
+
+#[derive(Clone)]
+struct TkPriority(threadkit::PriorityQueue<u64>);
+impl Pipe for TkPriority {
+    fn bounded(cap: usize) -> Self {
+        TkPriority(threadkit::PriorityQueue::new(cap))
+    }
+    #[inline]
+    fn put(&self, v: u64) {
+        self.0.put(v).unwrap();
+    }
+    #[inline]
+    fn get(&self) -> u64 {
+        self.0.get().unwrap()
+    }
+}
+
+#[derive(Clone)]
+struct Crossbeam(
+    crossbeam_channel::Sender<u64>,
+    crossbeam_channel::Receiver<u64>,
+);
+impl Pipe for Crossbeam {
+    fn bounded(cap: usize) -> Self {
+        let (s, r) = crossbeam_channel::bounded(cap);
+        Crossbeam(s, r)
+    }
+    fn put(&self, v: u64) {
+        self.0.send(v).unwrap();
+    }
+    fn get(&self) -> u64 {
+        self.1.recv().unwrap()
+    }
+}
+
+#[derive(Clone)]
+struct CrossbeamUnbounded(
+    crossbeam_channel::Sender<u64>,
+    crossbeam_channel::Receiver<u64>,
+);
+impl Pipe for CrossbeamUnbounded {
+    fn bounded(_cap: usize) -> Self {
+        let (s, r) = crossbeam_channel::unbounded();
+        CrossbeamUnbounded(s, r)
+    }
+    fn put(&self, v: u64) {
+        self.0.send(v).unwrap();
+    }
+    fn get(&self) -> u64 {
+        self.1.recv().unwrap()
+    }
+}
+
+#[derive(Clone)]
+struct Flume(flume::Sender<u64>, flume::Receiver<u64>);
+impl Pipe for Flume {
+    fn bounded(cap: usize) -> Self {
+        let (s, r) = flume::bounded(cap);
+        Flume(s, r)
+    }
+    fn put(&self, v: u64) {
+        self.0.send(v).unwrap();
+    }
+    fn get(&self) -> u64 {
+        self.1.recv().unwrap()
+    }
+}
+
+/// std's `sync_channel` has a single receiver: consumers share it behind a mutex.
+#[derive(Clone)]
+struct StdSync(
+    std::sync::mpsc::SyncSender<u64>,
+    Arc<std::sync::Mutex<std::sync::mpsc::Receiver<u64>>>,
+);
+impl Pipe for StdSync {
+    fn bounded(cap: usize) -> Self {
+        let (s, r) = std::sync::mpsc::sync_channel(cap);
+        StdSync(s, Arc::new(std::sync::Mutex::new(r)))
+    }
+    fn put(&self, v: u64) {
+        self.0.send(v).unwrap();
+    }
+    fn get(&self) -> u64 {
+        self.1.lock().unwrap().recv().unwrap()
+    }
+}
+
+/// The baseline the issue names: a `Mutex<BinaryHeap>` with two `Condvar`s.
+#[derive(Clone)]
+struct HeapCondvar(
+    Arc<(
+        std::sync::Mutex<BinaryHeap<std::cmp::Reverse<u64>>>,
+        std::sync::Condvar,
+        std::sync::Condvar,
+        usize,
+    )>,
+);
+impl Pipe for HeapCondvar {
+    fn bounded(cap: usize) -> Self {
+        HeapCondvar(Arc::new((
+            std::sync::Mutex::new(BinaryHeap::new()),
+            std::sync::Condvar::new(),
+            std::sync::Condvar::new(),
+            cap,
+        )))
+    }
+    fn put(&self, v: u64) {
+        let (heap, not_empty, not_full, cap) = &*self.0;
+        let mut h = not_full
+            .wait_while(heap.lock().unwrap(), |h| h.len() >= *cap)
+            .unwrap();
+        h.push(std::cmp::Reverse(v));
+        not_empty.notify_one();
+    }
+    fn get(&self) -> u64 {
+        let (heap, not_empty, not_full, _) = &*self.0;
+        let mut h = not_empty
+            .wait_while(heap.lock().unwrap(), |h| h.is_empty())
+            .unwrap();
+        let v = h.pop().unwrap().0;
+        not_full.notify_one();
+        v
+    }
+}
+
+/// `ops` items from `producers` to `consumers` through a queue of `cap`; returns the sum of
+/// the items got (the same for every implementation).
+fn transfer<P: Pipe>(ops: u64, producers: u64, consumers: u64, cap: usize) -> u64 {
+    let pipe = P::bounded(cap);
+    let per_producer = ops / producers;
+    let total = per_producer * producers;
+    std::thread::scope(|s| {
+        for p in 0..producers {
+            let pipe = pipe.clone();
+            s.spawn(move || (0..per_producer).for_each(|i| pipe.put(p * per_producer + i)));
+        }
+        let handles: Vec<_> = (0..consumers)
+            .map(|k| {
+                let pipe = pipe.clone();
+                let share = total / consumers + u64::from(k < total % consumers);
+                s.spawn(move || (0..share).map(|_| pipe.get()).sum::<u64>())
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).sum()
+    })
+}
+
+/// put + task_done + join: one worker marks every item done, the producer joins.
+fn task_done_join_threadkit(ops: u64) -> u64 {
+    let q = threadkit::Queue::new(0);
+    let worker = {
+        let q = q.clone();
+        std::thread::spawn(move || {
+            for _ in 0..ops {
+                q.get().unwrap();
+                q.task_done().unwrap();
+            }
+        })
+    };
+    for i in 0..ops {
+        q.put(i).unwrap();
+    }
+    q.join();
+    worker.join().unwrap();
+    ops
+}
+
+/// The same protocol on crossbeam: an unbounded channel and a `WaitGroup`-like counter.
+fn task_done_join_crossbeam(ops: u64) -> u64 {
+    let (s, r) = crossbeam_channel::unbounded::<u64>();
+    let (done_s, done_r) = crossbeam_channel::bounded::<()>(1);
+    let worker = std::thread::spawn(move || {
+        for n in 1..=ops {
+            r.recv().unwrap();
+            if n == ops {
+                done_s.send(()).unwrap();
+            }
+        }
+    });
+    for i in 0..ops {
+        s.send(i).unwrap();
+    }
+    done_r.recv().unwrap();
+    worker.join().unwrap();
+    ops
+}
+
+pub(crate) fn workloads() -> Vec<Workload> {
+    const CAP: usize = 1024;
+    vec![
+        Workload::new(
+            "queue-spsc",
+            "bounded(1024), 1 producer + 1 consumer, per item",
+            2,
+            2_000_000,
+        )
+        .case("threadkit Queue", |n| transfer::<TkQueue>(n, 1, 1, CAP))
+        .case("crossbeam bounded", |n| transfer::<Crossbeam>(n, 1, 1, CAP))
+        .case("flume bounded", |n| transfer::<Flume>(n, 1, 1, CAP))
+        .case("std sync_channel", |n| transfer::<StdSync>(n, 1, 1, CAP))
+        .python("queue-spsc"),
+        Workload::new(
+            "queue-2p2c",
+            "bounded(1024), 2 producers + 2 consumers, per item",
+            4,
+            2_000_000,
+        )
+        .case("threadkit Queue", |n| transfer::<TkQueue>(n, 2, 2, CAP))
+        .case("crossbeam bounded", |n| transfer::<Crossbeam>(n, 2, 2, CAP))
+        .case("flume bounded", |n| transfer::<Flume>(n, 2, 2, CAP))
+        .case("std sync_channel", |n| transfer::<StdSync>(n, 2, 2, CAP))
+        .python("queue-2p2c"),
+        Workload::new(
+            "simple-queue-spsc",
+            "unbounded, 1 producer + 1 consumer, per item",
+            2,
+            2_000_000,
+        )
+        .case("threadkit SimpleQueue", |n| {
+            transfer::<TkSimple>(n, 1, 1, 0)
+        })
+        .case("crossbeam unbounded", |n| {
+            transfer::<CrossbeamUnbounded>(n, 1, 1, 0)
+        })
+        .python("simple-queue-spsc"),
+        Workload::new(
+            "priority-queue",
+            "bounded(1024) priority queue, 1 producer + 1 consumer",
+            2,
+            1_000_000,
+        )
+        .case("threadkit PriorityQueue", |n| {
+            transfer::<TkPriority>(n, 1, 1, CAP)
+        })
+        .case("Mutex<BinaryHeap>+Condvar", |n| {
+            transfer::<HeapCondvar>(n, 1, 1, CAP)
+        })
+        .python("priority-queue"),
+        Workload::new(
+            "queue-task-done-join",
+            "put + get + task_done per item, then join",
+            2,
+            1_000_000,
+        )
+        .case("threadkit Queue", task_done_join_threadkit)
+        .case("crossbeam + done signal", task_done_join_crossbeam)
+        .python("queue-task-done-join"),
+    ]
+}
