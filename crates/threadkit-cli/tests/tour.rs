@@ -232,3 +232,64 @@ fn sync_sections_print_their_guaranteed_lines() {
     let release = position(barrier, "Barrier : all 3 arrived, releasing");
     assert!(barrier.iter().position(|l| l.contains(": passed")).unwrap() > release);
 }
+
+#[test]
+fn queue_sections_print_their_guaranteed_lines() {
+    let s = tour(&["queue-event", "queue-shutdown"]);
+    let seed = &s["queue-event"];
+    before(
+        seed,
+        "Main: about to set event",
+        "Producer received event. Exiting",
+    );
+    position(seed, "Consumer received event. Exiting");
+    let produced = seed
+        .iter()
+        .filter(|l| l.starts_with("Producer got message: "))
+        .count();
+    let stored: Vec<_> = seed
+        .iter()
+        .filter(|l| l.starts_with("Consumer storing message: "))
+        .collect();
+    assert_eq!(produced, stored.len(), "every message stored");
+    for line in &stored {
+        let size: usize = line
+            .rsplit_once("(size=")
+            .unwrap()
+            .1
+            .trim_end_matches(')')
+            .parse()
+            .unwrap();
+        assert!(size <= 10, "maxsize=10 bounds the size: {line}");
+    }
+
+    let clean = &s["queue-shutdown"];
+    before(
+        clean,
+        "Main: about to set event",
+        "Main: producers done, shutting the queue down",
+    );
+    let summary = clean
+        .iter()
+        .find(|l| l.starts_with("Main: produced "))
+        .unwrap();
+    let numbers: Vec<u64> = summary
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.parse().unwrap())
+        .collect();
+    assert_eq!(numbers[0], numbers[1], "consumed all: {summary}");
+    assert!(numbers[0] > 0);
+    assert_eq!(
+        &numbers[2..],
+        [0, 0],
+        "no duplicates, none missing: {summary}"
+    );
+    assert_eq!(
+        clean
+            .iter()
+            .filter(|l| l.contains("queue shut down and drained"))
+            .count(),
+        2
+    );
+}

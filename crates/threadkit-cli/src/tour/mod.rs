@@ -8,6 +8,7 @@ mod deadlock;
 pub(crate) mod log;
 mod pipeline;
 mod primitives;
+mod queue;
 mod race;
 mod threads;
 
@@ -101,6 +102,16 @@ const PROGRAMS: &[Program] = &[
         name: "barrier",
         title: "A Barrier releases three threads together",
         run: primitives::barrier,
+    },
+    Program {
+        name: "queue-event",
+        title: "Producer-consumer with Queue(maxsize=10) and an Event",
+        run: queue::queue_event_pipeline,
+    },
+    Program {
+        name: "queue-shutdown",
+        title: "The pipeline ended cleanly by Queue.shutdown",
+        run: queue::queue_shutdown_pipeline,
     },
 ];
 
