@@ -63,6 +63,15 @@
 //! | `while True: item = q.get() ...` | `for item in &q` ([`Queue::iter`]): ends at shutdown, no race |
 //! | `queue.Full`, `queue.Empty`, `queue.ShutDown` | [`PutError::Full`] (with the item), [`GetError::Empty`], [`PutError::ShutDown`] / [`GetError::ShutDown`] |
 //! | `ValueError: task_done() called too many times` | [`TaskDoneError`] |
+//! | `concurrent.futures.ThreadPoolExecutor(max_workers, thread_name_prefix, initializer)` | [`ThreadPoolExecutor::new`], [`ThreadPoolExecutor::builder`] ([`ExecutorBuilder`]) |
+//! | `with ThreadPoolExecutor() as ex:` | the executor's `Drop` (= `shutdown(wait=True)`) |
+//! | `ex.submit(fn)`, `ex.map(fn, it, timeout, buffersize)`, `ex.shutdown(wait, cancel_futures)` | [`ThreadPoolExecutor::submit`], [`map`](ThreadPoolExecutor::map) / [`map_with`](ThreadPoolExecutor::map_with) ([`MapOptions`]), [`shutdown`](ThreadPoolExecutor::shutdown) |
+//! | `Future.result(timeout)`, `exception(timeout)` | [`Future::result`] / [`result_timeout`](Future::result_timeout) (`T: Clone`), [`Future::into_result`], [`Future::exception`] |
+//! | `Future.done()`, `running()`, `cancelled()`, `cancel()`, `add_done_callback(fn)` | [`Future::done`], [`running`](Future::running), [`cancelled`](Future::cancelled), [`cancel`](Future::cancel), [`add_done_callback`](Future::add_done_callback) |
+//! | `as_completed(fs, timeout)`, `wait(fs, timeout, return_when)` | [`as_completed`], [`wait`] with [`ReturnWhen`] → [`DoneAndNotDone`] |
+//! | `CancelledError`, `TimeoutError`, `BrokenThreadPool`, a task's exception | [`FutureError`], [`TimeoutError`] |
+//! | `RuntimeError: cannot schedule new futures after shutdown` | [`SubmitError::ShutDown`] (with the closure) |
+//! | asyncio's "exception was never retrieved" | [`set_unretrieved_hook`], [`UnretrievedFailure`] |
 //! | `RuntimeError: release unlocked lock` | [`ReleaseError::Unlocked`] |
 //! | `RuntimeError: cannot release un-acquired lock` | [`ReleaseError::NotOwner`] |
 //! | `ValueError: Semaphore released too many times` | [`ReleaseError::TooManyReleases`] |
@@ -88,6 +97,7 @@
 //! assert_eq!(results, [0, 10, 20]);
 //! ```
 
+mod executor;
 mod facade;
 mod panic;
 mod queue;
@@ -95,6 +105,11 @@ mod sync;
 mod thread;
 mod wait;
 
+pub use executor::{
+    as_completed, reset_unretrieved_hook, set_unretrieved_hook, wait, AsCompleted, DoneAndNotDone,
+    ExecutorBuilder, Future, FutureError, InvalidMaxWorkers, Map, MapOptions, ReturnWhen,
+    SubmitError, ThreadPoolExecutor, TimeoutError, UnretrievedFailure,
+};
 pub use panic::Panic;
 pub use queue::{
     GetError, Iter, LifoQueue, PriorityQueue, PutError, Queue, SimpleQueue, TaskDoneError,

@@ -59,12 +59,6 @@ impl<T> Monitor<T> {
     pub(crate) fn notify_all(&self) {
         self.waiters.wake_all();
     }
-
-    /// Wakes one waiter.
-    #[inline]
-    pub(crate) fn notify_one(&self) {
-        self.waiters.wake_one();
-    }
 }
 
 impl<T> fmt::Debug for Monitor<T> {

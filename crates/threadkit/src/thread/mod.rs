@@ -25,3 +25,8 @@ pub use registry::{
 pub use spawn::{Builder, Thread};
 
 pub(crate) use registry::current_ident;
+
+/// Reports a panic caught outside a thread's closure (a pool initializer) like an uncaught one.
+pub(crate) fn report_uncaught(panic: &crate::Panic) {
+    excepthook::report(&current_thread(), panic);
+}

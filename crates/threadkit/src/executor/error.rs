@@ -1,0 +1,100 @@
+//! Errors of the executor and its futures.
+
+use crate::panic::Panic;
+use std::fmt;
+use thiserror::Error;
+
+/// Why a future gives no value (Python: the exception `result()` raises).
+///
+/// ```
+/// use threadkit::{FutureError, ThreadPoolExecutor};
+///
+/// let pool = ThreadPoolExecutor::new(1).unwrap();
+/// let f = pool.submit(|| -> u8 { panic!("task failed") }).unwrap();
+/// match f.into_result() {
+///     Err(FutureError::Panicked(p)) => assert_eq!(p.message(), "task failed"),
+///     other => panic!("{other:?}"),
+/// }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum FutureError {
+    /// The task was cancelled before it ran (Python: `CancelledError`).
+    #[error("the future was cancelled")]
+    Cancelled,
+    /// The wait timed out; the task goes on (Python: `TimeoutError`).
+    #[error("timed out waiting for the future")]
+    Timeout,
+    /// The task panicked; its message and location are inside (Python: the task's exception).
+    #[error("the task panicked: {0}")]
+    Panicked(Panic),
+    /// The pool broke (a worker's initializer panicked) before the task could run
+    /// (Python: `BrokenThreadPool`).
+    #[error("the thread pool is broken: {0}")]
+    BrokenPool(String),
+}
+
+/// A submission the executor refused; the closure comes back (`into_inner`).
+///
+/// ```
+/// use threadkit::{SubmitError, ThreadPoolExecutor};
+///
+/// let pool = ThreadPoolExecutor::new(1).unwrap();
+/// pool.shutdown(true, false);
+/// let err = pool.submit(|| 1).unwrap_err();
+/// assert!(matches!(err, SubmitError::ShutDown(_)));
+/// assert_eq!((err.into_inner())(), 1);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Error)]
+pub enum SubmitError<F> {
+    /// After `shutdown` (Python: `RuntimeError: cannot schedule new futures after shutdown`).
+    #[error("cannot schedule new futures after shutdown")]
+    ShutDown(F),
+    /// The pool is broken (Python: `BrokenThreadPool`).
+    #[error("the thread pool is broken")]
+    BrokenPool(F),
+}
+
+impl<F> SubmitError<F> {
+    /// The closure that was not submitted.
+    ///
+    /// ```
+    /// let f = threadkit::SubmitError::ShutDown(5).into_inner();
+    /// assert_eq!(f, 5);
+    /// ```
+    pub fn into_inner(self) -> F {
+        match self {
+            SubmitError::ShutDown(f) | SubmitError::BrokenPool(f) => f,
+        }
+    }
+}
+
+impl<F> fmt::Debug for SubmitError<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SubmitError::ShutDown(_) => f.write_str("ShutDown(..)"),
+            SubmitError::BrokenPool(_) => f.write_str("BrokenPool(..)"),
+        }
+    }
+}
+
+/// `max_workers` must be at least 1 (Python: `ValueError`).
+///
+/// ```
+/// assert!(threadkit::ThreadPoolExecutor::new(0).is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[error("max_workers must be greater than 0")]
+pub struct InvalidMaxWorkers;
+
+/// `as_completed` ran out of time before every future finished (Python: `TimeoutError`).
+///
+/// ```
+/// let e = threadkit::TimeoutError { unfinished: 2 };
+/// assert_eq!(e.to_string(), "2 (of the) futures unfinished");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[error("{unfinished} (of the) futures unfinished")]
+pub struct TimeoutError {
+    /// How many futures had not finished.
+    pub unfinished: usize,
+}

@@ -1,0 +1,165 @@
+//! `ThreadPoolExecutor::map`: results in input order, eager or with a bounded buffer.
+
+use super::error::{FutureError, SubmitError};
+use super::future::Future;
+use super::pool::Pool;
+use crate::facade::{Duration, Instant};
+use crate::wait;
+use std::collections::VecDeque;
+use std::fmt;
+use std::sync::Arc;
+
+/// Options of [`ThreadPoolExecutor::map_with`](crate::ThreadPoolExecutor::map_with).
+///
+/// ```
+/// use std::time::Duration;
+/// let options = threadkit::MapOptions::new().timeout(Duration::from_secs(5)).buffersize(8);
+/// # drop(options);
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MapOptions {
+    timeout: Option<Duration>,
+    buffersize: Option<usize>,
+}
+
+impl MapOptions {
+    /// No timeout; every task submitted at once (Python's defaults).
+    ///
+    /// ```
+    /// let _ = threadkit::MapOptions::new();
+    /// ```
+    pub fn new() -> Self {
+        MapOptions::default()
+    }
+
+    /// The whole map must finish within `timeout` of the call; a result not ready by then is
+    /// [`FutureError::Timeout`], and the remaining tasks are cancelled.
+    ///
+    /// ```
+    /// let _ = threadkit::MapOptions::new().timeout(std::time::Duration::from_secs(1));
+    /// ```
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// At most `n` tasks (at least 1) submitted and not yet yielded at any time.
+    ///
+    /// ```
+    /// let _ = threadkit::MapOptions::new().buffersize(16);
+    /// ```
+    pub fn buffersize(mut self, n: usize) -> Self {
+        self.buffersize = Some(n.max(1));
+        self
+    }
+}
+
+type Submitter<T> = Box<dyn FnMut() -> Option<Result<Future<T>, SubmitError<()>>> + Send>;
+
+/// The results of a map, in input order (see
+/// [`ThreadPoolExecutor::map`](crate::ThreadPoolExecutor::map)). Dropping it cancels the tasks
+/// that have not started.
+pub struct Map<T> {
+    in_flight: VecDeque<Future<T>>,
+    next_task: Submitter<T>,
+    exhausted: bool,
+    buffersize: Option<usize>,
+    deadline: Option<Instant>,
+    stopped: bool,
+}
+
+impl<T: Send + 'static> Map<T> {
+    pub(crate) fn start<I, F>(
+        pool: Arc<Pool>,
+        f: F,
+        mut inputs: I,
+        options: MapOptions,
+    ) -> Result<Map<T>, SubmitError<()>>
+    where
+        I: Iterator + Send + 'static,
+        I::Item: Send + 'static,
+        F: Fn(I::Item) -> T + Send + Sync + 'static,
+    {
+        let f = Arc::new(f);
+        let next_task: Submitter<T> = Box::new(move || {
+            let input = inputs.next()?;
+            let f = Arc::clone(&f);
+            Some(pool.submit(move || f(input)).map_err(|e| match e {
+                SubmitError::ShutDown(_) => SubmitError::ShutDown(()),
+                SubmitError::BrokenPool(_) => SubmitError::BrokenPool(()),
+            }))
+        });
+        let mut map = Map {
+            in_flight: VecDeque::new(),
+            next_task,
+            exhausted: false,
+            buffersize: options.buffersize,
+            deadline: options.timeout.and_then(wait::deadline_after),
+            stopped: false,
+        };
+        map.fill()?;
+        Ok(map)
+    }
+
+    /// Submits until the buffer is full or the input ends.
+    fn fill(&mut self) -> Result<(), SubmitError<()>> {
+        while !self.exhausted && self.buffersize.is_none_or(|n| self.in_flight.len() < n) {
+            match (self.next_task)() {
+                Some(future) => self.in_flight.push_back(future?),
+                None => self.exhausted = true,
+            }
+        }
+        Ok(())
+    }
+
+    fn stop(&mut self) {
+        self.stopped = true;
+        for future in &self.in_flight {
+            future.cancel();
+        }
+    }
+}
+
+impl<T: Send + 'static> Iterator for Map<T> {
+    type Item = Result<T, FutureError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.stopped {
+            return None;
+        }
+        if let Err(e) = self.fill() {
+            self.stop();
+            return Some(Err(FutureError::BrokenPool(e.to_string())));
+        }
+        let future = self.in_flight.pop_front()?;
+        let ready = match self.deadline {
+            None => true,
+            Some(deadline) => {
+                future.wait_timeout(deadline.saturating_duration_since(Instant::now()))
+            }
+        };
+        if !ready {
+            future.cancel();
+            self.stop();
+            return Some(Err(FutureError::Timeout));
+        }
+        Some(future.into_result())
+    }
+}
+
+impl<T> Drop for Map<T> {
+    fn drop(&mut self) {
+        for future in &self.in_flight {
+            future.cancel();
+        }
+    }
+}
+
+impl<T> fmt::Debug for Map<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Map")
+            .field("in_flight", &self.in_flight.len())
+            .field("exhausted", &self.exhausted)
+            .finish()
+    }
+}

@@ -1,0 +1,22 @@
+//! The thread pool of `concurrent.futures`: `ThreadPoolExecutor`, `Future`, `as_completed`,
+//! `wait`.
+//!
+//! - `pool`: the executor, its workers and their queue of tasks;
+//! - `future`: the shared state of a task's result, callbacks, the unretrieved-failure check;
+//! - `map`: ordered results, eager or buffered;
+//! - `completion`: `as_completed` and `wait`;
+//! - `report`: where unretrieved failures are reported; `error`: the errors.
+
+mod completion;
+mod error;
+mod future;
+mod map;
+mod pool;
+mod report;
+
+pub use completion::{as_completed, wait, AsCompleted, DoneAndNotDone, ReturnWhen};
+pub use error::{FutureError, InvalidMaxWorkers, SubmitError, TimeoutError};
+pub use future::Future;
+pub use map::{Map, MapOptions};
+pub use pool::{ExecutorBuilder, ThreadPoolExecutor};
+pub use report::{reset_unretrieved_hook, set_unretrieved_hook, UnretrievedFailure};

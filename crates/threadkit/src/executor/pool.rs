@@ -1,0 +1,487 @@
+//! `ThreadPoolExecutor`: Python's `concurrent.futures.ThreadPoolExecutor`.
+//!
+//! # Design
+//!
+//! Tasks wait in a lock-free [`SimpleQueue`]. Workers start lazily, one per submission while
+//! no worker is idle and fewer than `max_workers` exist (Python's rule: an "idle" token is
+//! released after each task and taken by each submission). A small lock orders submissions
+//! with `shutdown`, which puts one `None` sentinel after the last task: a worker that takes
+//! it puts it back for the next and exits. Each task is boxed once, with its future's shared
+//! state; it can be run, cancelled, or abandoned when the pool breaks, so no future is ever
+//! left pending.
+
+use super::error::{FutureError, InvalidMaxWorkers, SubmitError};
+use super::future::{Future, Shared};
+use super::map::{Map, MapOptions};
+use crate::facade::{AtomicU64, Ordering};
+use crate::panic;
+use crate::queue::SimpleQueue;
+use crate::sync::{Mutex, Semaphore};
+use crate::thread::{Builder, ThreadHandle};
+use std::fmt;
+use std::sync::Arc;
+
+/// A unit of work in the queue.
+pub(crate) trait Task: Send {
+    fn run(self: Box<Self>);
+    fn cancel(self: Box<Self>);
+    fn abandon(self: Box<Self>, reason: &str);
+}
+
+struct Job<T, F> {
+    shared: Arc<Shared<T>>,
+    f: F,
+}
+
+impl<T: Send, F: FnOnce() -> T + Send> Task for Job<T, F> {
+    fn run(self: Box<Self>) {
+        if self.shared.start() {
+            let outcome = panic::catch(self.f).map_err(FutureError::Panicked);
+            self.shared.complete(outcome);
+        }
+    }
+    fn cancel(self: Box<Self>) {
+        self.shared.cancel();
+    }
+    fn abandon(self: Box<Self>, reason: &str) {
+        self.shared
+            .complete(Err(FutureError::BrokenPool(reason.to_owned())));
+    }
+}
+
+type Initializer = Arc<dyn Fn() + Send + Sync>;
+
+struct State {
+    shutdown: bool,
+    broken: Option<String>,
+    workers: Vec<ThreadHandle>,
+}
+
+pub(crate) struct Pool {
+    queue: SimpleQueue<Option<Box<dyn Task>>>,
+    idle: Semaphore,
+    state: Mutex<State>,
+    max_workers: usize,
+    prefix: String,
+    initializer: Option<Initializer>,
+}
+
+impl Pool {
+    pub(crate) fn submit<T, F>(self: &Arc<Self>, f: F) -> Result<Future<T>, SubmitError<F>>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let mut state = self.state.lock();
+        if state.broken.is_some() {
+            return Err(SubmitError::BrokenPool(f));
+        }
+        if state.shutdown {
+            return Err(SubmitError::ShutDown(f));
+        }
+        let shared = Shared::new();
+        self.queue.put(Some(Box::new(Job {
+            shared: Arc::clone(&shared),
+            f,
+        })));
+        if !self.idle.try_acquire() && state.workers.len() < self.max_workers {
+            self.start_worker(&mut state);
+        }
+        Ok(Future::from_shared(shared))
+    }
+
+    fn start_worker(self: &Arc<Self>, state: &mut State) {
+        let name = format!("{}_{}", self.prefix, state.workers.len());
+        let pool = Arc::clone(self);
+        // Daemon: dropping the executor waits for its workers (shutdown), but a leaked
+        // executor's idle workers must not keep the process alive.
+        match Builder::new()
+            .name(name)
+            .daemon(true)
+            .spawn(move || pool.work())
+        {
+            Ok(worker) => state.workers.push(worker.handle()),
+            // No thread now: the task stays queued for the workers that exist; with none at
+            // all, the pool cannot run anything and is broken.
+            Err(e) if state.workers.is_empty() => {
+                drop(e);
+                self.break_pool(state, "can't start a worker thread");
+            }
+            Err(_) => {}
+        }
+    }
+
+    fn work(self: Arc<Self>) {
+        if let Some(init) = &self.initializer {
+            if let Err(p) = panic::catch(|| init()) {
+                crate::thread::report_uncaught(&p);
+                let mut state = self.state.lock();
+                self.break_pool(
+                    &mut state,
+                    "A thread initializer failed, the thread pool is not usable anymore",
+                );
+                return;
+            }
+        }
+        loop {
+            match self.queue.get() {
+                Some(task) => {
+                    task.run();
+                    self.idle.release();
+                }
+                None => {
+                    self.queue.put(None); // pass the shutdown sentinel on
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Marks the pool broken and fails every queued task with the reason.
+    fn break_pool(&self, state: &mut State, reason: &str) {
+        state.broken = Some(reason.to_owned());
+        let mut sentinel = false;
+        while let Ok(item) = self.queue.get_nowait() {
+            match item {
+                Some(task) => task.abandon(reason),
+                None => sentinel = true,
+            }
+        }
+        if sentinel {
+            self.queue.put(None);
+        }
+    }
+
+    pub(crate) fn shutdown(&self, wait: bool, cancel_futures: bool) {
+        let workers = {
+            let mut state = self.state.lock();
+            if cancel_futures {
+                while let Ok(Some(task)) = self.queue.get_nowait() {
+                    task.cancel();
+                }
+            }
+            if !state.shutdown {
+                state.shutdown = true;
+                self.queue.put(None);
+            }
+            state.workers.clone()
+        };
+        if wait {
+            for worker in workers {
+                // A worker shutting down its own pool cannot wait for itself.
+                let _ = worker.join();
+            }
+        }
+    }
+}
+
+/// A pool of worker threads running submitted closures, like Python's
+/// `concurrent.futures.ThreadPoolExecutor`.
+///
+/// Dropping the executor is `shutdown(wait = true, cancel_futures = false)`, the end of
+/// Python's `with` block. A task that panics does not take its worker down: the panic is
+/// delivered by its [`Future`].
+///
+/// **Deadlock warning** (as in Python's docs): a task that waits for the result of another
+/// task of the same pool can wait forever when every worker is busy waiting. Use
+/// [`Future::result_timeout`] to turn such a wait into [`FutureError::Timeout`].
+///
+/// # Examples
+///
+/// ```
+/// use threadkit::ThreadPoolExecutor;
+///
+/// let pool = ThreadPoolExecutor::new(3).unwrap();
+/// let squares: Vec<u64> = pool.map(|x: u64| x * x, 0..5).unwrap().map(Result::unwrap).collect();
+/// assert_eq!(squares, [0, 1, 4, 9, 16]);
+/// ```
+pub struct ThreadPoolExecutor {
+    pool: Arc<Pool>,
+}
+
+static POOLS: AtomicU64 = AtomicU64::new(0);
+
+impl ThreadPoolExecutor {
+    /// A pool of at most `max_workers` threads (Python: `ThreadPoolExecutor(max_workers)`).
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidMaxWorkers`] if `max_workers` is 0.
+    ///
+    /// ```
+    /// let pool = threadkit::ThreadPoolExecutor::new(4).unwrap();
+    /// assert_eq!(pool.max_workers(), 4);
+    /// ```
+    pub fn new(max_workers: usize) -> Result<Self, InvalidMaxWorkers> {
+        ExecutorBuilder::new().max_workers(max_workers).build()
+    }
+
+    /// A builder for `max_workers`, `thread_name_prefix` and `initializer`.
+    ///
+    /// ```
+    /// let pool = threadkit::ThreadPoolExecutor::builder().thread_name_prefix("io").build().unwrap();
+    /// let f = pool.submit(|| threadkit::current_thread().name()).unwrap();
+    /// assert_eq!(f.into_result().unwrap(), "io_0");
+    /// ```
+    pub fn builder() -> ExecutorBuilder {
+        ExecutorBuilder::new()
+    }
+
+    /// Schedules `f` and returns its future (Python: `submit(fn)`).
+    ///
+    /// # Errors
+    ///
+    /// [`SubmitError::ShutDown`] after `shutdown`, [`SubmitError::BrokenPool`] if an initializer
+    /// failed; the closure comes back inside.
+    ///
+    /// ```
+    /// let pool = threadkit::ThreadPoolExecutor::new(1).unwrap();
+    /// let f = pool.submit(|| 2 + 2).unwrap();
+    /// assert_eq!(f.result(), Ok(4));
+    /// ```
+    pub fn submit<T, F>(&self, f: F) -> Result<Future<T>, SubmitError<F>>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        self.pool.submit(f)
+    }
+
+    /// Applies `f` to every input on the pool; the iterator gives the results in input order,
+    /// each as a `Result` (a task's failure surfaces when the iterator reaches it). Every task
+    /// is submitted now (Python: `map(fn, iterable)`). See [`map_with`](Self::map_with) for a
+    /// timeout and a bounded number of tasks in flight.
+    ///
+    /// # Errors
+    ///
+    /// As [`submit`](Self::submit), if the pool is shut down or broken.
+    ///
+    /// ```
+    /// let pool = threadkit::ThreadPoolExecutor::new(2).unwrap();
+    /// let lengths: Vec<_> = pool.map(|s: &str| s.len(), ["a", "bb"]).unwrap().collect();
+    /// assert_eq!(lengths, [Ok(1), Ok(2)]);
+    /// ```
+    pub fn map<I, T, F>(&self, f: F, inputs: I) -> Result<Map<T>, SubmitError<()>>
+    where
+        I: IntoIterator,
+        I::Item: Send + 'static,
+        I::IntoIter: Send + 'static,
+        T: Send + 'static,
+        F: Fn(I::Item) -> T + Send + Sync + 'static,
+    {
+        self.map_with(f, inputs, MapOptions::new())
+    }
+
+    /// [`map`](Self::map) with options: a timeout counted from this call, and a `buffersize`
+    /// that bounds the tasks in flight so an endless input does not fill memory
+    /// (Python 3.14: `map(fn, iterable, timeout=, buffersize=)`).
+    ///
+    /// # Errors
+    ///
+    /// As [`submit`](Self::submit).
+    ///
+    /// ```
+    /// use threadkit::MapOptions;
+    ///
+    /// let pool = threadkit::ThreadPoolExecutor::new(2).unwrap();
+    /// let evens = pool
+    ///     .map_with(|x: u64| x * 2, 0.., MapOptions::new().buffersize(4)) // endless input
+    ///     .unwrap()
+    ///     .take(3)
+    ///     .map(Result::unwrap)
+    ///     .collect::<Vec<_>>();
+    /// assert_eq!(evens, [0, 2, 4]);
+    /// ```
+    pub fn map_with<I, T, F>(
+        &self,
+        f: F,
+        inputs: I,
+        options: MapOptions,
+    ) -> Result<Map<T>, SubmitError<()>>
+    where
+        I: IntoIterator,
+        I::Item: Send + 'static,
+        I::IntoIter: Send + 'static,
+        T: Send + 'static,
+        F: Fn(I::Item) -> T + Send + Sync + 'static,
+    {
+        Map::start(Arc::clone(&self.pool), f, inputs.into_iter(), options)
+    }
+
+    /// Stops accepting tasks; with `wait`, blocks until the queued tasks ran and the workers
+    /// exited; with `cancel_futures`, cancels the tasks that have not started
+    /// (Python: `shutdown(wait=True, *, cancel_futures=False)`).
+    ///
+    /// ```
+    /// let pool = threadkit::ThreadPoolExecutor::new(1).unwrap();
+    /// let f = pool.submit(|| 1).unwrap();
+    /// pool.shutdown(true, false);
+    /// assert!(f.done());
+    /// assert!(pool.submit(|| 2).is_err());
+    /// ```
+    pub fn shutdown(&self, wait: bool, cancel_futures: bool) {
+        self.pool.shutdown(wait, cancel_futures);
+    }
+
+    /// The maximum number of worker threads.
+    ///
+    /// ```
+    /// assert!(threadkit::ThreadPoolExecutor::builder().build().unwrap().max_workers() >= 5);
+    /// ```
+    pub fn max_workers(&self) -> usize {
+        self.pool.max_workers
+    }
+
+    /// The worker threads started so far (they start lazily).
+    ///
+    /// ```
+    /// let pool = threadkit::ThreadPoolExecutor::new(4).unwrap();
+    /// assert!(pool.workers().is_empty());
+    /// pool.submit(|| ()).unwrap().wait();
+    /// assert_eq!(pool.workers().len(), 1);
+    /// ```
+    pub fn workers(&self) -> Vec<ThreadHandle> {
+        self.pool.state.lock().workers.clone()
+    }
+}
+
+impl Drop for ThreadPoolExecutor {
+    fn drop(&mut self) {
+        self.pool.shutdown(true, false);
+    }
+}
+
+impl fmt::Debug for ThreadPoolExecutor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.pool.state.lock();
+        f.debug_struct("ThreadPoolExecutor")
+            .field("prefix", &self.pool.prefix)
+            .field("max_workers", &self.pool.max_workers)
+            .field("workers", &state.workers.len())
+            .field("shutdown", &state.shutdown)
+            .field("broken", &state.broken.is_some())
+            .finish()
+    }
+}
+
+/// Configures a [`ThreadPoolExecutor`].
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use std::sync::Arc;
+///
+/// let started = Arc::new(AtomicUsize::new(0));
+/// let s = Arc::clone(&started);
+/// let pool = threadkit::ThreadPoolExecutor::builder()
+///     .max_workers(2)
+///     .thread_name_prefix("worker")
+///     .initializer(move || {
+///         s.fetch_add(1, Ordering::SeqCst);
+///     })
+///     .build()
+///     .unwrap();
+/// pool.submit(|| ()).unwrap().wait();
+/// assert_eq!(started.load(Ordering::SeqCst), 1);
+/// ```
+#[derive(Default)]
+pub struct ExecutorBuilder {
+    max_workers: Option<usize>,
+    prefix: Option<String>,
+    initializer: Option<Initializer>,
+}
+
+impl ExecutorBuilder {
+    /// Defaults: `min(32, cpus + 4)` workers, prefix `ThreadPoolExecutor-N`, no initializer.
+    ///
+    /// ```
+    /// let pool = threadkit::ExecutorBuilder::new().build().unwrap();
+    /// # drop(pool);
+    /// ```
+    pub fn new() -> Self {
+        ExecutorBuilder::default()
+    }
+
+    /// The maximum number of worker threads (Python: `max_workers`).
+    ///
+    /// ```
+    /// let pool = threadkit::ExecutorBuilder::new().max_workers(1).build().unwrap();
+    /// assert_eq!(pool.max_workers(), 1);
+    /// ```
+    pub fn max_workers(mut self, n: usize) -> Self {
+        self.max_workers = Some(n);
+        self
+    }
+
+    /// Workers are named `<prefix>_0`, `<prefix>_1`, ... (Python: `thread_name_prefix`).
+    ///
+    /// ```
+    /// let b = threadkit::ExecutorBuilder::new().thread_name_prefix("db");
+    /// # drop(b);
+    /// ```
+    pub fn thread_name_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = Some(prefix.into());
+        self
+    }
+
+    /// Runs on each worker before its first task; if it panics, the pool is broken: queued
+    /// and later submissions fail with a broken-pool error (Python: `initializer`).
+    ///
+    /// ```
+    /// let pool = threadkit::ExecutorBuilder::new().initializer(|| ()).build().unwrap();
+    /// # drop(pool);
+    /// ```
+    pub fn initializer(mut self, init: impl Fn() + Send + Sync + 'static) -> Self {
+        self.initializer = Some(Arc::new(init));
+        self
+    }
+
+    /// Builds the executor; no thread starts until the first submission.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidMaxWorkers`] if `max_workers` is 0.
+    ///
+    /// ```
+    /// assert!(threadkit::ExecutorBuilder::new().max_workers(0).build().is_err());
+    /// ```
+    pub fn build(self) -> Result<ThreadPoolExecutor, InvalidMaxWorkers> {
+        let max_workers = match self.max_workers {
+            Some(0) => return Err(InvalidMaxWorkers),
+            Some(n) => n,
+            None => {
+                let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+                (cpus + 4).min(32)
+            }
+        };
+        let prefix = self.prefix.unwrap_or_else(|| {
+            format!(
+                "ThreadPoolExecutor-{}",
+                POOLS.fetch_add(1, Ordering::Relaxed)
+            )
+        });
+        Ok(ThreadPoolExecutor {
+            pool: Arc::new(Pool {
+                queue: SimpleQueue::new(),
+                idle: Semaphore::new(0),
+                state: Mutex::new(State {
+                    shutdown: false,
+                    broken: None,
+                    workers: Vec::new(),
+                }),
+                max_workers,
+                prefix,
+                initializer: self.initializer,
+            }),
+        })
+    }
+}
+
+impl fmt::Debug for ExecutorBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExecutorBuilder")
+            .field("max_workers", &self.max_workers)
+            .field("prefix", &self.prefix)
+            .field("initializer", &self.initializer.is_some())
+            .finish()
+    }
+}

@@ -1,0 +1,87 @@
+//! The report of failures nobody looked at: a failed future dropped without its failure being
+//! retrieved is reported once (like asyncio's "exception was never retrieved").
+
+use super::error::FutureError;
+use crate::sync::Mutex;
+use std::io::Write;
+use std::sync::Arc;
+
+/// A failure that was dropped unobserved: what failed and on which worker thread.
+///
+/// ```
+/// use threadkit::{FutureError, Panic, UnretrievedFailure};
+/// let f = UnretrievedFailure { thread: "pool_0".into(), error: FutureError::Panicked(Panic::new("x")) };
+/// assert_eq!(f.thread, "pool_0");
+/// ```
+#[derive(Debug, Clone)]
+pub struct UnretrievedFailure {
+    /// The name of the worker thread that ran the task.
+    pub thread: String,
+    /// The failure.
+    pub error: FutureError,
+}
+
+type Hook = Arc<dyn Fn(&UnretrievedFailure) + Send + Sync>;
+
+static HOOK: Mutex<Option<Hook>> = Mutex::new(None);
+
+/// Replaces the report of unretrieved failures (the default writes to stderr).
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use std::sync::Arc;
+/// use threadkit::ThreadPoolExecutor;
+///
+/// let seen = Arc::new(AtomicUsize::new(0));
+/// let s = Arc::clone(&seen);
+/// threadkit::set_unretrieved_hook(move |_| {
+///     s.fetch_add(1, Ordering::SeqCst);
+/// });
+/// let pool = ThreadPoolExecutor::new(1).unwrap();
+/// drop(pool.submit(|| -> () { panic!("nobody looks") }).unwrap());
+/// pool.shutdown(true, false);
+/// threadkit::reset_unretrieved_hook();
+/// assert_eq!(seen.load(Ordering::SeqCst), 1);
+/// ```
+pub fn set_unretrieved_hook(hook: impl Fn(&UnretrievedFailure) + Send + Sync + 'static) {
+    *HOOK.lock() = Some(Arc::new(hook));
+}
+
+/// Restores the default report on stderr.
+///
+/// ```
+/// threadkit::reset_unretrieved_hook();
+/// ```
+pub fn reset_unretrieved_hook() {
+    *HOOK.lock() = None;
+}
+
+pub(crate) fn report(failure: UnretrievedFailure) {
+    let hook = HOOK.lock().clone();
+    match hook {
+        Some(hook) => {
+            if crate::panic::catch(|| hook(&failure)).is_err() {
+                default_report(&failure);
+            }
+        }
+        None => default_report(&failure),
+    }
+}
+
+fn default_report(failure: &UnretrievedFailure) {
+    let mut text = format!(
+        "Future exception was never retrieved (task ran on thread {}):\n",
+        failure.thread
+    );
+    match &failure.error {
+        FutureError::Panicked(p) => {
+            if let Some(location) = p.location() {
+                text.push_str(&format!("panicked at {location}:\n"));
+            }
+            text.push_str(p.message());
+        }
+        other => text.push_str(&other.to_string()),
+    }
+    text.push('\n');
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
