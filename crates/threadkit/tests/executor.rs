@@ -1,0 +1,307 @@
+//! `ThreadPoolExecutor`: Python's `concurrent.futures.ThreadPoolExecutor` rules (cases follow
+//! CPython's `Lib/test/test_concurrent_futures/` where they apply).
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex as StdMutex};
+use std::time::Duration;
+use threadkit::{
+    current_thread, Event, FutureError, InvalidMaxWorkers, MapOptions, SubmitError,
+    ThreadPoolExecutor,
+};
+
+const HANG_GUARD: Duration = Duration::from_secs(60);
+
+#[test]
+fn zero_workers_is_an_error_and_default_follows_python() {
+    assert_eq!(ThreadPoolExecutor::new(0).unwrap_err(), InvalidMaxWorkers);
+    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+    assert_eq!(
+        ThreadPoolExecutor::builder().build().unwrap().max_workers(),
+        (cpus + 4).min(32)
+    );
+}
+
+#[test]
+fn workers_are_named_prefix_n_and_start_lazily() {
+    let pool = ThreadPoolExecutor::builder()
+        .max_workers(3)
+        .thread_name_prefix("pfx")
+        .build()
+        .unwrap();
+    assert!(
+        pool.workers().is_empty(),
+        "no thread before the first submission"
+    );
+    let gate = Arc::new(Event::new());
+    let futures: Vec<_> = (0..3)
+        .map(|_| {
+            let g = gate.clone();
+            pool.submit(move || {
+                g.wait();
+                current_thread().name()
+            })
+            .unwrap()
+        })
+        .collect();
+    gate.set();
+    let mut names: Vec<String> = futures
+        .into_iter()
+        .map(|f| f.into_result().unwrap())
+        .collect();
+    names.sort();
+    names.dedup();
+    assert!(
+        names
+            .iter()
+            .all(|n| ["pfx_0", "pfx_1", "pfx_2"].contains(&n.as_str())),
+        "{names:?}"
+    );
+    assert_eq!(pool.workers().len(), 3);
+}
+
+#[test]
+fn idle_workers_are_reused() {
+    let pool = ThreadPoolExecutor::new(4).unwrap();
+    for i in 0..20 {
+        assert_eq!(pool.submit(move || i).unwrap().into_result(), Ok(i));
+    }
+    assert_eq!(
+        pool.workers().len(),
+        1,
+        "one task at a time needs one worker"
+    );
+}
+
+#[test]
+fn submit_after_shutdown_hands_the_closure_back() {
+    let pool = ThreadPoolExecutor::new(1).unwrap();
+    pool.shutdown(true, false);
+    match pool.submit(|| 41) {
+        Err(SubmitError::ShutDown(f)) => assert_eq!(f(), 41),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn shutdown_wait_runs_queued_tasks() {
+    let pool = ThreadPoolExecutor::new(1).unwrap();
+    let ran = Arc::new(AtomicUsize::new(0));
+    let futures: Vec<_> = (0..10)
+        .map(|_| {
+            let r = ran.clone();
+            pool.submit(move || {
+                r.fetch_add(1, Ordering::SeqCst);
+            })
+            .unwrap()
+        })
+        .collect();
+    pool.shutdown(true, false);
+    assert_eq!(ran.load(Ordering::SeqCst), 10);
+    assert!(futures.iter().all(|f| f.done() && !f.cancelled()));
+    assert!(
+        pool.workers().iter().all(|w| !w.is_alive()),
+        "workers exited"
+    );
+}
+
+#[test]
+fn shutdown_cancel_futures_cancels_the_backlog() {
+    let pool = ThreadPoolExecutor::new(1).unwrap();
+    let gate = Arc::new(Event::new());
+    let g = gate.clone();
+    let running = pool.submit(move || g.wait_timeout(HANG_GUARD)).unwrap();
+    while !running.running() {
+        std::thread::yield_now();
+    }
+    let backlog: Vec<_> = (0..100).map(|i| pool.submit(move || i).unwrap()).collect();
+    pool.shutdown(false, true); // cancel the backlog while the worker is busy
+    gate.set();
+    pool.shutdown(true, false); // then wait for the running task
+    assert_eq!(running.into_result(), Ok(true), "the running task finished");
+    assert!(backlog.iter().all(|f| f.done()));
+    let cancelled = backlog.iter().filter(|f| f.cancelled()).count();
+    assert_eq!(cancelled, 100, "the whole backlog was cancelled");
+    for f in &backlog {
+        if f.cancelled() {
+            assert_eq!(f.exception(), Some(FutureError::Cancelled));
+        }
+    }
+}
+
+#[test]
+fn dropping_the_executor_waits_like_a_with_block() {
+    let ran = Arc::new(AtomicUsize::new(0));
+    {
+        let pool = ThreadPoolExecutor::new(2).unwrap();
+        for _ in 0..8 {
+            let r = ran.clone();
+            pool.submit(move || {
+                std::thread::sleep(Duration::from_millis(1));
+                r.fetch_add(1, Ordering::SeqCst);
+            })
+            .unwrap();
+        }
+    }
+    assert_eq!(ran.load(Ordering::SeqCst), 8);
+}
+
+#[test]
+fn a_panicking_task_does_not_kill_its_worker() {
+    threadkit::set_unretrieved_hook(|_| {});
+    let pool = ThreadPoolExecutor::new(1).unwrap();
+    let bad = pool.submit(|| -> u8 { panic!("task boom") }).unwrap();
+    let good = pool.submit(|| 7u8).unwrap();
+    assert_eq!(good.into_result(), Ok(7));
+    match bad.into_result() {
+        Err(FutureError::Panicked(p)) => assert_eq!(p.message(), "task boom"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(pool.workers().len(), 1, "the same worker went on");
+    threadkit::reset_unretrieved_hook();
+}
+
+#[test]
+fn a_panicking_initializer_breaks_the_pool() {
+    threadkit::set_excepthook(|_| {});
+    let pool = ThreadPoolExecutor::builder()
+        .max_workers(1)
+        .initializer(|| panic!("init failed"))
+        .build()
+        .unwrap();
+    let first = pool.submit(|| 1).unwrap();
+    assert!(matches!(
+        first.into_result(),
+        Err(FutureError::BrokenPool(_))
+    ));
+    let later = pool.submit(|| 2);
+    threadkit::reset_excepthook();
+    match later {
+        Err(SubmitError::BrokenPool(f)) => assert_eq!(f(), 2),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn map_keeps_input_order_and_surfaces_failures_in_place() {
+    threadkit::set_unretrieved_hook(|_| {});
+    let pool = ThreadPoolExecutor::new(3).unwrap();
+    let results: Vec<_> = pool
+        .map(
+            |x: u32| {
+                std::thread::sleep(Duration::from_millis(u64::from(5 - x)));
+                if x == 2 {
+                    panic!("two")
+                }
+                x * 10
+            },
+            0..5,
+        )
+        .unwrap()
+        .collect();
+    threadkit::reset_unretrieved_hook();
+    assert_eq!(results[0], Ok(0));
+    assert_eq!(results[1], Ok(10));
+    assert!(matches!(&results[2], Err(FutureError::Panicked(p)) if p.message() == "two"));
+    assert_eq!(results[3], Ok(30));
+    assert_eq!(results[4], Ok(40));
+}
+
+#[test]
+fn map_timeout_runs_from_the_call() {
+    let pool = ThreadPoolExecutor::new(1).unwrap();
+    let gate = Arc::new(Event::new());
+    let g = gate.clone();
+    let mut results = pool
+        .map_with(
+            move |x: u32| {
+                if x == 1 {
+                    g.wait_timeout(HANG_GUARD);
+                }
+                x
+            },
+            0..3,
+            MapOptions::new().timeout(Duration::from_millis(20)),
+        )
+        .unwrap();
+    assert_eq!(results.next(), Some(Ok(0)));
+    assert_eq!(results.next(), Some(Err(FutureError::Timeout)));
+    assert_eq!(results.next(), None, "the map stops after a timeout");
+    gate.set();
+}
+
+#[test]
+fn map_buffersize_bounds_tasks_in_flight() {
+    let pool = ThreadPoolExecutor::new(2).unwrap();
+    let started = Arc::new(AtomicUsize::new(0));
+    let s = started.clone();
+    let mut results = pool
+        .map_with(
+            move |x: u64| {
+                s.fetch_add(1, Ordering::SeqCst);
+                x
+            },
+            0.., // endless
+            MapOptions::new().buffersize(3),
+        )
+        .unwrap();
+    for expected in 0..50 {
+        assert_eq!(results.next(), Some(Ok(expected)));
+        assert!(started.load(Ordering::SeqCst) <= expected as usize + 1 + 3);
+    }
+}
+
+#[test]
+fn waiting_on_the_same_full_pool_is_an_error_not_a_hang() {
+    // Python's documented deadlock: the only worker waits for a task queued behind itself.
+    let pool = Arc::new(ThreadPoolExecutor::new(1).unwrap());
+    let p = pool.clone();
+    let outer = pool
+        .submit(move || {
+            let inner = p.submit(|| 5).unwrap();
+            inner.result_timeout(Duration::from_millis(50))
+        })
+        .unwrap();
+    assert_eq!(outer.into_result().unwrap(), Err(FutureError::Timeout));
+}
+
+#[test]
+fn stress_many_submitters_racing_shutdown() {
+    for _ in 0..5 {
+        let pool = Arc::new(ThreadPoolExecutor::new(3).unwrap());
+        let accepted = Arc::new(StdMutex::new(Vec::new()));
+        let submitters: Vec<_> = (0..4)
+            .map(|s| {
+                let (pool, accepted) = (pool.clone(), accepted.clone());
+                threadkit::Thread::spawn(move || {
+                    for i in 0..2_000u32 {
+                        match pool.submit(move || s * 10_000 + i) {
+                            Ok(f) => accepted.lock().unwrap().push(f),
+                            Err(SubmitError::ShutDown(_)) => return,
+                            Err(e) => panic!("{e:?}"),
+                        }
+                    }
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(2));
+        pool.shutdown(true, true);
+        for s in submitters {
+            s.join().unwrap();
+        }
+        let futures = std::mem::take(&mut *accepted.lock().unwrap());
+        let mut values = HashSet::new();
+        for f in futures {
+            assert!(f.wait_timeout(HANG_GUARD), "every future ends");
+            match f.into_result() {
+                Ok(v) => assert!(values.insert(v), "each task ran once"),
+                Err(FutureError::Cancelled) => {}
+                Err(e) => panic!("unexpected {e:?}"),
+            }
+        }
+        assert!(
+            pool.workers().iter().all(|w| !w.is_alive()),
+            "no worker lost or left"
+        );
+    }
+}
