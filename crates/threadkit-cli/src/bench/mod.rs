@@ -1,6 +1,7 @@
 //! `threadkit bench`: every workload run by threadkit and each peer on identical work in the
 //! same invocation, several interleaved rounds, median ns per operation and ours / peer.
 
+mod executor;
 mod python;
 mod queue;
 mod report;
@@ -43,6 +44,7 @@ pub(crate) struct BenchArgs {
 fn all_workloads() -> Vec<Workload> {
     let mut all = sync::workloads();
     all.extend(queue::workloads());
+    all.extend(executor::workloads());
     all.extend(threads::workloads());
     all
 }

@@ -42,6 +42,8 @@ struct Inner<T> {
 
 pub(crate) struct Shared<T> {
     state: Monitor<Inner<T>>,
+    /// Set (Release) once the outcome is recorded: lets waiters spin before they lock.
+    done: AtomicBool,
     retrieved: AtomicBool,
 }
 
@@ -55,6 +57,7 @@ impl<T> Shared<T> {
                 watchers: Vec::new(),
                 thread: None,
             }),
+            done: AtomicBool::new(false),
             retrieved: AtomicBool::new(false),
         })
     }
@@ -81,6 +84,14 @@ impl<T> Shared<T> {
             inner.thread = Some(crate::thread::current_thread().name());
         }
         inner.phase = Phase::Done(outcome);
+        self.done.store(true, Ordering::Release);
+        if inner.callbacks.is_empty() && inner.watchers.is_empty() {
+            // The common case: nothing to run, one lock for the whole completion.
+            inner.settled = true;
+            drop(inner);
+            self.state.notify_all();
+            return true;
+        }
         let watchers = std::mem::take(&mut inner.watchers);
         drop(inner);
         for (watch, index) in watchers {
@@ -141,8 +152,11 @@ impl<T> Shared<T> {
             .retain(|(w, _)| !Arc::ptr_eq(w, watch));
     }
 
-    /// Waits until done (and, with `settled`, until the callbacks ran); `false` on timeout.
+    /// Waits until done (and, with `settled`, until the callbacks ran), or until `deadline`.
     fn wait_done(&self, deadline: Option<Instant>, settled: bool) -> MutexGuard<'_, Inner<T>> {
+        // A task usually takes a moment: spin briefly before sleeping in the monitor.
+        let mut spin = wait::SpinWait::new();
+        while !self.done.load(Ordering::Acquire) && spin.spin() {}
         let mut inner = self.state.lock();
         self.state.wait_while(&mut inner, deadline, |i| {
             !matches!(i.phase, Phase::Done(_)) || (settled && !i.settled)
@@ -163,15 +177,14 @@ fn report_callback_panic(p: &Panic) {
 
 impl<T> Drop for Shared<T> {
     fn drop(&mut self) {
-        let inner = self.state.lock();
+        let retrieved = *self.retrieved.get_mut();
+        let inner = self.state.get_mut();
         if let Phase::Done(Err(error @ FutureError::Panicked(_))) = &inner.phase {
-            if !self.retrieved.load(Ordering::Relaxed) {
-                let failure = UnretrievedFailure {
-                    thread: inner.thread.clone().unwrap_or_default(),
+            if !retrieved {
+                report::report(UnretrievedFailure {
+                    thread: inner.thread.take().unwrap_or_default(),
                     error: error.clone(),
-                };
-                drop(inner);
-                report::report(failure);
+                });
             }
         }
     }

@@ -13,7 +13,7 @@
 use super::error::{FutureError, InvalidMaxWorkers, SubmitError};
 use super::future::{Future, Shared};
 use super::map::{Map, MapOptions};
-use crate::facade::{AtomicU64, Ordering};
+use crate::facade::{AtomicBool, AtomicU64, Ordering};
 use crate::panic;
 use crate::queue::SimpleQueue;
 use crate::sync::{Mutex, Semaphore};
@@ -53,6 +53,7 @@ type Initializer = Arc<dyn Fn() + Send + Sync>;
 
 struct State {
     shutdown: bool,
+
     broken: Option<String>,
     workers: Vec<ThreadHandle>,
 }
@@ -60,6 +61,8 @@ struct State {
 pub(crate) struct Pool {
     queue: SimpleQueue<Option<Box<dyn Task>>>,
     idle: Semaphore,
+    /// Every worker has started: idle tokens are no longer needed.
+    full: AtomicBool,
     state: Mutex<State>,
     max_workers: usize,
     prefix: String,
@@ -84,7 +87,9 @@ impl Pool {
             shared: Arc::clone(&shared),
             f,
         })));
-        if !self.idle.try_acquire() && state.workers.len() < self.max_workers {
+        // Python's rule: start a worker unless one is idle. Once the pool is full the idle
+        // tokens no longer matter, and neither side touches them.
+        if state.workers.len() < self.max_workers && !self.idle.try_acquire() {
             self.start_worker(&mut state);
         }
         Ok(Future::from_shared(shared))
@@ -100,7 +105,12 @@ impl Pool {
             .daemon(true)
             .spawn(move || pool.work())
         {
-            Ok(worker) => state.workers.push(worker.handle()),
+            Ok(worker) => {
+                state.workers.push(worker.handle());
+                if state.workers.len() == self.max_workers {
+                    self.full.store(true, Ordering::Relaxed);
+                }
+            }
             // No thread now: the task stays queued for the workers that exist; with none at
             // all, the pool cannot run anything and is broken.
             Err(e) if state.workers.is_empty() => {
@@ -127,7 +137,9 @@ impl Pool {
             match self.queue.get() {
                 Some(task) => {
                     task.run();
-                    self.idle.release();
+                    if !self.full.load(Ordering::Relaxed) {
+                        self.idle.release();
+                    }
                 }
                 None => {
                     self.queue.put(None); // pass the shutdown sentinel on
@@ -463,6 +475,7 @@ impl ExecutorBuilder {
             pool: Arc::new(Pool {
                 queue: SimpleQueue::new(),
                 idle: Semaphore::new(0),
+                full: AtomicBool::new(false),
                 state: Mutex::new(State {
                     shutdown: false,
                     broken: None,
