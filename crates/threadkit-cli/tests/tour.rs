@@ -293,3 +293,44 @@ fn queue_sections_print_their_guaranteed_lines() {
         2
     );
 }
+
+#[test]
+fn executor_and_gil_sections_print_their_guaranteed_lines() {
+    let s = tour(&["executor-map", "executor-submit", "executor-failure", "gil"]);
+    let map = &s["executor-map"];
+    for i in 0..3 {
+        before(
+            map,
+            &format!("Thread {i}: starting"),
+            &format!("Thread {i}: finishing"),
+        );
+        before(map, &format!("Thread {i}: finishing"), "Main    : all done");
+    }
+    let submit = &s["executor-submit"];
+    for i in 0..2 {
+        before(
+            submit,
+            &format!("Thread {i}: finishing"),
+            "Main    : all done",
+        );
+    }
+    let failure = &s["executor-failure"];
+    position(failure, "Main    : good task result = Ok(42)");
+    position(
+        failure,
+        "Main    : failed task result = panic: index out of bounds: the len is 1 but the index is 3",
+    );
+    position(
+        failure,
+        "Main    : the worker survived: Ok(\"still working\")",
+    );
+    let gil = &s["gil"];
+    assert!(gil.iter().any(|l| l.starts_with("Main    : sequential: ")));
+    assert!(gil
+        .iter()
+        .any(|l| l.starts_with("Main    : threadkit speedup: ")));
+    assert!(
+        gil.iter().any(|l| l.starts_with("CPython : ")),
+        "CPython measured or said to be absent"
+    );
+}

@@ -11,6 +11,11 @@ pub(crate) fn set_fast(fast: bool) {
     FAST.store(fast, Ordering::Relaxed);
 }
 
+/// Whether `--fast` was given.
+pub(crate) fn is_fast() -> bool {
+    FAST.load(Ordering::Relaxed)
+}
+
 /// Prints `HH:MM:SS: message` as one whole line, like Python's
 /// `logging.basicConfig(format="%(asctime)s: %(message)s", datefmt="%H:%M:%S")`.
 pub(crate) fn log_line(message: std::fmt::Arguments<'_>) {

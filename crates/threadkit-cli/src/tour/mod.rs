@@ -5,6 +5,8 @@
 //! real, as in the Python originals.
 
 mod deadlock;
+mod executor;
+mod gil;
 pub(crate) mod log;
 mod pipeline;
 mod primitives;
@@ -64,6 +66,21 @@ const PROGRAMS: &[Program] = &[
         run: threads::multiple_threads,
     },
     Program {
+        name: "executor-map",
+        title: "ThreadPoolExecutor(max_workers=3).map",
+        run: executor::executor_map,
+    },
+    Program {
+        name: "executor-submit",
+        title: "ThreadPoolExecutor(max_workers=2).submit",
+        run: executor::executor_submit,
+    },
+    Program {
+        name: "executor-failure",
+        title: "The pitfall fixed: a task's failure is not hidden",
+        run: executor::executor_failure,
+    },
+    Program {
         name: "race-condition",
         title: "A race condition: two updates, one lost",
         run: race::race_condition,
@@ -112,6 +129,11 @@ const PROGRAMS: &[Program] = &[
         name: "queue-shutdown",
         title: "The pipeline ended cleanly by Queue.shutdown",
         run: queue::queue_shutdown_pipeline,
+    },
+    Program {
+        name: "gil",
+        title: "The GIL lesson: a CPU-bound job on one and two threads",
+        run: gil::gil,
     },
 ];
 

@@ -14,7 +14,7 @@
 use super::log::{log, nap};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
-use threadkit::{Barrier, Lock, Thread};
+use threadkit::{Barrier, Lock, ThreadPoolExecutor};
 
 /// The seeds' `FakeDatabase`. `value` is an atomic only because Rust will not let two threads
 /// share a plain integer; each load and store is separate, exactly like Python's
@@ -54,8 +54,9 @@ impl FakeDatabase {
     }
 }
 
-/// Runs `update` on two threads that start together (the barrier makes the seeds' "usually"
-/// into "every time": both read before either writes).
+/// Runs `update` twice on a `ThreadPoolExecutor(max_workers=2)`, as the seed does. The two
+/// tasks start together at a barrier, which makes the seeds' "usually" into "every time":
+/// both read before either writes.
 fn two_updates(locked: bool) {
     let database = Arc::new(FakeDatabase::new());
     log!(
@@ -63,22 +64,22 @@ fn two_updates(locked: bool) {
         database.value.load(Ordering::SeqCst)
     );
     let start = Arc::new(Barrier::new(2).expect("two parties"));
-    let threads: Vec<_> = (0..2)
-        .map(|index| {
+    {
+        let executor = ThreadPoolExecutor::new(2).expect("2 workers");
+        for index in 0..2 {
             let (db, start) = (Arc::clone(&database), Arc::clone(&start));
-            Thread::spawn(move || {
-                start.wait().expect("barrier");
-                if locked {
-                    db.locked_update(index);
-                } else {
-                    db.update(index);
-                }
-            })
-        })
-        .collect();
-    for t in &threads {
-        t.join().expect("join");
-    }
+            executor
+                .submit(move || {
+                    start.wait().expect("barrier");
+                    if locked {
+                        db.locked_update(index);
+                    } else {
+                        db.update(index);
+                    }
+                })
+                .expect("pool running");
+        }
+    } // the `with` block ends: the executor waits for both tasks
     log!(
         "Testing update. Ending value is {}.",
         database.value.load(Ordering::SeqCst)
