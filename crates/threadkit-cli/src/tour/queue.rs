@@ -71,6 +71,11 @@ pub(crate) fn queue_event_pipeline() {
     event.set();
     producer.join().expect("producer");
     consumer.join().expect("consumer");
+    // The seed's other race: the consumer may leave just before the producer's last put.
+    log!(
+        "Main    : {} message(s) left in the queue",
+        pipeline.qsize()
+    );
 }
 
 /// Three producers, two consumers: producers stop at the event, `main` shuts the queue down
