@@ -131,6 +131,9 @@ fn check_chained() -> Result<(), String> {
     Ok(())
 }
 
+/// A check of one scenario's output.
+type Check = fn() -> Result<(), String>;
+
 fn main() {
     if let Ok(scenario) = std::env::var(VAR) {
         match scenario.as_str() {
@@ -142,7 +145,7 @@ fn main() {
         }
         return; // `main` returns: exit semantics apply here
     }
-    let checks: [(&str, fn() -> Result<(), String>); 4] = [
+    let checks: [(&str, Check); 4] = [
         ("non_daemon_thread_outlives_main", check_non_daemon),
         ("daemon_thread_is_abandoned", check_daemon),
         ("fifty_printing_daemons_exit_cleanly", check_storm),

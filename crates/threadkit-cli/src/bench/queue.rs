@@ -131,39 +131,41 @@ impl Pipe for StdSync {
 }
 
 /// The baseline the issue names: a `Mutex<BinaryHeap>` with two `Condvar`s.
+struct HeapCondvarInner {
+    heap: std::sync::Mutex<BinaryHeap<std::cmp::Reverse<u64>>>,
+    not_empty: std::sync::Condvar,
+    not_full: std::sync::Condvar,
+    cap: usize,
+}
+
 #[derive(Clone)]
-struct HeapCondvar(
-    Arc<(
-        std::sync::Mutex<BinaryHeap<std::cmp::Reverse<u64>>>,
-        std::sync::Condvar,
-        std::sync::Condvar,
-        usize,
-    )>,
-);
+struct HeapCondvar(Arc<HeapCondvarInner>);
 impl Pipe for HeapCondvar {
     fn bounded(cap: usize) -> Self {
-        HeapCondvar(Arc::new((
-            std::sync::Mutex::new(BinaryHeap::new()),
-            std::sync::Condvar::new(),
-            std::sync::Condvar::new(),
+        HeapCondvar(Arc::new(HeapCondvarInner {
+            heap: std::sync::Mutex::new(BinaryHeap::new()),
+            not_empty: std::sync::Condvar::new(),
+            not_full: std::sync::Condvar::new(),
             cap,
-        )))
+        }))
     }
     fn put(&self, v: u64) {
-        let (heap, not_empty, not_full, cap) = &*self.0;
-        let mut h = not_full
-            .wait_while(heap.lock().unwrap(), |h| h.len() >= *cap)
+        let q = &*self.0;
+        let mut h = q
+            .not_full
+            .wait_while(q.heap.lock().unwrap(), |h| h.len() >= q.cap)
             .unwrap();
         h.push(std::cmp::Reverse(v));
-        not_empty.notify_one();
+        q.not_empty.notify_one();
     }
     fn get(&self) -> u64 {
-        let (heap, not_empty, not_full, _) = &*self.0;
-        let mut h = not_empty
-            .wait_while(heap.lock().unwrap(), |h| h.is_empty())
+        let q = &*self.0;
+        let mut h = q
+            .not_empty
+            .wait_while(q.heap.lock().unwrap(), |h| h.is_empty())
             .unwrap();
         let v = h.pop().unwrap().0;
-        not_full.notify_one();
+        q.not_full.notify_one();
         v
     }
 }

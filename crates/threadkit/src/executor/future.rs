@@ -156,7 +156,11 @@ impl<T> Shared<T> {
     fn wait_done(&self, deadline: Option<Instant>, settled: bool) -> MutexGuard<'_, Inner<T>> {
         // A task usually takes a moment: spin briefly before sleeping in the monitor.
         let mut spin = wait::SpinWait::new();
-        while !self.done.load(Ordering::Acquire) && spin.spin() {}
+        while !self.done.load(Ordering::Acquire) {
+            if !spin.spin() {
+                break;
+            }
+        }
         let mut inner = self.state.lock();
         self.state.wait_while(&mut inner, deadline, |i| {
             !matches!(i.phase, Phase::Done(_)) || (settled && !i.settled)

@@ -4,6 +4,9 @@ use super::ring::Ring;
 use super::store::{Locked, Refused, Store};
 use std::collections::VecDeque;
 
+// One per queue, inside its `Arc`: the size does not matter, and boxing the ring would add an
+// indirection to every put and get.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Fifo<T> {
     Bounded(Ring<T>),
     Unbounded(Locked<VecDeque<T>>),

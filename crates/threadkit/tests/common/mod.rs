@@ -1,6 +1,7 @@
 //! Rules every Python-style queue follows (ported from CPython's `Lib/test/test_queue.py`
 //! where they apply), generated for each kind by `queue_rules!`.
 
+/// Generates the shared rules as tests for the queue type `$Q`.
 #[macro_export]
 macro_rules! queue_rules {
     ($Q:ident) => {
