@@ -4,6 +4,10 @@ mod bench;
 mod tour;
 
 use clap::{Parser, Subcommand};
+
+/// Counts allocations per thread, for `threadkit bench`'s memory report.
+#[global_allocator]
+static ALLOCATOR: bench::alloc::Counting = bench::alloc::Counting;
 use std::process::ExitCode;
 
 #[derive(Parser)]

@@ -1,7 +1,9 @@
 //! `threadkit bench`: every workload run by threadkit and each peer on identical work in the
 //! same invocation, several interleaved rounds, median ns per operation and ours / peer.
 
+pub(crate) mod alloc;
 mod executor;
+mod memory;
 mod python;
 mod queue;
 mod report;
@@ -93,6 +95,12 @@ pub(crate) fn main(args: &BenchArgs) -> ExitCode {
         eprint!("\r\x1b[K");
     }
     println!("{}", report::table(&rows));
+    if selected.iter().any(|w| w.name.starts_with("executor")) {
+        println!("memory per pending task, beyond the closure (bytes allocated by the submitter):");
+        for m in memory::measure() {
+            println!("  {:<46} {:>8.1}", m.implementation, m.bytes_per_task);
+        }
+    }
     for (path, text) in [
         (&args.json, report::json(&rows)),
         (&args.svg, report::svg(&rows)),

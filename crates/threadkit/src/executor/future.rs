@@ -32,12 +32,35 @@ enum Phase<T> {
 
 struct Inner<T> {
     phase: Phase<T>,
-    callbacks: Vec<Callback<T>>,
     /// True once completion has run every callback (later ones run at once).
     settled: bool,
+    /// What few futures need, boxed on first use so a plain task stays small.
+    extras: Option<Box<Extras<T>>>,
+}
+
+struct Extras<T> {
+    callbacks: Vec<Callback<T>>,
     watchers: Vec<(Arc<Watch>, usize)>,
-    /// The worker thread that ran the task, for reports.
+    /// The worker thread that ran a failed task, for reports.
     thread: Option<String>,
+}
+
+impl<T> Inner<T> {
+    fn extras(&mut self) -> &mut Extras<T> {
+        self.extras.get_or_insert_with(|| {
+            Box::new(Extras {
+                callbacks: Vec::new(),
+                watchers: Vec::new(),
+                thread: None,
+            })
+        })
+    }
+
+    fn has_pending_work(&self) -> bool {
+        self.extras
+            .as_ref()
+            .is_some_and(|e| !e.callbacks.is_empty() || !e.watchers.is_empty())
+    }
 }
 
 pub(crate) struct Shared<T> {
@@ -52,10 +75,8 @@ impl<T> Shared<T> {
         Arc::new(Shared {
             state: Monitor::new(Inner {
                 phase: Phase::Pending,
-                callbacks: Vec::new(),
                 settled: false,
-                watchers: Vec::new(),
-                thread: None,
+                extras: None,
             }),
             done: AtomicBool::new(false),
             retrieved: AtomicBool::new(false),
@@ -80,19 +101,19 @@ impl<T> Shared<T> {
         if matches!(inner.phase, Phase::Done(_) | Phase::Taken) {
             return false;
         }
-        if outcome.is_err() {
-            inner.thread = Some(crate::thread::current_thread().name());
+        if matches!(outcome, Err(FutureError::Panicked(_))) {
+            inner.extras().thread = Some(crate::thread::current_thread().name());
         }
         inner.phase = Phase::Done(outcome);
         self.done.store(true, Ordering::Release);
-        if inner.callbacks.is_empty() && inner.watchers.is_empty() {
+        if !inner.has_pending_work() {
             // The common case: nothing to run, one lock for the whole completion.
             inner.settled = true;
             drop(inner);
             self.state.notify_all();
             return true;
         }
-        let watchers = std::mem::take(&mut inner.watchers);
+        let watchers = std::mem::take(&mut inner.extras().watchers);
         drop(inner);
         for (watch, index) in watchers {
             watch.finished(index);
@@ -107,12 +128,13 @@ impl<T> Shared<T> {
         };
         loop {
             let mut inner = self.state.lock();
-            if inner.callbacks.is_empty() {
+            let callbacks = std::mem::take(&mut inner.extras().callbacks);
+            if callbacks.is_empty() {
                 inner.settled = true;
+                drop(inner);
                 self.state.notify_all();
                 return;
             }
-            let callbacks = std::mem::take(&mut inner.callbacks);
             drop(inner);
             for callback in callbacks {
                 if let Err(p) = panic::catch(|| callback(&handle)) {
@@ -141,15 +163,14 @@ impl<T> Shared<T> {
         if matches!(inner.phase, Phase::Done(_) | Phase::Taken) {
             return true;
         }
-        inner.watchers.push((Arc::clone(watch), index));
+        inner.extras().watchers.push((Arc::clone(watch), index));
         false
     }
 
     pub(crate) fn unwatch(&self, watch: &Arc<Watch>) {
-        self.state
-            .lock()
-            .watchers
-            .retain(|(w, _)| !Arc::ptr_eq(w, watch));
+        if let Some(extras) = &mut self.state.lock().extras {
+            extras.watchers.retain(|(w, _)| !Arc::ptr_eq(w, watch));
+        }
     }
 
     /// Waits until done (and, with `settled`, until the callbacks ran), or until `deadline`.
@@ -186,7 +207,11 @@ impl<T> Drop for Shared<T> {
         if let Phase::Done(Err(error @ FutureError::Panicked(_))) = &inner.phase {
             if !retrieved {
                 report::report(UnretrievedFailure {
-                    thread: inner.thread.take().unwrap_or_default(),
+                    thread: inner
+                        .extras
+                        .as_mut()
+                        .and_then(|e| e.thread.take())
+                        .unwrap_or_default(),
                     error: error.clone(),
                 });
             }
@@ -411,7 +436,7 @@ impl<T> Future<T> {
                 report_callback_panic(&p);
             }
         } else {
-            inner.callbacks.push(Box::new(callback));
+            inner.extras().callbacks.push(Box::new(callback));
         }
     }
 }
