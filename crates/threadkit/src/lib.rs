@@ -99,6 +99,7 @@
 
 mod executor;
 mod facade;
+mod hook;
 mod panic;
 mod queue;
 mod sync;

@@ -13,6 +13,21 @@ fn per_task(closure_size: usize, submit_all: impl FnOnce()) -> f64 {
     (allocated() - before) as f64 / TASKS as f64 - closure_size as f64
 }
 
+/// Bytes per task queued by `submit(i)` behind a worker that `block` keeps busy.
+fn behind_a_busy_worker(
+    closure_size: usize,
+    block: impl FnOnce(Box<dyn FnOnce() + Send>),
+    submit: impl Fn(u64),
+) -> f64 {
+    let (release, gate) = mpsc::channel::<()>();
+    block(Box::new(move || {
+        let _ = gate.recv();
+    }));
+    let bytes = per_task(closure_size, || (0..TASKS as u64).for_each(&submit));
+    release.send(()).unwrap();
+    bytes
+}
+
 pub(crate) struct Report {
     pub(crate) implementation: &'static str,
     pub(crate) bytes_per_task: f64,
@@ -41,43 +56,37 @@ pub(crate) fn measure() -> Vec<Report> {
     drop(pool);
 
     let pool = threadpool::ThreadPool::new(1);
-    let (release, gate) = mpsc::channel::<()>();
-    pool.execute(move || {
-        let _ = gate.recv();
-    });
-    let bytes = per_task(closure_size, || {
-        for i in 0..TASKS as u64 {
+    let bytes = behind_a_busy_worker(
+        closure_size,
+        |f| pool.execute(f),
+        |i| {
             pool.execute(move || {
                 std::hint::black_box(i);
-            });
-        }
-    });
+            })
+        },
+    );
     out.push(Report {
         implementation: "threadpool execute (no result)",
         bytes_per_task: bytes,
     });
-    release.send(()).unwrap();
     pool.join();
 
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
         .build()
         .unwrap();
-    let (release, gate) = mpsc::channel::<()>();
-    pool.spawn(move || {
-        let _ = gate.recv();
-    });
-    let bytes = per_task(closure_size, || {
-        for i in 0..TASKS as u64 {
+    let bytes = behind_a_busy_worker(
+        closure_size,
+        |f| pool.spawn(f),
+        |i| {
             pool.spawn(move || {
                 std::hint::black_box(i);
-            });
-        }
-    });
+            })
+        },
+    );
     out.push(Report {
         implementation: "rayon spawn (no result)",
         bytes_per_task: bytes,
     });
-    release.send(()).unwrap();
     out
 }

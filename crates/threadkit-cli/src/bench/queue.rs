@@ -12,21 +12,29 @@ trait Pipe: Clone + Send + 'static {
     fn get(&self) -> u64;
 }
 
-#[derive(Clone)]
-struct TkQueue(threadkit::Queue<u64>);
-impl Pipe for TkQueue {
-    fn bounded(cap: usize) -> Self {
-        TkQueue(threadkit::Queue::new(cap))
-    }
-    #[inline]
-    fn put(&self, v: u64) {
-        self.0.put(v).unwrap();
-    }
-    #[inline]
-    fn get(&self) -> u64 {
-        self.0.get().unwrap()
-    }
+/// A threadkit queue as a `Pipe`.
+macro_rules! threadkit_pipe {
+    ($name:ident, $queue:ident) => {
+        #[derive(Clone)]
+        struct $name(threadkit::$queue<u64>);
+        impl Pipe for $name {
+            fn bounded(cap: usize) -> Self {
+                $name(threadkit::$queue::new(cap))
+            }
+            #[inline]
+            fn put(&self, v: u64) {
+                self.0.put(v).unwrap();
+            }
+            #[inline]
+            fn get(&self) -> u64 {
+                self.0.get().unwrap()
+            }
+        }
+    };
 }
+
+threadkit_pipe!(TkQueue, Queue);
+threadkit_pipe!(TkPriority, PriorityQueue);
 
 #[derive(Clone)]
 struct TkSimple(threadkit::SimpleQueue<u64>);
@@ -44,72 +52,45 @@ impl Pipe for TkSimple {
     }
 }
 
-#[derive(Clone)]
-struct TkPriority(threadkit::PriorityQueue<u64>);
-impl Pipe for TkPriority {
-    fn bounded(cap: usize) -> Self {
-        TkPriority(threadkit::PriorityQueue::new(cap))
-    }
-    #[inline]
-    fn put(&self, v: u64) {
-        self.0.put(v).unwrap();
-    }
-    #[inline]
-    fn get(&self) -> u64 {
-        self.0.get().unwrap()
-    }
+/// A peer's channel as a `Pipe`: the two ends made by `$make(cap)`.
+macro_rules! channel_pipe {
+    ($name:ident, $sender:ty, $receiver:ty, $make:expr) => {
+        #[derive(Clone)]
+        struct $name($sender, $receiver);
+        impl Pipe for $name {
+            fn bounded(cap: usize) -> Self {
+                let make: fn(usize) -> ($sender, $receiver) = $make;
+                let (s, r) = make(cap);
+                $name(s, r)
+            }
+            fn put(&self, v: u64) {
+                self.0.send(v).unwrap();
+            }
+            fn get(&self) -> u64 {
+                self.1.recv().unwrap()
+            }
+        }
+    };
 }
 
-#[derive(Clone)]
-struct Crossbeam(
+channel_pipe!(
+    Crossbeam,
     crossbeam_channel::Sender<u64>,
     crossbeam_channel::Receiver<u64>,
+    crossbeam_channel::bounded
 );
-impl Pipe for Crossbeam {
-    fn bounded(cap: usize) -> Self {
-        let (s, r) = crossbeam_channel::bounded(cap);
-        Crossbeam(s, r)
-    }
-    fn put(&self, v: u64) {
-        self.0.send(v).unwrap();
-    }
-    fn get(&self) -> u64 {
-        self.1.recv().unwrap()
-    }
-}
-
-#[derive(Clone)]
-struct CrossbeamUnbounded(
+channel_pipe!(
+    CrossbeamUnbounded,
     crossbeam_channel::Sender<u64>,
     crossbeam_channel::Receiver<u64>,
+    |_| crossbeam_channel::unbounded()
 );
-impl Pipe for CrossbeamUnbounded {
-    fn bounded(_cap: usize) -> Self {
-        let (s, r) = crossbeam_channel::unbounded();
-        CrossbeamUnbounded(s, r)
-    }
-    fn put(&self, v: u64) {
-        self.0.send(v).unwrap();
-    }
-    fn get(&self) -> u64 {
-        self.1.recv().unwrap()
-    }
-}
-
-#[derive(Clone)]
-struct Flume(flume::Sender<u64>, flume::Receiver<u64>);
-impl Pipe for Flume {
-    fn bounded(cap: usize) -> Self {
-        let (s, r) = flume::bounded(cap);
-        Flume(s, r)
-    }
-    fn put(&self, v: u64) {
-        self.0.send(v).unwrap();
-    }
-    fn get(&self) -> u64 {
-        self.1.recv().unwrap()
-    }
-}
+channel_pipe!(
+    Flume,
+    flume::Sender<u64>,
+    flume::Receiver<u64>,
+    flume::bounded
+);
 
 /// std's `sync_channel` has a single receiver: consumers share it behind a mutex.
 #[derive(Clone)]

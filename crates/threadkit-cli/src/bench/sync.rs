@@ -12,11 +12,60 @@ trait CounterLock: Send + Sync + 'static {
     fn get(&self) -> u64;
 }
 
-/// threadkit's Python-style `Lock` (no data of its own): the counter sits beside it.
-struct TkLock(threadkit::Lock, AtomicU64);
-impl CounterLock for TkLock {
+/// A lock acquired and released by hand, with no data of its own (Python's style).
+trait ByHand: Send + Sync + 'static {
+    fn make() -> Self;
+    fn acquire(&self);
+    fn release(&self);
+}
+
+impl ByHand for threadkit::Lock {
+    fn make() -> Self {
+        threadkit::Lock::new()
+    }
+    #[inline]
+    fn acquire(&self) {
+        threadkit::Lock::acquire(self);
+    }
+    #[inline]
+    fn release(&self) {
+        let _ = threadkit::Lock::release(self);
+    }
+}
+
+impl ByHand for threadkit::RLock {
+    fn make() -> Self {
+        threadkit::RLock::new()
+    }
+    #[inline]
+    fn acquire(&self) {
+        threadkit::RLock::acquire(self);
+    }
+    #[inline]
+    fn release(&self) {
+        let _ = threadkit::RLock::release(self);
+    }
+}
+
+impl ByHand for threadkit::Semaphore {
+    fn make() -> Self {
+        threadkit::Semaphore::new(1)
+    }
+    #[inline]
+    fn acquire(&self) {
+        threadkit::Semaphore::acquire(self);
+    }
+    #[inline]
+    fn release(&self) {
+        threadkit::Semaphore::release(self);
+    }
+}
+
+/// The counter sits beside a by-hand lock.
+struct Beside<L>(L, AtomicU64);
+impl<L: ByHand> CounterLock for Beside<L> {
     fn new() -> Self {
-        TkLock(threadkit::Lock::new(), AtomicU64::new(0))
+        Beside(L::make(), AtomicU64::new(0))
     }
     #[inline]
     fn add_one(&self) {
@@ -24,7 +73,7 @@ impl CounterLock for TkLock {
         // Plain load + store under the lock (relaxed atomics compile to plain moves).
         self.1
             .store(self.1.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-        let _ = self.0.release();
+        self.0.release();
     }
     fn get(&self) -> u64 {
         self.1.load(Ordering::Relaxed)
@@ -73,23 +122,6 @@ impl CounterLock for StdMutex {
     }
 }
 
-struct TkRLock(threadkit::RLock, AtomicU64);
-impl CounterLock for TkRLock {
-    fn new() -> Self {
-        TkRLock(threadkit::RLock::new(), AtomicU64::new(0))
-    }
-    #[inline]
-    fn add_one(&self) {
-        self.0.acquire();
-        self.1
-            .store(self.1.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-        let _ = self.0.release();
-    }
-    fn get(&self) -> u64 {
-        self.1.load(Ordering::Relaxed)
-    }
-}
-
 struct PlReentrant(parking_lot::ReentrantMutex<std::cell::Cell<u64>>);
 impl CounterLock for PlReentrant {
     fn new() -> Self {
@@ -102,23 +134,6 @@ impl CounterLock for PlReentrant {
     }
     fn get(&self) -> u64 {
         self.0.lock().get()
-    }
-}
-
-struct TkSemaphore(threadkit::Semaphore, AtomicU64);
-impl CounterLock for TkSemaphore {
-    fn new() -> Self {
-        TkSemaphore(threadkit::Semaphore::new(1), AtomicU64::new(0))
-    }
-    #[inline]
-    fn add_one(&self) {
-        self.0.acquire();
-        self.1
-            .store(self.1.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-        self.0.release();
-    }
-    fn get(&self) -> u64 {
-        self.1.load(Ordering::Relaxed)
     }
 }
 
@@ -228,7 +243,7 @@ pub(crate) fn workloads() -> Vec<Workload> {
             1,
             2_000_000,
         )
-        .case("threadkit Lock", uncontended::<TkLock>)
+        .case("threadkit Lock", uncontended::<Beside<threadkit::Lock>>)
         .case("threadkit Mutex", uncontended::<TkMutex>)
         .case("parking_lot Mutex", uncontended::<PlMutex>)
         .case("std Mutex", uncontended::<StdMutex>)
@@ -239,7 +254,9 @@ pub(crate) fn workloads() -> Vec<Workload> {
             2,
             2_000_000,
         )
-        .case("threadkit Lock", |n| contended::<TkLock>(n, 2))
+        .case("threadkit Lock", |n| {
+            contended::<Beside<threadkit::Lock>>(n, 2)
+        })
         .case("threadkit Mutex", |n| contended::<TkMutex>(n, 2))
         .case("parking_lot Mutex", |n| contended::<PlMutex>(n, 2))
         .case("std Mutex", |n| contended::<StdMutex>(n, 2))
@@ -250,7 +267,7 @@ pub(crate) fn workloads() -> Vec<Workload> {
             1,
             2_000_000,
         )
-        .case("threadkit RLock", uncontended::<TkRLock>)
+        .case("threadkit RLock", uncontended::<Beside<threadkit::RLock>>)
         .case("parking_lot ReentrantMutex", uncontended::<PlReentrant>)
         .python("rlock"),
         Workload::new(
@@ -269,8 +286,11 @@ pub(crate) fn workloads() -> Vec<Workload> {
             1,
             2_000_000,
         )
-        .case("threadkit Semaphore", uncontended::<TkSemaphore>)
-        .case("threadkit Lock", uncontended::<TkLock>)
+        .case(
+            "threadkit Semaphore",
+            uncontended::<Beside<threadkit::Semaphore>>,
+        )
+        .case("threadkit Lock", uncontended::<Beside<threadkit::Lock>>)
         .python("semaphore"),
     ]
 }

@@ -2,9 +2,8 @@
 //! retrieved is reported once (like asyncio's "exception was never retrieved").
 
 use super::error::FutureError;
-use crate::sync::Mutex;
+use crate::hook::Hook;
 use std::io::Write;
-use std::sync::Arc;
 
 /// A failure that was dropped unobserved: what failed and on which worker thread.
 ///
@@ -21,9 +20,7 @@ pub struct UnretrievedFailure {
     pub error: FutureError,
 }
 
-type Hook = Arc<dyn Fn(&UnretrievedFailure) + Send + Sync>;
-
-static HOOK: Mutex<Option<Hook>> = Mutex::new(None);
+static HOOK: Hook<UnretrievedFailure> = Hook::new("the unretrieved-failure hook", default_report);
 
 /// Replaces the report of unretrieved failures (the default writes to stderr).
 ///
@@ -44,7 +41,7 @@ static HOOK: Mutex<Option<Hook>> = Mutex::new(None);
 /// assert_eq!(seen.load(Ordering::SeqCst), 1);
 /// ```
 pub fn set_unretrieved_hook(hook: impl Fn(&UnretrievedFailure) + Send + Sync + 'static) {
-    *HOOK.lock() = Some(Arc::new(hook));
+    HOOK.set(hook);
 }
 
 /// Restores the default report on stderr.
@@ -53,19 +50,11 @@ pub fn set_unretrieved_hook(hook: impl Fn(&UnretrievedFailure) + Send + Sync + '
 /// threadkit::reset_unretrieved_hook();
 /// ```
 pub fn reset_unretrieved_hook() {
-    *HOOK.lock() = None;
+    HOOK.reset();
 }
 
 pub(crate) fn report(failure: UnretrievedFailure) {
-    let hook = HOOK.lock().clone();
-    match hook {
-        Some(hook) => {
-            if crate::panic::catch(|| hook(&failure)).is_err() {
-                default_report(&failure);
-            }
-        }
-        None => default_report(&failure),
-    }
+    HOOK.call(&failure);
 }
 
 fn default_report(failure: &UnretrievedFailure) {

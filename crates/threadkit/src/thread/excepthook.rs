@@ -1,10 +1,9 @@
 //! `excepthook`: where an uncaught panic in a thread is reported, exactly once.
 
 use super::handle::ThreadHandle;
-use crate::panic::{self, Panic};
-use crate::sync::Mutex;
+use crate::hook::Hook;
+use crate::panic::Panic;
 use std::io::Write;
-use std::sync::Arc;
 
 /// What the excepthook is told about an uncaught panic (Python: `threading.ExceptHookArgs`).
 ///
@@ -22,9 +21,7 @@ pub struct ExceptHookArgs {
     pub panic: Panic,
 }
 
-type Hook = Arc<dyn Fn(&ExceptHookArgs) + Send + Sync>;
-
-static HOOK: Mutex<Option<Hook>> = Mutex::new(None);
+static HOOK: Hook<ExceptHookArgs> = Hook::new("threading.excepthook", default_excepthook);
 
 /// Replaces the excepthook for uncaught panics in threads (Python: assigning
 /// `threading.excepthook`). The hook runs on the thread that panicked, before `join` returns.
@@ -42,7 +39,7 @@ static HOOK: Mutex<Option<Hook>> = Mutex::new(None);
 /// assert_eq!(*seen.lock().unwrap(), ["bad"]);
 /// ```
 pub fn set_excepthook(hook: impl Fn(&ExceptHookArgs) + Send + Sync + 'static) {
-    *HOOK.lock() = Some(Arc::new(hook));
+    HOOK.set(hook);
 }
 
 /// Restores the default excepthook ([`default_excepthook`]).
@@ -51,7 +48,7 @@ pub fn set_excepthook(hook: impl Fn(&ExceptHookArgs) + Send + Sync + 'static) {
 /// threadkit::reset_excepthook();
 /// ```
 pub fn reset_excepthook() {
-    *HOOK.lock() = None;
+    HOOK.reset();
 }
 
 /// The default report (Python: `threading.__excepthook__`): one whole block on stderr,
@@ -80,24 +77,10 @@ pub fn default_excepthook(args: &ExceptHookArgs) {
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
-/// Reports an uncaught panic through the installed hook; a panicking hook is itself reported
-/// and the default report is printed, so the failure is never lost.
+/// Reports an uncaught panic through the installed hook (see `Hook::call`).
 pub(crate) fn report(thread: &ThreadHandle, panic: &Panic) {
-    let args = ExceptHookArgs {
+    HOOK.call(&ExceptHookArgs {
         thread: thread.clone(),
         panic: panic.clone(),
-    };
-    let hook = HOOK.lock().clone();
-    match hook {
-        None => default_excepthook(&args),
-        Some(hook) => {
-            if let Err(hook_panic) = panic::catch(|| hook(&args)) {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "Exception in threading.excepthook: {hook_panic}"
-                );
-                default_excepthook(&args);
-            }
-        }
-    }
+    });
 }
