@@ -72,6 +72,27 @@ fn chained_non_daemon() {
         .unwrap();
 }
 
+/// A thread panics with the default excepthook in place.
+fn uncaught_panic() {
+    let t = Thread::builder()
+        .name("boom-thread")
+        .daemon(false)
+        .spawn(|| -> () { panic!("kaboom") })
+        .unwrap();
+    let _ = t.join();
+    let _ = t.join();
+}
+
+/// A pool task fails and nobody looks at its future.
+fn unretrieved_failure() {
+    let pool = threadkit::ThreadPoolExecutor::builder()
+        .thread_name_prefix("lost")
+        .build()
+        .unwrap();
+    drop(pool.submit(|| -> () { panic!("nobody looked") }).unwrap());
+    pool.shutdown(true, false);
+}
+
 fn run_child(scenario: &str) -> (i32, String, String) {
     let out = Command::new(std::env::current_exe().unwrap())
         .env(VAR, scenario)
@@ -121,6 +142,30 @@ fn check_storm() -> Result<(), String> {
     Ok(())
 }
 
+fn check_panic_report() -> Result<(), String> {
+    let (code, _out, err) = run_child("panic");
+    let reports = err.matches("Exception in thread boom-thread:").count();
+    if code != 0
+        || reports != 1
+        || !err.contains("kaboom")
+        || err.contains("thread 'boom-thread' panicked")
+    {
+        return Err(format!("status {code}, stderr {err:?}"));
+    }
+    Ok(())
+}
+
+fn check_unretrieved_report() -> Result<(), String> {
+    let (code, _out, err) = run_child("unretrieved");
+    let reports = err
+        .matches("Future exception was never retrieved (task ran on thread lost_0)")
+        .count();
+    if code != 0 || reports != 1 || !err.contains("nobody looked") {
+        return Err(format!("status {code}, stderr {err:?}"));
+    }
+    Ok(())
+}
+
 fn check_chained() -> Result<(), String> {
     let (code, out, err) = run_child("chained");
     let mut lines: Vec<_> = out.lines().collect();
@@ -141,15 +186,25 @@ fn main() {
             "daemon" => daemon_is_abandoned(),
             "storm" => daemon_storm(),
             "chained" => chained_non_daemon(),
+            "panic" => uncaught_panic(),
+            "unretrieved" => unretrieved_failure(),
             other => panic!("unknown scenario {other}"),
         }
         return; // `main` returns: exit semantics apply here
     }
-    let checks: [(&str, Check); 4] = [
+    let checks: [(&str, Check); 6] = [
         ("non_daemon_thread_outlives_main", check_non_daemon),
         ("daemon_thread_is_abandoned", check_daemon),
         ("fifty_printing_daemons_exit_cleanly", check_storm),
         ("chained_non_daemon_threads_are_waited_for", check_chained),
+        (
+            "uncaught_panic_is_reported_once_with_the_thread_name",
+            check_panic_report,
+        ),
+        (
+            "unretrieved_failure_is_reported_on_stderr",
+            check_unretrieved_report,
+        ),
     ];
     let mut failed = 0;
     for (name, check) in checks {
