@@ -12,7 +12,7 @@
 
 use super::error::{GetError, PutError, TaskDoneError};
 use super::store::{Refused, Store};
-use crate::facade::{AtomicBool, AtomicU64, Instant, Ordering};
+use crate::facade::{AtomicU64, Instant, Ordering};
 use crate::wait::{SpinWait, WaitQueue, Wake};
 use crossbeam_utils::CachePadded;
 use std::marker::PhantomData;
@@ -32,7 +32,6 @@ pub(crate) struct Core<T, S> {
     putters: CachePadded<WaitQueue>,
     done: CachePadded<AtomicU64>,
     joiners: WaitQueue,
-    drop_remaining: AtomicBool,
     _items: PhantomData<fn(T) -> T>,
 }
 
@@ -44,7 +43,6 @@ impl<T: Send, S: Store<T>> Core<T, S> {
             putters: CachePadded::new(WaitQueue::new()),
             done: CachePadded::new(AtomicU64::new(0)),
             joiners: WaitQueue::new(),
-            drop_remaining: AtomicBool::new(false),
             _items: PhantomData,
         }
     }
@@ -94,11 +92,9 @@ impl<T: Send, S: Store<T>> Core<T, S> {
 
     #[inline]
     pub(crate) fn get(&self, patience: Patience) -> Result<T, GetError> {
-        if !self.drop_remaining.load(Ordering::Relaxed) {
-            if let Some(item) = self.store.try_pop() {
-                self.putters.wake_one();
-                return Ok(item);
-            }
+        if let Some(item) = self.store.try_pop() {
+            self.putters.wake_one();
+            return Ok(item);
         }
         self.get_slow(patience)
     }
@@ -108,9 +104,6 @@ impl<T: Send, S: Store<T>> Core<T, S> {
         let mut spin = SpinWait::new();
         let mut last_try = false;
         loop {
-            if self.store.is_closed() && self.drop_remaining.load(Ordering::SeqCst) {
-                return Err(GetError::ShutDown);
-            }
             if let Some(item) = self.store.try_pop() {
                 self.putters.wake_one();
                 return Ok(item);
@@ -183,10 +176,9 @@ impl<T: Send, S: Store<T>> Core<T, S> {
         }
     }
 
+    /// Closes the store, so no put can land afterwards; with `immediate`, drains it. A get
+    /// racing the drain may still take an item: it is ordered before the shutdown.
     pub(crate) fn shutdown(&self, immediate: bool) {
-        if immediate {
-            self.drop_remaining.store(true, Ordering::SeqCst);
-        }
         self.store.close();
         if immediate {
             while let Some(item) = self.store.try_pop() {
