@@ -22,6 +22,7 @@
 //!
 //! | Python | threadkit |
 //! |---|---|
+//! | **threads** (`threading`) | |
 //! | `threading.Thread(target=f)` | [`Thread::new(f)`](Thread::new), [`Thread::builder()`](Thread::builder) |
 //! | `Thread(..., name=, daemon=)` | [`Builder::name`], [`Builder::daemon`], [`Builder::stack_size`] |
 //! | `t.start()` | [`Thread::start`] (or [`Thread::spawn`] to create and start) |
@@ -38,6 +39,11 @@
 //! | `threading.local()` | [`Local`] |
 //! | the exception of a thread | [`Panic`], inside [`JoinError::Panicked`] |
 //! | `RuntimeError` from `start` / `join` | [`StartError`] / [`JoinError`] |
+//! | `Thread(target=f, args=(1,), kwargs=...)`, overriding `run()` | the closure captures its arguments: `Thread::new(move \|\| f(1))` |
+//! | `threading.stack_size(n)` | per thread: [`Builder::stack_size`] |
+//! | `threading.TIMEOUT_MAX` | any [`Duration`](std::time::Duration); one too large for the clock means "forever" |
+//! | `threading.settrace`, `setprofile` | not provided: there is no interpreter to trace |
+//! | **synchronization** (`threading`) | |
 //! | `threading.Lock()` | [`Lock`] |
 //! | `with lock:` | [`Lock::guard`] → [`LockGuard`] |
 //! | `lock.acquire()`, `acquire(False)`, `acquire(timeout=t)` | [`Lock::acquire`], [`Lock::try_acquire`], [`Lock::acquire_timeout`] |
@@ -53,6 +59,11 @@
 //! | `barrier.wait()`, `reset()`, `abort()`, `parties`, `n_waiting`, `broken` | [`Barrier::wait`], [`reset`](Barrier::reset), [`abort`](Barrier::abort), [`parties`](Barrier::parties), [`n_waiting`](Barrier::n_waiting), [`broken`](Barrier::broken) |
 //! | `threading.BrokenBarrierError` | [`BrokenBarrierError`] |
 //! | `threading.Timer(interval, f)`, `start()`, `cancel()` | [`Timer::new`], [`Timer::start`], [`Timer::cancel`] |
+//! | `RuntimeError: release unlocked lock` | [`ReleaseError::Unlocked`] |
+//! | `RuntimeError: cannot release un-acquired lock` | [`ReleaseError::NotOwner`] |
+//! | `ValueError: Semaphore released too many times` | [`ReleaseError::TooManyReleases`] |
+//! | `RuntimeError: cannot wait on un-acquired lock` | [`NotOwnedError`] |
+//! | **queues** (`queue`) | |
 //! | `queue.Queue(maxsize)`, `LifoQueue`, `PriorityQueue` | [`Queue::new`], [`LifoQueue::new`], [`PriorityQueue::new`] (0 = unbounded; clone to share) |
 //! | `queue.SimpleQueue()` | [`SimpleQueue::new`] |
 //! | `q.put(item)`, `put(item, timeout=t)`, `put_nowait(item)` | [`Queue::put`], [`Queue::put_timeout`], [`Queue::put_nowait`] |
@@ -63,6 +74,7 @@
 //! | `while True: item = q.get() ...` | `for item in &q` ([`Queue::iter`]): ends at shutdown, no race |
 //! | `queue.Full`, `queue.Empty`, `queue.ShutDown` | [`PutError::Full`] (with the item), [`GetError::Empty`], [`PutError::ShutDown`] / [`GetError::ShutDown`] |
 //! | `ValueError: task_done() called too many times` | [`TaskDoneError`] |
+//! | **thread pool** (`concurrent.futures`) | |
 //! | `concurrent.futures.ThreadPoolExecutor(max_workers, thread_name_prefix, initializer)` | [`ThreadPoolExecutor::new`], [`ThreadPoolExecutor::builder`] ([`ExecutorBuilder`]) |
 //! | `with ThreadPoolExecutor() as ex:` | the executor's `Drop` (= `shutdown(wait=True)`) |
 //! | `ex.submit(fn)`, `ex.map(fn, it, timeout, buffersize)`, `ex.shutdown(wait, cancel_futures)` | [`ThreadPoolExecutor::submit`], [`map`](ThreadPoolExecutor::map) / [`map_with`](ThreadPoolExecutor::map_with) ([`MapOptions`]), [`shutdown`](ThreadPoolExecutor::shutdown) |
@@ -72,10 +84,6 @@
 //! | `CancelledError`, `TimeoutError`, `BrokenThreadPool`, a task's exception | [`FutureError`], [`TimeoutError`] |
 //! | `RuntimeError: cannot schedule new futures after shutdown` | [`SubmitError::ShutDown`] (with the closure) |
 //! | asyncio's "exception was never retrieved" | [`set_unretrieved_hook`], [`UnretrievedFailure`] |
-//! | `RuntimeError: release unlocked lock` | [`ReleaseError::Unlocked`] |
-//! | `RuntimeError: cannot release un-acquired lock` | [`ReleaseError::NotOwner`] |
-//! | `ValueError: Semaphore released too many times` | [`ReleaseError::TooManyReleases`] |
-//! | `RuntimeError: cannot wait on un-acquired lock` | [`NotOwnedError`] |
 //!
 //! ## Example
 //!
