@@ -305,3 +305,33 @@ fn stress_many_submitters_racing_shutdown() {
         );
     }
 }
+
+#[test]
+fn callbacks_of_cancelled_futures_may_use_the_pool() {
+    // Cancelling at shutdown runs the futures' callbacks; one that calls back into the pool
+    // must get an error, not deadlock.
+    let pool = Arc::new(ThreadPoolExecutor::new(1).unwrap());
+    let gate = Arc::new(Event::new());
+    let g = gate.clone();
+    let running = pool.submit(move || g.wait_timeout(HANG_GUARD)).unwrap();
+    while !running.running() {
+        std::thread::yield_now();
+    }
+    let queued = pool.submit(|| 1).unwrap();
+    let refused = Arc::new(AtomicUsize::new(0));
+    let (p, r) = (pool.clone(), refused.clone());
+    queued.add_done_callback(move |_| {
+        if matches!(p.submit(|| 2), Err(SubmitError::ShutDown(_))) {
+            r.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    let p = pool.clone();
+    let shutter = threadkit::Thread::spawn(move || p.shutdown(false, true));
+    assert!(
+        shutter.join_timeout(HANG_GUARD).unwrap(),
+        "shutdown returned"
+    );
+    assert!(queued.cancelled());
+    assert_eq!(refused.load(Ordering::SeqCst), 1);
+    gate.set();
+}

@@ -51,6 +51,8 @@ impl<T: Send, F: FnOnce() -> T + Send> Task for Job<T, F> {
 
 type Initializer = Arc<dyn Fn() + Send + Sync>;
 
+const NO_THREAD: &str = "can't start a worker thread";
+
 struct State {
     shutdown: bool,
 
@@ -90,12 +92,20 @@ impl Pool {
         // Python's rule: start a worker unless one is idle. Once the pool is full the idle
         // tokens no longer matter, and neither side touches them.
         if state.workers.len() < self.max_workers && !self.idle.try_acquire() {
-            self.start_worker(&mut state);
+            let orphans = self.start_worker(&mut state);
+            drop(state);
+            // Outside the lock: failing a task runs its callbacks.
+            for task in orphans {
+                task.abandon(NO_THREAD);
+            }
         }
         Ok(Future::from_shared(shared))
     }
 
-    fn start_worker(self: &Arc<Self>, state: &mut State) {
+    /// Starts a worker; if none can start and none exists, breaks the pool and returns the
+    /// queued tasks, for the caller to abandon once it has released the state lock.
+    #[must_use = "the returned tasks must be abandoned"]
+    fn start_worker(self: &Arc<Self>, state: &mut State) -> Vec<Box<dyn Task>> {
         let name = format!("{}_{}", self.prefix, state.workers.len());
         let pool = Arc::clone(self);
         // Daemon: dropping the executor waits for its workers (shutdown), but a leaked
@@ -113,23 +123,22 @@ impl Pool {
             }
             // No thread now: the task stays queued for the workers that exist; with none at
             // all, the pool cannot run anything and is broken.
-            Err(e) if state.workers.is_empty() => {
-                drop(e);
-                self.break_pool(state, "can't start a worker thread");
-            }
+            Err(_) if state.workers.is_empty() => return self.break_pool(state, NO_THREAD),
             Err(_) => {}
         }
+        Vec::new()
     }
 
     fn work(self: Arc<Self>) {
         if let Some(init) = &self.initializer {
             if let Err(p) = panic::catch(|| init()) {
                 crate::thread::report_uncaught(&p);
-                let mut state = self.state.lock();
-                self.break_pool(
-                    &mut state,
-                    "A thread initializer failed, the thread pool is not usable anymore",
-                );
+                let reason = "A thread initializer failed, the thread pool is not usable anymore";
+                let tasks = self.break_pool(&mut self.state.lock(), reason);
+                // Outside the lock: failing a task runs its callbacks.
+                for task in tasks {
+                    task.abandon(reason);
+                }
                 return;
             }
         }
@@ -149,35 +158,48 @@ impl Pool {
         }
     }
 
-    /// Marks the pool broken and fails every queued task with the reason.
-    fn break_pool(&self, state: &mut State, reason: &str) {
+    /// Marks the pool broken and takes every queued task out; the caller fails them (with
+    /// `abandon`) once the state lock is released, since that runs their callbacks.
+    #[must_use = "the taken tasks must be abandoned"]
+    fn break_pool(&self, state: &mut State, reason: &str) -> Vec<Box<dyn Task>> {
         state.broken = Some(reason.to_owned());
+        self.take_queued()
+    }
+
+    /// Empties the task queue, keeping the shutdown sentinel in it if it was there.
+    fn take_queued(&self) -> Vec<Box<dyn Task>> {
+        let mut tasks = Vec::new();
         let mut sentinel = false;
         while let Ok(item) = self.queue.get_nowait() {
             match item {
-                Some(task) => task.abandon(reason),
+                Some(task) => tasks.push(task),
                 None => sentinel = true,
             }
         }
         if sentinel {
             self.queue.put(None);
         }
+        tasks
     }
 
     pub(crate) fn shutdown(&self, wait: bool, cancel_futures: bool) {
-        let workers = {
+        let (workers, cancelled) = {
             let mut state = self.state.lock();
-            if cancel_futures {
-                while let Ok(Some(task)) = self.queue.get_nowait() {
-                    task.cancel();
-                }
-            }
+            let cancelled = if cancel_futures {
+                self.take_queued()
+            } else {
+                Vec::new()
+            };
             if !state.shutdown {
                 state.shutdown = true;
                 self.queue.put(None);
             }
-            state.workers.clone()
+            (state.workers.clone(), cancelled)
         };
+        // Outside the lock: cancelling runs callbacks, which may call into the pool.
+        for task in cancelled {
+            task.cancel();
+        }
         if wait {
             for worker in workers {
                 // A worker shutting down its own pool cannot wait for itself.
