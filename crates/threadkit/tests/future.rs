@@ -220,3 +220,29 @@ fn wait_return_when_modes() {
     drop(futures);
     threadkit::reset_unretrieved_hook();
 }
+
+#[test]
+fn a_successful_cancel_means_the_task_never_runs() {
+    // cancel() racing the worker's start: whenever cancel reports success, the closure must
+    // not have run, and a task that ran must keep its value.
+    let pool = ThreadPoolExecutor::new(1).unwrap();
+    for _ in 0..2_000 {
+        let ran = Arc::new(AtomicUsize::new(0));
+        let r = ran.clone();
+        let f = pool
+            .submit(move || {
+                r.fetch_add(1, Ordering::SeqCst);
+                7
+            })
+            .unwrap();
+        let cancelled = f.cancel();
+        f.wait();
+        if cancelled {
+            assert_eq!(ran.load(Ordering::SeqCst), 0, "cancelled, yet it ran");
+            assert_eq!(f.result(), Err(FutureError::Cancelled));
+        } else {
+            assert_eq!(f.result(), Ok(7));
+            assert_eq!(ran.load(Ordering::SeqCst), 1);
+        }
+    }
+}

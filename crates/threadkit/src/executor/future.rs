@@ -2,9 +2,10 @@
 //!
 //! # Design
 //!
-//! The state sits in a [`Monitor`]: pending, running, or done with an outcome. Completion
-//! runs the done-callbacks in order (each under its own panic catch), then tells the
-//! `as_completed`/`wait` watchers, then wakes the threads waiting for the result. The value
+//! The state sits in a [`Monitor`]: pending, running, or done with an outcome. Every
+//! transition is checked and made under one lock (so `cancel` can never catch a task that has
+//! started). Completion tells the `as_completed`/`wait` watchers, runs the done-callbacks in
+//! order (each under its own panic catch), then wakes the threads waiting for the result. The value
 //! can be cloned out (`result`, for `T: Clone`, as often as wanted) or moved out by the owner
 //! (`into_result`). A failure that nobody retrieved is reported when the last handle to the
 //! state goes away.
@@ -55,12 +56,6 @@ impl<T> Inner<T> {
             })
         })
     }
-
-    fn has_pending_work(&self) -> bool {
-        self.extras
-            .as_ref()
-            .is_some_and(|e| !e.callbacks.is_empty() || !e.watchers.is_empty())
-    }
 }
 
 pub(crate) struct Shared<T> {
@@ -97,38 +92,60 @@ impl<T> Shared<T> {
 
     /// Records the outcome unless already done; runs callbacks and wakes everybody.
     pub(crate) fn complete(self: &Arc<Self>, outcome: Result<T, FutureError>) -> bool {
-        let mut inner = self.state.lock();
+        let inner = self.state.lock();
         if matches!(inner.phase, Phase::Done(_) | Phase::Taken) {
             return false;
         }
+        self.finish(inner, outcome);
+        true
+    }
+
+    /// Pending to cancelled, in one step under the lock (a task that has started cannot be
+    /// cancelled); `true` if cancelled, now or before.
+    pub(crate) fn cancel(self: &Arc<Self>) -> bool {
+        let inner = self.state.lock();
+        match inner.phase {
+            Phase::Pending => {
+                self.finish(inner, Err(FutureError::Cancelled));
+                true
+            }
+            Phase::Done(Err(FutureError::Cancelled)) => true,
+            _ => false,
+        }
+    }
+
+    /// Records the outcome (the caller checked the phase under `inner`), tells the watchers,
+    /// runs the callbacks in order, then wakes the waiters.
+    fn finish<'a>(
+        self: &'a Arc<Self>,
+        mut inner: MutexGuard<'a, Inner<T>>,
+        outcome: Result<T, FutureError>,
+    ) {
         if matches!(outcome, Err(FutureError::Panicked(_))) {
             inner.extras().thread = Some(crate::thread::current_thread().name());
         }
         inner.phase = Phase::Done(outcome);
         self.done.store(true, Ordering::Release);
-        if !inner.has_pending_work() {
-            // The common case: nothing to run, one lock for the whole completion.
-            inner.settled = true;
+        let watchers = inner
+            .extras
+            .as_mut()
+            .map(|e| std::mem::take(&mut e.watchers))
+            .unwrap_or_default();
+        if !watchers.is_empty() {
             drop(inner);
-            self.state.notify_all();
-            return true;
+            for (watch, index) in watchers {
+                watch.finished(index);
+            }
+            inner = self.state.lock();
         }
-        let watchers = std::mem::take(&mut inner.extras().watchers);
-        drop(inner);
-        for (watch, index) in watchers {
-            watch.finished(index);
-        }
-        self.run_callbacks();
-        true
-    }
-
-    fn run_callbacks(self: &Arc<Self>) {
-        let handle = Future {
-            shared: Arc::clone(self),
-        };
+        // Callbacks run outside the lock; ones added meanwhile join the queue, in order.
+        let mut handle = None;
         loop {
-            let mut inner = self.state.lock();
-            let callbacks = std::mem::take(&mut inner.extras().callbacks);
+            let callbacks = inner
+                .extras
+                .as_mut()
+                .map(|e| std::mem::take(&mut e.callbacks))
+                .unwrap_or_default();
             if callbacks.is_empty() {
                 inner.settled = true;
                 drop(inner);
@@ -136,24 +153,15 @@ impl<T> Shared<T> {
                 return;
             }
             drop(inner);
+            let handle = handle.get_or_insert_with(|| Future {
+                shared: Arc::clone(self),
+            });
             for callback in callbacks {
-                if let Err(p) = panic::catch(|| callback(&handle)) {
+                if let Err(p) = panic::catch(|| callback(handle)) {
                     report_callback_panic(&p);
                 }
             }
-        }
-    }
-
-    /// Pending to cancelled; `true` if cancelled (now or before).
-    pub(crate) fn cancel(self: &Arc<Self>) -> bool {
-        let inner = self.state.lock();
-        match inner.phase {
-            Phase::Pending => {
-                drop(inner);
-                self.complete(Err(FutureError::Cancelled))
-            }
-            Phase::Done(Err(FutureError::Cancelled)) => true,
-            _ => false,
+            inner = self.state.lock();
         }
     }
 
