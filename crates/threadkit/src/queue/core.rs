@@ -51,13 +51,26 @@ impl<T: Send, S: Store<T>> Core<T, S> {
         &self.store
     }
 
+    /// Pushes, and wakes a getter if one sleeps.
+    #[inline]
+    fn give(&self, item: T) -> Result<(), Refused<T>> {
+        self.store.try_push(item)?;
+        self.getters.wake_one();
+        Ok(())
+    }
+
+    /// Pops, and wakes a putter if one sleeps.
+    #[inline]
+    fn take(&self) -> Option<T> {
+        let item = self.store.try_pop()?;
+        self.putters.wake_one();
+        Some(item)
+    }
+
     #[inline]
     pub(crate) fn put(&self, item: T, patience: Patience) -> Result<(), PutError<T>> {
-        match self.store.try_push(item) {
-            Ok(()) => {
-                self.getters.wake_one();
-                Ok(())
-            }
+        match self.give(item) {
+            Ok(()) => Ok(()),
             Err(Refused::Closed(item)) => Err(PutError::ShutDown(item)),
             Err(Refused::Full(item)) => match patience {
                 Patience::Never => Err(PutError::Full(item)),
@@ -66,68 +79,56 @@ impl<T: Send, S: Store<T>> Core<T, S> {
         }
     }
 
+    /// The queue was full: spin, then sleep until there is room, it closes, or `deadline`.
     #[cold]
     fn put_slow(&self, mut item: T, deadline: Option<Instant>) -> Result<(), PutError<T>> {
         let mut spin = SpinWait::new();
-        let mut last_try = false;
         loop {
-            match self.store.try_push(item) {
-                Ok(()) => {
-                    self.getters.wake_one();
-                    return Ok(());
-                }
+            let timed_out = !spin.spin()
+                && self
+                    .putters
+                    .park(|| self.store.is_full() && !self.store.is_closed(), deadline)
+                    == Wake::TimedOut;
+            match self.give(item) {
+                Ok(()) => return Ok(()),
                 Err(Refused::Closed(back)) => return Err(PutError::ShutDown(back)),
-                Err(Refused::Full(back)) if last_try => return Err(PutError::Full(back)),
+                Err(Refused::Full(back)) if timed_out => return Err(PutError::Full(back)),
                 Err(Refused::Full(back)) => item = back,
             }
-            if spin.spin() {
-                continue;
-            }
-            let woke = self
-                .putters
-                .park(|| self.store.is_full() && !self.store.is_closed(), deadline);
-            last_try = woke == Wake::TimedOut;
         }
     }
 
     #[inline]
     pub(crate) fn get(&self, patience: Patience) -> Result<T, GetError> {
-        if let Some(item) = self.store.try_pop() {
-            self.putters.wake_one();
-            return Ok(item);
+        match self.take() {
+            Some(item) => Ok(item),
+            None => self.get_slow(patience),
         }
-        self.get_slow(patience)
     }
 
+    /// The queue was empty: spin, then sleep until an item comes, it closes, or `deadline`.
     #[cold]
     fn get_slow(&self, patience: Patience) -> Result<T, GetError> {
         let mut spin = SpinWait::new();
-        let mut last_try = false;
         loop {
-            if let Some(item) = self.store.try_pop() {
-                self.putters.wake_one();
+            if self.store.is_closed() {
+                // Closed: what is left was pushed before the close, and nothing more can come.
+                return self.take().ok_or(GetError::ShutDown);
+            }
+            let Patience::Until(deadline) = patience else {
+                return Err(GetError::Empty);
+            };
+            let timed_out = !spin.spin()
+                && self.getters.park(
+                    || self.store.is_empty() && !self.store.is_closed(),
+                    deadline,
+                ) == Wake::TimedOut;
+            if let Some(item) = self.take() {
                 return Ok(item);
             }
-            if self.store.is_closed() {
-                // Closed and drained (a push cannot land after the close).
-                return match self.store.try_pop() {
-                    Some(item) => Ok(item),
-                    None => Err(GetError::ShutDown),
-                };
+            if timed_out && !self.store.is_closed() {
+                return Err(GetError::Empty);
             }
-            let deadline = match patience {
-                Patience::Never => return Err(GetError::Empty),
-                Patience::Until(_) if last_try => return Err(GetError::Empty),
-                Patience::Until(deadline) => deadline,
-            };
-            if spin.spin() {
-                continue;
-            }
-            let woke = self.getters.park(
-                || self.store.is_empty() && !self.store.is_closed(),
-                deadline,
-            );
-            last_try = woke == Wake::TimedOut;
         }
     }
 
