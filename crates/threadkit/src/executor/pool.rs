@@ -55,7 +55,6 @@ const NO_THREAD: &str = "can't start a worker thread";
 
 struct State {
     shutdown: bool,
-
     broken: Option<String>,
     workers: Vec<ThreadHandle>,
 }
@@ -91,21 +90,19 @@ impl Pool {
         })));
         // Python's rule: start a worker unless one is idle. Once the pool is full the idle
         // tokens no longer matter, and neither side touches them.
-        if state.workers.len() < self.max_workers && !self.idle.try_acquire() {
-            let orphans = self.start_worker(&mut state);
+        if state.workers.len() < self.max_workers
+            && !self.idle.try_acquire()
+            && !self.start_worker(&mut state)
+        {
             drop(state);
-            // Outside the lock: failing a task runs its callbacks.
-            for task in orphans {
-                task.abandon(NO_THREAD);
-            }
+            self.break_pool(NO_THREAD);
         }
         Ok(Future::from_shared(shared))
     }
 
-    /// Starts a worker; if none can start and none exists, breaks the pool and returns the
-    /// queued tasks, for the caller to abandon once it has released the state lock.
-    #[must_use = "the returned tasks must be abandoned"]
-    fn start_worker(self: &Arc<Self>, state: &mut State) -> Vec<Box<dyn Task>> {
+    /// Starts a worker; `false` if none could start and none exists (the pool cannot run
+    /// anything: the caller breaks it, once it has released the state lock).
+    fn start_worker(self: &Arc<Self>, state: &mut State) -> bool {
         let name = format!("{}_{}", self.prefix, state.workers.len());
         let pool = Arc::clone(self);
         // Daemon: dropping the executor waits for its workers (shutdown), but a leaked
@@ -120,25 +117,20 @@ impl Pool {
                 if state.workers.len() == self.max_workers {
                     self.full.store(true, Ordering::Relaxed);
                 }
+                true
             }
-            // No thread now: the task stays queued for the workers that exist; with none at
-            // all, the pool cannot run anything and is broken.
-            Err(_) if state.workers.is_empty() => return self.break_pool(state, NO_THREAD),
-            Err(_) => {}
+            // No thread now: the task stays queued for the workers that exist.
+            Err(_) => !state.workers.is_empty(),
         }
-        Vec::new()
     }
 
     fn work(self: Arc<Self>) {
         if let Some(init) = &self.initializer {
             if let Err(p) = panic::catch(|| init()) {
                 crate::thread::report_uncaught(&p);
-                let reason = "A thread initializer failed, the thread pool is not usable anymore";
-                let tasks = self.break_pool(&mut self.state.lock(), reason);
-                // Outside the lock: failing a task runs its callbacks.
-                for task in tasks {
-                    task.abandon(reason);
-                }
+                self.break_pool(
+                    "A thread initializer failed, the thread pool is not usable anymore",
+                );
                 return;
             }
         }
@@ -158,12 +150,17 @@ impl Pool {
         }
     }
 
-    /// Marks the pool broken and takes every queued task out; the caller fails them (with
-    /// `abandon`) once the state lock is released, since that runs their callbacks.
-    #[must_use = "the taken tasks must be abandoned"]
-    fn break_pool(&self, state: &mut State, reason: &str) -> Vec<Box<dyn Task>> {
-        state.broken = Some(reason.to_owned());
-        self.take_queued()
+    /// Marks the pool broken and fails every queued task with `reason`. Takes the state lock,
+    /// and fails the tasks after releasing it, since that runs their callbacks.
+    fn break_pool(&self, reason: &str) {
+        let tasks = {
+            let mut state = self.state.lock();
+            state.broken = Some(reason.to_owned());
+            self.take_queued()
+        };
+        for task in tasks {
+            task.abandon(reason);
+        }
     }
 
     /// Empties the task queue, keeping the shutdown sentinel in it if it was there.
