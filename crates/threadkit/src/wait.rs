@@ -26,8 +26,8 @@ pub(crate) use parking_lot_core::SpinWait;
 /// How a park ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Wake {
-    /// Another thread unparked us, passing a token.
-    Unparked(usize),
+    /// Another thread unparked us.
+    Unparked,
     /// `validate` said there was no need to sleep.
     Invalid,
     /// The deadline passed.
@@ -95,7 +95,7 @@ pub(crate) fn park_then(
         )
     };
     match result {
-        ParkResult::Unparked(token) => Wake::Unparked(token.0),
+        ParkResult::Unparked(_) => Wake::Unparked,
         ParkResult::Invalid => Wake::Invalid,
         ParkResult::TimedOut => Wake::TimedOut,
     }
@@ -168,7 +168,7 @@ impl WaitQueue {
             |_| {},
             deadline,
         );
-        if !matches!(wake, Wake::Unparked(_)) {
+        if wake != Wake::Unparked {
             self.waiting.fetch_sub(1, Ordering::SeqCst);
         }
         wake

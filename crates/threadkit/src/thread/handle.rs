@@ -6,6 +6,7 @@ use super::registry;
 use crate::facade::{AtomicBool, AtomicU64, AtomicU8, Duration, Instant, Ordering};
 use crate::panic::Panic;
 use crate::sync::{Event, Mutex};
+use crate::wait;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
@@ -180,9 +181,7 @@ impl ThreadHandle {
     /// t.join().unwrap();
     /// ```
     pub fn join(&self) -> Result<(), JoinError> {
-        self.check_joinable()?;
-        self.inner.finished.wait();
-        self.outcome()
+        self.join_until(None).map(drop)
     }
 
     /// Waits at most `timeout`; `Ok(true)` if the thread finished, `Ok(false)` if it is still
@@ -198,11 +197,7 @@ impl ThreadHandle {
     /// while !t.join_timeout(Duration::from_secs(10)).unwrap() {}
     /// ```
     pub fn join_timeout(&self, timeout: Duration) -> Result<bool, JoinError> {
-        self.check_joinable()?;
-        if !self.inner.finished.wait_timeout(timeout) {
-            return Ok(false);
-        }
-        self.outcome().map(|()| true)
+        self.join_until(wait::deadline_after(timeout))
     }
 
     /// Waits until `deadline` at the latest; like [`join_timeout`](Self::join_timeout).
@@ -213,27 +208,25 @@ impl ThreadHandle {
     /// assert!(t.join_deadline(Instant::now() + Duration::from_secs(30)).unwrap());
     /// ```
     pub fn join_deadline(&self, deadline: Instant) -> Result<bool, JoinError> {
-        self.check_joinable()?;
-        if !self.inner.finished.wait_deadline(deadline) {
-            return Ok(false);
-        }
-        self.outcome().map(|()| true)
+        self.join_until(Some(deadline))
     }
 
-    fn check_joinable(&self) -> Result<(), JoinError> {
+    /// The three join forms: `Ok(false)` if `deadline` passed first (`None`: wait forever).
+    fn join_until(&self, deadline: Option<Instant>) -> Result<bool, JoinError> {
         if !self.is_started() {
             return Err(JoinError::NotStarted);
         }
         if registry::current_ident() == self.inner.ident.load(Ordering::Acquire) {
             return Err(JoinError::CurrentThread);
         }
-        Ok(())
-    }
-
-    fn outcome(&self) -> Result<(), JoinError> {
+        let finished = match deadline {
+            None => self.inner.finished.wait(),
+            Some(deadline) => self.inner.finished.wait_deadline(deadline),
+        };
         match self.inner.panic.get() {
+            _ if !finished => Ok(false),
             Some(p) => Err(JoinError::Panicked(p.clone())),
-            None => Ok(()),
+            None => Ok(true),
         }
     }
 
