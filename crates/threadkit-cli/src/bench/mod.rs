@@ -4,7 +4,7 @@
 pub(crate) mod alloc;
 mod executor;
 mod memory;
-mod python;
+pub(crate) mod python;
 mod queue;
 mod report;
 mod stats;

@@ -61,7 +61,7 @@ impl Pipeline {
 }
 
 /// `random.randint(1, 101)` without a dependency: a small xorshift seeded from the clock.
-fn random_message(state: &mut u64) -> u32 {
+pub(crate) fn random_message(state: &mut u64) -> u32 {
     *state ^= *state << 13;
     *state ^= *state >> 7;
     *state ^= *state << 17;

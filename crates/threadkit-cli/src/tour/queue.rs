@@ -17,17 +17,11 @@
 //! ```
 
 use super::log::{log, nap};
+use super::pipeline::random_message;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 use threadkit::{Event, Queue, Thread};
-
-fn random_message(state: &mut u64) -> u32 {
-    *state ^= *state << 13;
-    *state ^= *state >> 7;
-    *state ^= *state << 17;
-    (*state % 101) as u32 + 1
-}
 
 /// The seed as written. Its consumer can block forever in `get()` when it checks the loop
 /// condition just before the producer's last look at the event; this port bounds that `get`
