@@ -39,7 +39,7 @@ extern "C" fn at_exit() {
 }
 
 /// Joins live non-daemon threads until none is left.
-pub(crate) fn wait_for_non_daemon_threads() {
+fn wait_for_non_daemon_threads() {
     let me = registry::current_ident();
     loop {
         let pending: Vec<_> = registry::enumerate()
