@@ -17,7 +17,7 @@ pub(crate) struct Watch {
 }
 
 impl Watch {
-    fn new() -> Arc<Self> {
+    pub(crate) fn new() -> Arc<Self> {
         Arc::new(Watch {
             finished: Monitor::new(Vec::new()),
         })
@@ -32,7 +32,7 @@ impl Watch {
 /// Registers `watch` with every future; the ones already done are recorded at once.
 fn watch_all<T>(futures: &[Future<T>], watch: &Arc<Watch>) {
     for (index, future) in futures.iter().enumerate() {
-        if future.shared().watch(watch, index) {
+        if !future.state().watch(watch, index) {
             watch.finished(index);
         }
     }
@@ -40,7 +40,7 @@ fn watch_all<T>(futures: &[Future<T>], watch: &Arc<Watch>) {
 
 fn unwatch_all<T>(futures: &[Future<T>], watch: &Arc<Watch>) {
     for future in futures {
-        future.shared().unwatch(watch);
+        future.state().unwatch(watch);
     }
 }
 

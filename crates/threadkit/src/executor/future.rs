@@ -1,231 +1,17 @@
 //! `Future<T>`: the result of a submitted task (Python: `concurrent.futures.Future`).
 //!
-//! # Design
-//!
-//! The state sits in a [`Monitor`]: pending, running, or done with an outcome. Every
-//! transition is checked and made under one lock (so `cancel` can never catch a task that has
-//! started). Completion tells the `as_completed`/`wait` watchers, runs the done-callbacks in
-//! order (each under its own panic catch), then wakes the threads waiting for the result. The value
-//! can be cloned out (`result`, for `T: Clone`, as often as wanted) or moved out by the owner
-//! (`into_result`). A failure that nobody retrieved is reported when the last handle to the
-//! state goes away.
+//! A thin handle over the task's [`FutureState`](super::state::FutureState), which holds the
+//! phase, the outcome, the callbacks and the watchers (see there for the design). A future is
+//! its task's only user-side handle (it is not `Clone`), so the owner may move the value out.
 
-use super::completion::Watch;
 use super::error::FutureError;
-use super::report::{self, UnretrievedFailure};
-use crate::facade::{AtomicBool, Duration, Instant, Ordering};
-use crate::panic::{self, Panic};
-use crate::sync::{Monitor, MutexGuard};
+use super::state::{report_callback_panic, FutureState, Until};
+use super::task::Slot;
+use crate::facade::{Duration, Instant};
+use crate::panic;
 use crate::wait;
 use std::fmt;
-use std::io::Write;
 use std::sync::Arc;
-
-type Callback<T> = Box<dyn FnOnce(&Future<T>) + Send>;
-
-enum Phase<T> {
-    Pending,
-    Running,
-    Done(Result<T, FutureError>),
-    /// The owner moved the value out (`into_result`); nobody else can look any more.
-    Taken,
-}
-
-struct Inner<T> {
-    phase: Phase<T>,
-    /// True once completion has run every callback (later ones run at once).
-    settled: bool,
-    /// What few futures need, boxed on first use so a plain task stays small.
-    extras: Option<Box<Extras<T>>>,
-}
-
-struct Extras<T> {
-    callbacks: Vec<Callback<T>>,
-    watchers: Vec<(Arc<Watch>, usize)>,
-    /// The worker thread that ran a failed task, for reports.
-    thread: Option<String>,
-}
-
-impl<T> Inner<T> {
-    fn extras(&mut self) -> &mut Extras<T> {
-        self.extras.get_or_insert_with(|| {
-            Box::new(Extras {
-                callbacks: Vec::new(),
-                watchers: Vec::new(),
-                thread: None,
-            })
-        })
-    }
-}
-
-pub(crate) struct Shared<T> {
-    state: Monitor<Inner<T>>,
-    /// Set (Release) once the outcome is recorded: lets waiters spin before they lock.
-    done: AtomicBool,
-    retrieved: AtomicBool,
-}
-
-impl<T> Shared<T> {
-    pub(crate) fn new() -> Arc<Self> {
-        Arc::new(Shared {
-            state: Monitor::new(Inner {
-                phase: Phase::Pending,
-                settled: false,
-                extras: None,
-            }),
-            done: AtomicBool::new(false),
-            retrieved: AtomicBool::new(false),
-        })
-    }
-
-    /// Pending to running; `false` if the task was cancelled meanwhile (then it must not run).
-    pub(crate) fn start(&self) -> bool {
-        let mut inner = self.state.lock();
-        match inner.phase {
-            Phase::Pending => {
-                inner.phase = Phase::Running;
-                true
-            }
-            _ => false,
-        }
-    }
-
-    /// Records the outcome unless already done; runs callbacks and wakes everybody.
-    pub(crate) fn complete(self: &Arc<Self>, outcome: Result<T, FutureError>) -> bool {
-        let inner = self.state.lock();
-        if matches!(inner.phase, Phase::Done(_) | Phase::Taken) {
-            return false;
-        }
-        self.finish(inner, outcome);
-        true
-    }
-
-    /// Pending to cancelled, in one step under the lock (a task that has started cannot be
-    /// cancelled); `true` if cancelled, now or before.
-    pub(crate) fn cancel(self: &Arc<Self>) -> bool {
-        let inner = self.state.lock();
-        match inner.phase {
-            Phase::Pending => {
-                self.finish(inner, Err(FutureError::Cancelled));
-                true
-            }
-            Phase::Done(Err(FutureError::Cancelled)) => true,
-            _ => false,
-        }
-    }
-
-    /// Records the outcome (the caller checked the phase under `inner`), tells the watchers,
-    /// runs the callbacks in order, then wakes the waiters.
-    fn finish<'a>(
-        self: &'a Arc<Self>,
-        mut inner: MutexGuard<'a, Inner<T>>,
-        outcome: Result<T, FutureError>,
-    ) {
-        if matches!(outcome, Err(FutureError::Panicked(_))) {
-            inner.extras().thread = Some(crate::thread::current_thread().name());
-        }
-        inner.phase = Phase::Done(outcome);
-        self.done.store(true, Ordering::Release);
-        let watchers = inner
-            .extras
-            .as_mut()
-            .map(|e| std::mem::take(&mut e.watchers))
-            .unwrap_or_default();
-        if !watchers.is_empty() {
-            drop(inner);
-            for (watch, index) in watchers {
-                watch.finished(index);
-            }
-            inner = self.state.lock();
-        }
-        // Callbacks run outside the lock; ones added meanwhile join the queue, in order.
-        let mut handle = None;
-        loop {
-            let callbacks = inner
-                .extras
-                .as_mut()
-                .map(|e| std::mem::take(&mut e.callbacks))
-                .unwrap_or_default();
-            if callbacks.is_empty() {
-                inner.settled = true;
-                drop(inner);
-                self.state.notify_all();
-                return;
-            }
-            drop(inner);
-            let handle = handle.get_or_insert_with(|| Future {
-                shared: Arc::clone(self),
-            });
-            for callback in callbacks {
-                if let Err(p) = panic::catch(|| callback(handle)) {
-                    report_callback_panic(&p);
-                }
-            }
-            inner = self.state.lock();
-        }
-    }
-
-    /// Registers a watcher; `true` if the future is done already (then it is not kept).
-    pub(crate) fn watch(&self, watch: &Arc<Watch>, index: usize) -> bool {
-        let mut inner = self.state.lock();
-        if matches!(inner.phase, Phase::Done(_) | Phase::Taken) {
-            return true;
-        }
-        inner.extras().watchers.push((Arc::clone(watch), index));
-        false
-    }
-
-    pub(crate) fn unwatch(&self, watch: &Arc<Watch>) {
-        if let Some(extras) = &mut self.state.lock().extras {
-            extras.watchers.retain(|(w, _)| !Arc::ptr_eq(w, watch));
-        }
-    }
-
-    /// Waits until done (and, with `settled`, until the callbacks ran), or until `deadline`.
-    fn wait_done(&self, deadline: Option<Instant>, settled: bool) -> MutexGuard<'_, Inner<T>> {
-        // A task usually takes a moment: spin briefly before sleeping in the monitor.
-        let mut spin = wait::SpinWait::new();
-        while !self.done.load(Ordering::Acquire) {
-            if !spin.spin() {
-                break;
-            }
-        }
-        let mut inner = self.state.lock();
-        self.state.wait_while(&mut inner, deadline, |i| {
-            !matches!(i.phase, Phase::Done(_)) || (settled && !i.settled)
-        });
-        inner
-    }
-}
-
-fn report_callback_panic(p: &Panic) {
-    let mut text = String::from("exception calling callback for Future:\n");
-    if let Some(location) = p.location() {
-        text.push_str(&format!("panicked at {location}:\n"));
-    }
-    text.push_str(p.message());
-    text.push('\n');
-    let _ = std::io::stderr().lock().write_all(text.as_bytes());
-}
-
-impl<T> Drop for Shared<T> {
-    fn drop(&mut self) {
-        let retrieved = *self.retrieved.get_mut();
-        let inner = self.state.get_mut();
-        if let Phase::Done(Err(error @ FutureError::Panicked(_))) = &inner.phase {
-            if !retrieved {
-                report::report(UnretrievedFailure {
-                    thread: inner
-                        .extras
-                        .as_mut()
-                        .and_then(|e| e.thread.take())
-                        .unwrap_or_default(),
-                    error: error.clone(),
-                });
-            }
-        }
-    }
-}
 
 /// The eventual result of a task submitted to a
 /// [`ThreadPoolExecutor`](crate::ThreadPoolExecutor) (Python: `concurrent.futures.Future`).
@@ -247,16 +33,16 @@ impl<T> Drop for Shared<T> {
 /// assert_eq!(f.into_result(), Ok(42));
 /// ```
 pub struct Future<T> {
-    shared: Arc<Shared<T>>,
+    slot: Arc<dyn Slot<T>>,
 }
 
 impl<T> Future<T> {
-    pub(crate) fn from_shared(shared: Arc<Shared<T>>) -> Self {
-        Future { shared }
+    pub(crate) fn from_slot(slot: Arc<dyn Slot<T>>) -> Self {
+        Future { slot }
     }
 
-    pub(crate) fn shared(&self) -> &Arc<Shared<T>> {
-        &self.shared
+    pub(crate) fn state(&self) -> &FutureState<T> {
+        self.slot.state()
     }
 
     /// Whether the task finished, failed or was cancelled (Python: `done()`).
@@ -268,17 +54,14 @@ impl<T> Future<T> {
     /// assert!(f.done());
     /// ```
     pub fn done(&self) -> bool {
-        matches!(
-            self.shared.state.lock().phase,
-            Phase::Done(_) | Phase::Taken
-        )
+        self.state().outcome().is_some()
     }
 
     /// Done with a failure other than cancellation, without marking it retrieved.
     pub(crate) fn failed(&self) -> bool {
         matches!(
-            self.shared.state.lock().phase,
-            Phase::Done(Err(FutureError::Panicked(_) | FutureError::BrokenPool(_)))
+            self.state().outcome(),
+            Some(Err(FutureError::Panicked(_) | FutureError::BrokenPool(_)))
         )
     }
 
@@ -291,7 +74,7 @@ impl<T> Future<T> {
     /// assert!(!f.running());
     /// ```
     pub fn running(&self) -> bool {
-        matches!(self.shared.state.lock().phase, Phase::Running)
+        self.state().is_running()
     }
 
     /// Whether the task was cancelled (Python: `cancelled()`).
@@ -303,10 +86,7 @@ impl<T> Future<T> {
     /// assert!(!f.cancelled());
     /// ```
     pub fn cancelled(&self) -> bool {
-        matches!(
-            self.shared.state.lock().phase,
-            Phase::Done(Err(FutureError::Cancelled))
-        )
+        matches!(self.state().outcome(), Some(Err(FutureError::Cancelled)))
     }
 
     /// Cancels the task if it has not started; `true` if it is (now) cancelled
@@ -327,7 +107,18 @@ impl<T> Future<T> {
     /// assert!(busy.into_result().unwrap());
     /// ```
     pub fn cancel(&self) -> bool {
-        self.shared.cancel()
+        let state = self.state();
+        if state.claim(false) {
+            if state.publish(Err(FutureError::Cancelled)) {
+                state.settle(self);
+            }
+            return true;
+        }
+        // Running or done, or claimed by a canceller or a breaking pool for a moment.
+        if !state.is_running() {
+            state.wait(Until::Done, None);
+        }
+        self.cancelled()
     }
 
     /// Blocks until the future is done.
@@ -339,7 +130,7 @@ impl<T> Future<T> {
     /// assert!(f.done());
     /// ```
     pub fn wait(&self) {
-        drop(self.shared.wait_done(None, false));
+        self.state().wait(Until::Done, None);
     }
 
     /// Waits at most `timeout`; `true` if the future is done.
@@ -351,8 +142,8 @@ impl<T> Future<T> {
     /// assert!(f.wait_timeout(Duration::from_secs(60)));
     /// ```
     pub fn wait_timeout(&self, timeout: Duration) -> bool {
-        let inner = self.shared.wait_done(wait::deadline_after(timeout), false);
-        matches!(inner.phase, Phase::Done(_))
+        self.state()
+            .wait(Until::Done, wait::deadline_after(timeout))
     }
 
     /// Blocks for the outcome and moves the value out (any `T`).
@@ -367,16 +158,13 @@ impl<T> Future<T> {
     /// assert_eq!(f.into_result(), Ok(vec![1, 2]));
     /// ```
     pub fn into_result(self) -> Result<T, FutureError> {
-        let mut inner = self.shared.wait_done(None, true);
-        match std::mem::replace(&mut inner.phase, Phase::Taken) {
-            Phase::Done(Ok(value)) => Ok(value),
-            Phase::Done(Err(error)) => {
-                self.shared.retrieved.store(true, Ordering::Relaxed);
-                inner.phase = Phase::Done(Err(error.clone()));
-                Err(error)
-            }
-            _ => unreachable!("waited until done, and only the owner takes"),
-        }
+        let state = self.state();
+        state.wait(Until::Settled, None);
+        // SAFETY: `self` is the future's only handle (moved in here; callbacks only borrow a
+        // handle while they run), no reference from `outcome` is alive, and the state is
+        // settled.
+        let outcome = unsafe { state.take_outcome() };
+        outcome.expect("a settled future holds its outcome until its owner takes it")
     }
 
     /// The failure, if the task failed or was cancelled; `None` if it returned a value.
@@ -407,14 +195,15 @@ impl<T> Future<T> {
     }
 
     fn exception_until(&self, deadline: Option<Instant>) -> Option<FutureError> {
-        let inner = self.shared.wait_done(deadline, false);
-        match &inner.phase {
-            Phase::Done(Ok(_)) | Phase::Taken => None,
-            Phase::Done(Err(error)) => {
-                self.shared.retrieved.store(true, Ordering::Relaxed);
+        let state = self.state();
+        state.wait(Until::Done, deadline);
+        match state.outcome() {
+            Some(Ok(_)) => None,
+            Some(Err(error)) => {
+                state.mark_retrieved();
                 Some(error.clone())
             }
-            Phase::Pending | Phase::Running => Some(FutureError::Timeout),
+            None => Some(FutureError::Timeout),
         }
     }
 
@@ -437,19 +226,15 @@ impl<T> Future<T> {
     /// assert!(seen.load(Ordering::SeqCst));
     /// ```
     pub fn add_done_callback(&self, callback: impl FnOnce(&Future<T>) + Send + 'static) {
-        let mut inner = self.shared.state.lock();
-        if inner.settled {
-            drop(inner);
+        if let Some(callback) = self.state().add_callback(Box::new(callback)) {
             if let Err(p) = panic::catch(|| callback(self)) {
                 report_callback_panic(&p);
             }
-        } else {
-            inner.extras().callbacks.push(Box::new(callback));
         }
     }
 }
 
-impl<T: Clone> Future<T> {
+impl<T: Clone + Sync> Future<T> {
     /// Blocks for the outcome and returns a copy of the value; repeatable (Python: `result()`).
     ///
     /// # Errors
@@ -483,28 +268,27 @@ impl<T: Clone> Future<T> {
     }
 
     fn result_until(&self, deadline: Option<Instant>) -> Result<T, FutureError> {
-        let inner = self.shared.wait_done(deadline, false);
-        match &inner.phase {
-            Phase::Done(Ok(value)) => Ok(value.clone()),
-            Phase::Done(Err(error)) => {
-                self.shared.retrieved.store(true, Ordering::Relaxed);
+        let state = self.state();
+        state.wait(Until::Done, deadline);
+        match state.outcome() {
+            Some(Ok(value)) => Ok(value.clone()),
+            Some(Err(error)) => {
+                state.mark_retrieved();
                 Err(error.clone())
             }
-            Phase::Pending | Phase::Running => Err(FutureError::Timeout),
-            Phase::Taken => unreachable!("only the owner takes, by value"),
+            None => Err(FutureError::Timeout),
         }
     }
 }
 
 impl<T> fmt::Debug for Future<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let inner = self.shared.state.lock();
-        let state = match &inner.phase {
-            Phase::Pending => "pending",
-            Phase::Running => "running",
-            Phase::Done(Ok(_)) | Phase::Taken => "finished",
-            Phase::Done(Err(FutureError::Cancelled)) => "cancelled",
-            Phase::Done(Err(_)) => "failed",
+        let state = match self.state().outcome() {
+            None if self.running() => "running",
+            None => "pending",
+            Some(Ok(_)) => "finished",
+            Some(Err(FutureError::Cancelled)) => "cancelled",
+            Some(Err(_)) => "failed",
         };
         f.debug_struct("Future").field("state", &state).finish()
     }

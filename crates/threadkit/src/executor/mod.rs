@@ -2,7 +2,10 @@
 //! `wait`.
 //!
 //! - `pool`: the executor, its workers and their queue of tasks;
-//! - `future`: the shared state of a task's result, callbacks, the unretrieved-failure check;
+//! - `task`: a submitted closure and its future's state, in one allocation;
+//! - `state`: the lock-free one-shot state of a task's result, its callbacks and watchers, the
+//!   unretrieved-failure check;
+//! - `future`: the user's handle on that state;
 //! - `map`: ordered results, eager or buffered;
 //! - `completion`: `as_completed` and `wait`;
 //! - `report`: where unretrieved failures are reported; `error`: the errors.
@@ -13,6 +16,8 @@ mod future;
 mod map;
 mod pool;
 mod report;
+mod state;
+mod task;
 
 pub use completion::{as_completed, wait, AsCompleted, DoneAndNotDone, ReturnWhen};
 pub use error::{FutureError, InvalidMaxWorkers, SubmitError, TimeoutError};

@@ -6,13 +6,14 @@
 //! no worker is idle and fewer than `max_workers` exist (Python's rule: an "idle" token is
 //! released after each task and taken by each submission). A small lock orders submissions
 //! with `shutdown`, which puts one `None` sentinel after the last task: a worker that takes
-//! it puts it back for the next and exits. Each task is boxed once, with its future's shared
-//! state; it can be run, cancelled, or abandoned when the pool breaks, so no future is ever
-//! left pending.
+//! it puts it back for the next and exits. A task and its future's state share one allocation
+//! (see `task`); a task is run, cancelled, or abandoned when the pool breaks, so no future is
+//! ever left pending.
 
-use super::error::{FutureError, InvalidMaxWorkers, SubmitError};
-use super::future::{Future, Shared};
+use super::error::{InvalidMaxWorkers, SubmitError};
+use super::future::Future;
 use super::map::{Map, MapOptions};
+use super::task::{self, Task};
 use crate::facade::{AtomicBool, AtomicU64, Ordering};
 use crate::panic;
 use crate::queue::SimpleQueue;
@@ -20,34 +21,6 @@ use crate::sync::{Mutex, Semaphore};
 use crate::thread::{Builder, ThreadHandle};
 use std::fmt;
 use std::sync::Arc;
-
-/// A unit of work in the queue.
-pub(crate) trait Task: Send {
-    fn run(self: Box<Self>);
-    fn cancel(self: Box<Self>);
-    fn abandon(self: Box<Self>, reason: &str);
-}
-
-struct Job<T, F> {
-    shared: Arc<Shared<T>>,
-    f: F,
-}
-
-impl<T: Send, F: FnOnce() -> T + Send> Task for Job<T, F> {
-    fn run(self: Box<Self>) {
-        if self.shared.start() {
-            let outcome = panic::catch(self.f).map_err(FutureError::Panicked);
-            self.shared.complete(outcome);
-        }
-    }
-    fn cancel(self: Box<Self>) {
-        self.shared.cancel();
-    }
-    fn abandon(self: Box<Self>, reason: &str) {
-        self.shared
-            .complete(Err(FutureError::BrokenPool(reason.to_owned())));
-    }
-}
 
 type Initializer = Arc<dyn Fn() + Send + Sync>;
 
@@ -60,7 +33,7 @@ struct State {
 }
 
 pub(crate) struct Pool {
-    queue: SimpleQueue<Option<Box<dyn Task>>>,
+    queue: SimpleQueue<Option<Arc<dyn Task>>>,
     idle: Semaphore,
     /// Every worker has started: idle tokens are no longer needed.
     full: AtomicBool,
@@ -83,11 +56,8 @@ impl Pool {
         if state.shutdown {
             return Err(SubmitError::ShutDown(f));
         }
-        let shared = Shared::new();
-        self.queue.put(Some(Box::new(Job {
-            shared: Arc::clone(&shared),
-            f,
-        })));
+        let (task, future) = task::package(f);
+        self.queue.put(Some(task));
         // Python's rule: start a worker unless one is idle. Once the pool is full the idle
         // tokens no longer matter, and neither side touches them.
         if state.workers.len() < self.max_workers
@@ -97,7 +67,7 @@ impl Pool {
             drop(state);
             self.break_pool(NO_THREAD);
         }
-        Ok(Future::from_shared(shared))
+        Ok(future)
     }
 
     /// Starts a worker; `false` if none could start and none exists (the pool cannot run
@@ -164,7 +134,7 @@ impl Pool {
     }
 
     /// Empties the task queue, keeping the shutdown sentinel in it if it was there.
-    fn take_queued(&self) -> Vec<Box<dyn Task>> {
+    fn take_queued(&self) -> Vec<Arc<dyn Task>> {
         let mut tasks = Vec::new();
         let mut sentinel = false;
         while let Ok(item) = self.queue.get_nowait() {

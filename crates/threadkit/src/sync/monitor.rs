@@ -23,11 +23,6 @@ impl<T> Monitor<T> {
         }
     }
 
-    /// Exclusive access without locking (`&mut self` proves nobody else looks).
-    pub(crate) fn get_mut(&mut self) -> &mut T {
-        self.data.get_mut()
-    }
-
     #[inline]
     pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
         self.data.lock()

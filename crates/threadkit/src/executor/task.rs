@@ -1,0 +1,200 @@
+//! A submitted task: its closure and its future's state in one allocation.
+//!
+//! `package` makes two handles to one `TaskCell`: the [`Task`] that goes into the pool's
+//! queue (exactly one exists; running, cancelling or abandoning consumes it) and the
+//! [`Future`] the submitter keeps. Only the task handle touches the closure, so the closure
+//! needs no synchronization; the outcome goes through the [`FutureState`].
+
+use super::error::FutureError;
+use super::future::Future;
+use super::state::FutureState;
+use crate::panic;
+use std::cell::UnsafeCell;
+use std::sync::Arc;
+
+/// A unit of work in the pool's queue.
+pub(crate) trait Task: Send + Sync {
+    /// Runs the closure unless the future was cancelled meanwhile.
+    fn run(self: Arc<Self>);
+    /// Cancels the future if the task has not started (`shutdown(cancel_futures)`).
+    fn cancel(self: Arc<Self>);
+    /// Fails the future with a broken-pool error if the task has not started.
+    fn abandon(self: Arc<Self>, reason: &str);
+}
+
+/// The future's view of a task cell (it does not know the closure's type).
+pub(crate) trait Slot<T>: Send + Sync {
+    fn state(&self) -> &FutureState<T>;
+}
+
+struct TaskCell<T, F> {
+    state: FutureState<T>,
+    /// Touched only through the one `Task` handle (or in `drop`).
+    closure: UnsafeCell<Option<F>>,
+}
+
+// SAFETY: the closure cell is only accessed through the unique `Task` handle, which one thread
+// at a time holds (it moves through the queue), or by `drop`; `F: Send` lets it move there.
+// The state is `Send + Sync` for `T: Send` (see `FutureState`).
+unsafe impl<T: Send, F: Send> Sync for TaskCell<T, F> {}
+// SAFETY: as above.
+unsafe impl<T: Send, F: Send> Send for TaskCell<T, F> {}
+
+/// Packages `f`: the task for the queue and the future for the submitter.
+pub(crate) fn package<T, F>(f: F) -> (Arc<dyn Task>, Future<T>)
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    let cell = Arc::new(TaskCell {
+        state: FutureState::new(),
+        closure: UnsafeCell::new(Some(f)),
+    });
+    let future = Future::from_slot(Arc::clone(&cell) as Arc<dyn Slot<T>>);
+    (cell, future)
+}
+
+impl<T, F> TaskCell<T, F>
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    /// Takes the closure; called once, through the task handle.
+    fn take_closure(&self) -> Option<F> {
+        // SAFETY: only the unique `Task` handle calls this (`run`, `cancel`, `abandon` consume
+        // it), so no other reference to the cell's closure exists.
+        unsafe { (*self.closure.get()).take() }
+    }
+
+    /// Publishes the outcome (this thread claimed it) and settles the callbacks if any.
+    fn finish(self: &Arc<Self>, outcome: Result<T, FutureError>) {
+        if self.state.publish(outcome) {
+            let handle = Future::from_slot(Arc::clone(self) as Arc<dyn Slot<T>>);
+            self.state.settle(&handle);
+        }
+    }
+
+    /// Completes the future with `error` if it has not started; drops the closure after.
+    fn fail(self: Arc<Self>, error: FutureError) {
+        let closure = self.take_closure();
+        if self.state.claim(false) {
+            self.finish(Err(error));
+        }
+        drop(closure);
+    }
+}
+
+impl<T, F> Task for TaskCell<T, F>
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    fn run(self: Arc<Self>) {
+        let closure = self.take_closure();
+        if let Some(f) = closure {
+            if self.state.claim(true) {
+                let outcome = panic::catch(f).map_err(FutureError::Panicked);
+                self.finish(outcome);
+            }
+        }
+    }
+
+    fn cancel(self: Arc<Self>) {
+        self.fail(FutureError::Cancelled);
+    }
+
+    fn abandon(self: Arc<Self>, reason: &str) {
+        self.fail(FutureError::BrokenPool(reason.to_owned()));
+    }
+}
+
+impl<T: Send, F: Send> Slot<T> for TaskCell<T, F> {
+    fn state(&self) -> &FutureState<T> {
+        &self.state
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn run_delivers_the_value_and_drops_the_closure() {
+        let token = Arc::new(());
+        let t = Arc::clone(&token);
+        let (task, future) = package(move || Arc::strong_count(&t));
+        task.run();
+        assert_eq!(
+            Arc::strong_count(&token),
+            1,
+            "closure dropped after running"
+        );
+        assert_eq!(future.into_result(), Ok(2));
+    }
+
+    #[test]
+    fn cancelled_future_is_not_run() {
+        let (task, future) = package(|| -> u8 { unreachable!("cancelled") });
+        assert!(future.cancel());
+        task.run();
+        assert_eq!(future.into_result(), Err(FutureError::Cancelled));
+    }
+
+    #[test]
+    fn abandon_fails_a_pending_task_only() {
+        let (task, future) = package(|| 1);
+        task.abandon("broken");
+        assert_eq!(
+            future.into_result(),
+            Err(FutureError::BrokenPool("broken".into()))
+        );
+        let (task, future) = package(|| 1);
+        task.run();
+        let (again, _) = package(|| 2);
+        again.cancel();
+        assert_eq!(future.into_result(), Ok(1));
+    }
+
+    #[test]
+    fn callbacks_run_once_in_order_across_threads() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let (task, future) = package(|| 3);
+        let c = Arc::clone(&calls);
+        future.add_done_callback(move |_| {
+            c.fetch_add(1, Ordering::SeqCst);
+        });
+        let worker = std::thread::spawn(move || task.run());
+        let c = Arc::clone(&calls);
+        future.add_done_callback(move |f| {
+            assert!(f.done());
+            c.fetch_add(10, Ordering::SeqCst);
+        });
+        worker.join().unwrap();
+        assert_eq!(future.into_result(), Ok(3));
+        assert_eq!(calls.load(Ordering::SeqCst), 11);
+    }
+
+    #[test]
+    fn cancel_races_run_with_one_outcome() {
+        for _ in 0..20 {
+            let ran = Arc::new(AtomicUsize::new(0));
+            let r = Arc::clone(&ran);
+            let (task, future) = package(move || r.fetch_add(1, Ordering::SeqCst));
+            let worker = std::thread::spawn(move || task.run());
+            let cancelled = future.cancel();
+            worker.join().unwrap();
+            match future.into_result() {
+                Err(FutureError::Cancelled) => {
+                    assert!(cancelled);
+                    assert_eq!(ran.load(Ordering::SeqCst), 0);
+                }
+                Ok(_) => {
+                    assert!(!cancelled);
+                    assert_eq!(ran.load(Ordering::SeqCst), 1);
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+}
