@@ -30,8 +30,14 @@ use std::sync::{Arc, Once};
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct Panic {
-    message: Arc<str>,
-    location: Option<Arc<str>>,
+    /// One pointer, so a failed outcome (`FutureError`) stays small beside a task's value.
+    inner: Arc<PanicInfo>,
+}
+
+#[derive(PartialEq, Eq)]
+struct PanicInfo {
+    message: Box<str>,
+    location: Option<Box<str>>,
 }
 
 impl Panic {
@@ -43,8 +49,10 @@ impl Panic {
     /// ```
     pub fn new(message: impl Into<String>) -> Self {
         Panic {
-            message: Arc::from(message.into()),
-            location: None,
+            inner: Arc::new(PanicInfo {
+                message: message.into().into_boxed_str(),
+                location: None,
+            }),
         }
     }
 
@@ -54,7 +62,7 @@ impl Panic {
     /// assert_eq!(threadkit::Panic::new("x").message(), "x");
     /// ```
     pub fn message(&self) -> &str {
-        &self.message
+        &self.inner.message
     }
 
     /// `file:line:column` of the `panic!`, when the panic hook saw it.
@@ -63,33 +71,35 @@ impl Panic {
     /// assert_eq!(threadkit::Panic::new("x").location(), None);
     /// ```
     pub fn location(&self) -> Option<&str> {
-        self.location.as_deref()
+        self.inner.location.as_deref()
     }
 
-    fn from_payload(payload: &(dyn Any + Send), location: Option<Arc<str>>) -> Self {
-        let message: Arc<str> = if let Some(s) = payload.downcast_ref::<&'static str>() {
-            Arc::from(*s)
+    fn from_payload(payload: &(dyn Any + Send), location: Option<Box<str>>) -> Self {
+        let message: Box<str> = if let Some(s) = payload.downcast_ref::<&'static str>() {
+            (*s).into()
         } else if let Some(s) = payload.downcast_ref::<String>() {
-            Arc::from(s.as_str())
+            s.as_str().into()
         } else {
-            Arc::from("Box<dyn Any>")
+            "Box<dyn Any>".into()
         };
-        Panic { message, location }
+        Panic {
+            inner: Arc::new(PanicInfo { message, location }),
+        }
     }
 }
 
 impl fmt::Debug for Panic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Panic")
-            .field("message", &self.message)
-            .field("location", &self.location)
+            .field("message", &self.message())
+            .field("location", &self.location())
             .finish()
     }
 }
 
 impl fmt::Display for Panic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(self.message())
     }
 }
 
@@ -99,7 +109,7 @@ thread_local! {
     /// How many `catch` frames are active on this thread.
     static CATCHING: Cell<usize> = const { Cell::new(0) };
     /// The location the hook recorded for the panic in flight.
-    static LOCATION: RefCell<Option<Arc<str>>> = const { RefCell::new(None) };
+    static LOCATION: RefCell<Option<Box<str>>> = const { RefCell::new(None) };
 }
 
 fn install_hook() {
@@ -110,7 +120,7 @@ fn install_hook() {
             if CATCHING.with(Cell::get) > 0 {
                 let location = info
                     .location()
-                    .map(|l| Arc::from(format!("{}:{}:{}", l.file(), l.line(), l.column())));
+                    .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()).into());
                 LOCATION.with(|slot| *slot.borrow_mut() = location);
             } else {
                 previous(info);

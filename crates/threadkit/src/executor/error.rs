@@ -2,6 +2,7 @@
 
 use crate::panic::Panic;
 use std::fmt;
+use std::sync::Arc;
 use thiserror::Error;
 
 /// Why a future gives no value (Python: the exception `result()` raises).
@@ -30,7 +31,7 @@ pub enum FutureError {
     /// The pool broke (a worker's initializer panicked) before the task could run
     /// (Python: `BrokenThreadPool`).
     #[error("the thread pool is broken: {0}")]
-    BrokenPool(String),
+    BrokenPool(Arc<str>),
 }
 
 /// A submission the executor refused; the closure comes back (`into_inner`).

@@ -129,7 +129,7 @@ impl<T: Send + 'static> Iterator for Map<T> {
         }
         if let Err(e) = self.fill() {
             self.stop();
-            return Some(Err(FutureError::BrokenPool(e.to_string())));
+            return Some(Err(FutureError::BrokenPool(e.to_string().into())));
         }
         let future = self.in_flight.pop_front()?;
         let ready = match self.deadline {
