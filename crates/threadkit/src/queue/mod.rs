@@ -3,10 +3,12 @@
 //!
 //! - `store`: where items live (`Store`), and the locked stores;
 //! - `ring`: the lock-free bounded ring of `Queue(maxsize > 0)`;
+//! - `blocks`: the lock-free unbounded queue of `SimpleQueue` (and the executor's tasks);
 //! - `fifo`: `Queue`'s choice between the ring and an unbounded deque;
 //! - `core`: the shared blocking layer (three forms of put/get, task_done/join, shutdown);
 //! - `kinds`: the three Python queue classes; `simple`: `SimpleQueue`; `error`: their errors.
 
+mod blocks;
 mod core;
 mod error;
 mod fifo;

@@ -5,6 +5,7 @@
 //! the blocking layer asks while a thread is being queued for parking (no lock may be taken
 //! there).
 
+use super::blocks::BlockQueue;
 use crate::facade::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use crate::sync::Mutex;
 use std::cmp::{Ordering as Cmp, Reverse};
@@ -172,14 +173,15 @@ impl<T: Send, C: Container<T>> Store<T> for Locked<C> {
     }
 }
 
-/// The unbounded lock-free store of `SimpleQueue` (crossbeam's segmented queue). Python's
+/// The unbounded lock-free store of `SimpleQueue` (a segmented queue that recycles its
+/// blocks, see `blocks`). Python's
 /// `SimpleQueue` has neither shutdown nor task tracking, so this store never closes and does
 /// not count.
-pub(crate) struct Segmented<T>(crossbeam_queue::SegQueue<T>);
+pub(crate) struct Segmented<T>(BlockQueue<T>);
 
 impl<T> Segmented<T> {
     pub(crate) fn new() -> Self {
-        Segmented(crossbeam_queue::SegQueue::new())
+        Segmented(BlockQueue::new())
     }
 }
 
