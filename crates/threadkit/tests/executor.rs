@@ -1,6 +1,8 @@
 //! `ThreadPoolExecutor`: Python's `concurrent.futures.ThreadPoolExecutor` rules (cases follow
 //! CPython's `Lib/test/test_concurrent_futures/` where they apply).
 
+mod common;
+
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex as StdMutex};
@@ -148,6 +150,7 @@ fn dropping_the_executor_waits_like_a_with_block() {
 
 #[test]
 fn a_panicking_task_does_not_kill_its_worker() {
+    let _hook = common::hook_guard();
     threadkit::set_unretrieved_hook(|_| {});
     let pool = ThreadPoolExecutor::new(1).unwrap();
     let bad = pool.submit(|| -> u8 { panic!("task boom") }).unwrap();
@@ -184,6 +187,7 @@ fn a_panicking_initializer_breaks_the_pool() {
 
 #[test]
 fn map_keeps_input_order_and_surfaces_failures_in_place() {
+    let _hook = common::hook_guard();
     threadkit::set_unretrieved_hook(|_| {});
     let pool = ThreadPoolExecutor::new(3).unwrap();
     let results: Vec<_> = pool

@@ -1,5 +1,7 @@
 //! `Future`, `as_completed`, `wait`: Python's `concurrent.futures` rules.
 
+mod common;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex as StdMutex};
 use std::time::Duration;
@@ -64,8 +66,15 @@ fn result_is_repeatable_and_into_result_moves() {
 
 #[test]
 fn panics_are_delivered_with_message() {
-    threadkit::set_unretrieved_hook(|_| panic!("a retrieved failure is not reported"));
-    let pool = ThreadPoolExecutor::new(1).unwrap();
+    let _hook = common::hook_guard();
+    let reported = Arc::new(StdMutex::new(Vec::new()));
+    let r = reported.clone();
+    threadkit::set_unretrieved_hook(move |failure| r.lock().unwrap().push(failure.thread.clone()));
+    let pool = ThreadPoolExecutor::builder()
+        .max_workers(1)
+        .thread_name_prefix("delivered")
+        .build()
+        .unwrap();
     let f = pool.submit(|| -> u8 { panic!("boom {}", 1) }).unwrap();
     let err = f.result().unwrap_err();
     assert!(matches!(&err, FutureError::Panicked(p) if p.message() == "boom 1"));
@@ -73,12 +82,18 @@ fn panics_are_delivered_with_message() {
     drop(f);
     drop(pool);
     threadkit::reset_unretrieved_hook();
+    let reported = reported.lock().unwrap();
+    assert!(
+        !reported.iter().any(|t| t == "delivered_0"),
+        "a retrieved failure is not reported: {reported:?}"
+    );
 }
 
 #[test]
 fn unretrieved_failure_is_reported_once_with_thread_name() {
     let seen = Arc::new(StdMutex::new(Vec::new()));
     let s = seen.clone();
+    let _hook = common::hook_guard();
     threadkit::set_unretrieved_hook(move |failure| {
         s.lock()
             .unwrap()
@@ -181,6 +196,7 @@ fn as_completed_times_out() {
 
 #[test]
 fn wait_return_when_modes() {
+    let _hook = common::hook_guard();
     threadkit::set_unretrieved_hook(|_| {});
     let pool = ThreadPoolExecutor::new(3).unwrap();
     let gate = Arc::new(Event::new());

@@ -28,7 +28,7 @@ const NO_THREAD: &str = "can't start a worker thread";
 
 struct State {
     shutdown: bool,
-    broken: Option<String>,
+    broken: Option<Arc<str>>,
     workers: Vec<ThreadHandle>,
 }
 
@@ -104,14 +104,16 @@ impl Pool {
                 return;
             }
         }
+        // Idle again before the task's future is seen done: a submission that follows a result
+        // finds this worker, rather than starting another.
+        let free = || {
+            if !self.full.load(Ordering::Relaxed) {
+                self.idle.release();
+            }
+        };
         loop {
             match self.queue.get() {
-                Some(task) => {
-                    task.run();
-                    if !self.full.load(Ordering::Relaxed) {
-                        self.idle.release();
-                    }
-                }
+                Some(task) => task.run(&free),
                 None => {
                     self.queue.put(None); // pass the shutdown sentinel on
                     return;
@@ -123,13 +125,14 @@ impl Pool {
     /// Marks the pool broken and fails every queued task with `reason`. Takes the state lock,
     /// and fails the tasks after releasing it, since that runs their callbacks.
     fn break_pool(&self, reason: &str) {
+        let reason: Arc<str> = Arc::from(reason);
         let tasks = {
             let mut state = self.state.lock();
-            state.broken = Some(reason.to_owned());
+            state.broken = Some(Arc::clone(&reason));
             self.take_queued()
         };
         for task in tasks {
-            task.abandon(reason);
+            task.abandon(&reason);
         }
     }
 

@@ -14,12 +14,14 @@ use std::sync::Arc;
 
 /// A unit of work in the pool's queue.
 pub(crate) trait Task: Send + Sync {
-    /// Runs the closure unless the future was cancelled meanwhile.
-    fn run(self: Arc<Self>);
+    /// Runs the closure unless the future was cancelled meanwhile. `free` is called once the
+    /// closure returned and before the outcome is published, so whoever sees the future done
+    /// also sees what `free` did (the pool marks the worker idle there).
+    fn run(self: Arc<Self>, free: &dyn Fn());
     /// Cancels the future if the task has not started (`shutdown(cancel_futures)`).
     fn cancel(self: Arc<Self>);
     /// Fails the future with a broken-pool error if the task has not started.
-    fn abandon(self: Arc<Self>, reason: &str);
+    fn abandon(self: Arc<Self>, reason: &Arc<str>);
 }
 
 /// The future's view of a task cell (it does not know the closure's type).
@@ -89,22 +91,25 @@ where
     T: Send + 'static,
     F: FnOnce() -> T + Send + 'static,
 {
-    fn run(self: Arc<Self>) {
+    fn run(self: Arc<Self>, free: &dyn Fn()) {
         let closure = self.take_closure();
         if let Some(f) = closure {
             if self.state.claim(true) {
                 let outcome = panic::catch(f).map_err(FutureError::Panicked);
+                free();
                 self.finish(outcome);
+                return;
             }
         }
+        free();
     }
 
     fn cancel(self: Arc<Self>) {
         self.fail(FutureError::Cancelled);
     }
 
-    fn abandon(self: Arc<Self>, reason: &str) {
-        self.fail(FutureError::BrokenPool(reason.to_owned()));
+    fn abandon(self: Arc<Self>, reason: &Arc<str>) {
+        self.fail(FutureError::BrokenPool(Arc::clone(reason)));
     }
 }
 
@@ -124,7 +129,7 @@ mod tests {
         let token = Arc::new(());
         let t = Arc::clone(&token);
         let (task, future) = package(move || Arc::strong_count(&t));
-        task.run();
+        task.run(&|| ());
         assert_eq!(
             Arc::strong_count(&token),
             1,
@@ -137,20 +142,20 @@ mod tests {
     fn cancelled_future_is_not_run() {
         let (task, future) = package(|| -> u8 { unreachable!("cancelled") });
         assert!(future.cancel());
-        task.run();
+        task.run(&|| ());
         assert_eq!(future.into_result(), Err(FutureError::Cancelled));
     }
 
     #[test]
     fn abandon_fails_a_pending_task_only() {
         let (task, future) = package(|| 1);
-        task.abandon("broken");
+        task.abandon(&Arc::from("broken"));
         assert_eq!(
             future.into_result(),
             Err(FutureError::BrokenPool("broken".into()))
         );
         let (task, future) = package(|| 1);
-        task.run();
+        task.run(&|| ());
         let (again, _) = package(|| 2);
         again.cancel();
         assert_eq!(future.into_result(), Ok(1));
@@ -164,7 +169,7 @@ mod tests {
         future.add_done_callback(move |_| {
             c.fetch_add(1, Ordering::SeqCst);
         });
-        let worker = std::thread::spawn(move || task.run());
+        let worker = std::thread::spawn(move || task.run(&|| ()));
         let c = Arc::clone(&calls);
         future.add_done_callback(move |f| {
             assert!(f.done());
@@ -181,7 +186,7 @@ mod tests {
             let ran = Arc::new(AtomicUsize::new(0));
             let r = Arc::clone(&ran);
             let (task, future) = package(move || r.fetch_add(1, Ordering::SeqCst));
-            let worker = std::thread::spawn(move || task.run());
+            let worker = std::thread::spawn(move || task.run(&|| ()));
             let cancelled = future.cancel();
             worker.join().unwrap();
             match future.into_result() {
