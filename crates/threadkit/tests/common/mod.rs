@@ -207,7 +207,7 @@ macro_rules! queue_rules {
 /// Serializes the tests of one binary that replace the process-wide unretrieved-failure hook,
 /// so one test's hook is never swapped out by another's while it runs.
 #[allow(dead_code)]
-pub fn hook_guard() -> std::sync::MutexGuard<'static, ()> {
+pub(crate) fn hook_guard() -> std::sync::MutexGuard<'static, ()> {
     static HOOK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     HOOK.lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
