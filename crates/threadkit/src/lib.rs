@@ -78,7 +78,7 @@
 //! | `concurrent.futures.ThreadPoolExecutor(max_workers, thread_name_prefix, initializer)` | [`ThreadPoolExecutor::new`], [`ThreadPoolExecutor::builder`] ([`ExecutorBuilder`]) |
 //! | `with ThreadPoolExecutor() as ex:` | the executor's `Drop` (= `shutdown(wait=True)`) |
 //! | `ex.submit(fn)`, `ex.map(fn, it, timeout, buffersize)`, `ex.shutdown(wait, cancel_futures)` | [`ThreadPoolExecutor::submit`], [`map`](ThreadPoolExecutor::map) / [`map_with`](ThreadPoolExecutor::map_with) ([`MapOptions`]), [`shutdown`](ThreadPoolExecutor::shutdown) |
-//! | `Future.result(timeout)`, `exception(timeout)` | [`Future::result`] / [`result_timeout`](Future::result_timeout) (`T: Clone`), [`Future::into_result`], [`Future::exception`] |
+//! | `Future.result(timeout)`, `exception(timeout)` | [`Future::result`] / [`result_timeout`](Future::result_timeout) (`T: Clone + Sync`), [`Future::into_result`], [`Future::exception`] |
 //! | `Future.done()`, `running()`, `cancelled()`, `cancel()`, `add_done_callback(fn)` | [`Future::done`], [`running`](Future::running), [`cancelled`](Future::cancelled), [`cancel`](Future::cancel), [`add_done_callback`](Future::add_done_callback) |
 //! | `as_completed(fs, timeout)`, `wait(fs, timeout, return_when)` | [`as_completed`], [`wait`] with [`ReturnWhen`] → [`DoneAndNotDone`] |
 //! | `CancelledError`, `TimeoutError`, `BrokenThreadPool`, a task's exception | [`FutureError`], [`TimeoutError`] |

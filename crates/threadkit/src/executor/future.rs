@@ -237,6 +237,9 @@ impl<T> Future<T> {
 impl<T: Clone + Sync> Future<T> {
     /// Blocks for the outcome and returns a copy of the value; repeatable (Python: `result()`).
     ///
+    /// The value is read without a lock, possibly by several threads at once, hence `T: Sync`;
+    /// [`into_result`](Self::into_result) moves it out for any `T`.
+    ///
     /// # Errors
     ///
     /// [`FutureError::Panicked`], [`FutureError::Cancelled`] or [`FutureError::BrokenPool`].
