@@ -405,6 +405,27 @@ mod tests {
     }
 
     #[test]
+    fn matches_a_deque_on_a_random_sequence() {
+        let q = BlockQueue::new();
+        let mut model = std::collections::VecDeque::new();
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        for step in 0..2_000u64 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            // Pushes slightly more often than pops, so the queue spans several blocks.
+            if seed % 7 < 4 {
+                q.push(step);
+                model.push_back(step);
+            } else {
+                assert_eq!(q.pop(), model.pop_front());
+            }
+            assert_eq!(q.len(), model.len());
+            assert_eq!(q.is_empty(), model.is_empty());
+        }
+    }
+
+    #[test]
     fn blocks_are_recycled_and_reset() {
         let q = BlockQueue::new();
         // Several rounds through the same few blocks: values stay in order and intact.
