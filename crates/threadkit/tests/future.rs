@@ -262,3 +262,37 @@ fn a_successful_cancel_means_the_task_never_runs() {
         }
     }
 }
+
+/// Registration racing completion: callbacks added while tasks finish on two workers each run
+/// exactly once and in the order added, `as_completed` sees every future once, and
+/// `into_result` returns only after every callback ran.
+#[test]
+fn callbacks_and_watchers_racing_completion_run_exactly_once() {
+    let pool = ThreadPoolExecutor::new(2).unwrap();
+    for _ in 0..20 {
+        let futures: Vec<_> = (0..50u32)
+            .map(|i| pool.submit(move || i).unwrap())
+            .collect();
+        let calls: Vec<_> = (0..futures.len())
+            .map(|_| Arc::new(StdMutex::new(Vec::new())))
+            .collect();
+        for (future, calls) in futures.iter().zip(&calls) {
+            for order in 0..3 {
+                let calls = calls.clone();
+                future.add_done_callback(move |f| {
+                    assert!(f.done());
+                    calls.lock().unwrap().push(order);
+                });
+            }
+        }
+        let mut seen: Vec<u32> = as_completed(&futures, Some(HANG_GUARD))
+            .map(|f| f.unwrap().result().unwrap())
+            .collect();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..50).collect::<Vec<_>>());
+        for (i, (future, calls)) in futures.into_iter().zip(&calls).enumerate() {
+            assert_eq!(future.into_result(), Ok(i as u32));
+            assert_eq!(*calls.lock().unwrap(), [0, 1, 2], "future {i}");
+        }
+    }
+}
