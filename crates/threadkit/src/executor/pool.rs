@@ -4,7 +4,8 @@
 //!
 //! Tasks wait in a lock-free [`SimpleQueue`]. Workers start lazily, one per submission while
 //! no worker is idle and fewer than `max_workers` exist (Python's rule: an "idle" token is
-//! released after each task and taken by each submission). A small lock orders submissions
+//! released when a task finishes, before its future is seen done, and taken by each
+//! submission). A small lock orders submissions
 //! with `shutdown`, which puts one `None` sentinel after the last task: a worker that takes
 //! it puts it back for the next and exits. A task and its future's state share one allocation
 //! (see `task`); a task is run, cancelled, or abandoned when the pool breaks, so no future is
@@ -28,7 +29,7 @@ const NO_THREAD: &str = "can't start a worker thread";
 
 struct State {
     shutdown: bool,
-    broken: Option<Arc<str>>,
+    broken: bool,
     workers: Vec<ThreadHandle>,
 }
 
@@ -50,7 +51,7 @@ impl Pool {
         F: FnOnce() -> T + Send + 'static,
     {
         let mut state = self.state.lock();
-        if state.broken.is_some() {
+        if state.broken {
             return Err(SubmitError::BrokenPool(f));
         }
         if state.shutdown {
@@ -128,7 +129,7 @@ impl Pool {
         let reason: Arc<str> = Arc::from(reason);
         let tasks = {
             let mut state = self.state.lock();
-            state.broken = Some(Arc::clone(&reason));
+            state.broken = true;
             self.take_queued()
         };
         for task in tasks {
@@ -363,7 +364,7 @@ impl fmt::Debug for ThreadPoolExecutor {
             .field("max_workers", &self.pool.max_workers)
             .field("workers", &state.workers.len())
             .field("shutdown", &state.shutdown)
-            .field("broken", &state.broken.is_some())
+            .field("broken", &state.broken)
             .finish()
     }
 }
@@ -470,7 +471,7 @@ impl ExecutorBuilder {
                 full: AtomicBool::new(false),
                 state: Mutex::new(State {
                     shutdown: false,
-                    broken: None,
+                    broken: false,
                     workers: Vec::new(),
                 }),
                 max_workers,
