@@ -3,6 +3,17 @@
 use std::time::Duration;
 use threadkit::{GetError, SimpleQueue, Thread};
 
+/// Joins the producers, then gathers what every consumer got.
+fn join_all(producers: Vec<Thread<()>>, consumers: Vec<Thread<Vec<u64>>>) -> Vec<u64> {
+    for p in producers {
+        p.join().unwrap();
+    }
+    consumers
+        .into_iter()
+        .flat_map(|c| c.into_output().unwrap())
+        .collect()
+}
+
 #[test]
 fn fifo_and_sizes() {
     let q = SimpleQueue::new();
@@ -52,13 +63,7 @@ fn many_producers_many_consumers_exactly_once() {
             Thread::spawn(move || (0..per).map(|_| q.get()).collect::<Vec<_>>())
         })
         .collect();
-    for p in producers {
-        p.join().unwrap();
-    }
-    let mut all: Vec<u64> = consumers
-        .into_iter()
-        .flat_map(|c| c.into_output().unwrap())
-        .collect();
+    let mut all = join_all(producers, consumers);
     all.sort_unstable();
     assert_eq!(all, (0..2 * per).collect::<Vec<_>>());
 }
@@ -95,13 +100,7 @@ fn heap_items_through_recycled_blocks_arrive_once_in_producer_order() {
             })
         })
         .collect();
-    for p in producers {
-        p.join().unwrap();
-    }
-    let mut all: Vec<u64> = consumers
-        .into_iter()
-        .flat_map(|c| c.into_output().unwrap())
-        .collect();
+    let mut all = join_all(producers, consumers);
     let left = q.qsize();
     all.extend(std::iter::from_fn(|| q.get_nowait().ok()).map(|(v, _)| *v));
     assert_eq!(
