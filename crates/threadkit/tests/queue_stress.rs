@@ -136,3 +136,70 @@ fn shutdown_racing_producers_accounts_for_every_item() {
         assert_eq!(q.unfinished_tasks(), 0);
     }
 }
+
+/// Issue 10, defect 1: with several producers and consumers, every `get` followed by one
+/// `task_done` must succeed, and `join` must then return. `task_done` once compared a stale
+/// count of items put with a fresh count of calls, and refused calls it owed.
+#[test]
+fn task_done_after_every_get_never_fails_under_contention() {
+    fn run<Q: Clone + Send + 'static>(
+        q: Q,
+        put: fn(&Q, u64),
+        get: fn(&Q) -> u64,
+        task_done: fn(&Q) -> Result<(), threadkit::TaskDoneError>,
+        join: fn(&Q, Duration) -> bool,
+    ) {
+        const PER_PRODUCER: u64 = 500_000;
+        let producers: Vec<_> = (0..4u64)
+            .map(|p| {
+                let q = q.clone();
+                Thread::spawn(move || (0..PER_PRODUCER).for_each(|i| put(&q, p * PER_PRODUCER + i)))
+            })
+            .collect();
+        let consumers: Vec<_> = (0..4)
+            .map(|_| {
+                let q = q.clone();
+                Thread::spawn(move || {
+                    let mut refused = 0u64;
+                    for _ in 0..PER_PRODUCER {
+                        get(&q);
+                        if task_done(&q).is_err() {
+                            refused += 1;
+                        }
+                    }
+                    refused
+                })
+            })
+            .collect();
+        for p in producers {
+            assert!(p.join_timeout(HANG_GUARD).unwrap());
+        }
+        let refused: u64 = consumers
+            .into_iter()
+            .map(|c| c.into_output().unwrap())
+            .sum();
+        assert_eq!(refused, 0, "task_done refused calls it owed");
+        assert!(join(&q, HANG_GUARD), "join returns once every task is done");
+    }
+    run(
+        Queue::new(64),
+        |q, i| q.put(i).unwrap(),
+        |q| q.get().unwrap(),
+        Queue::task_done,
+        Queue::join_timeout,
+    );
+    run(
+        threadkit::LifoQueue::new(64),
+        |q, i| q.put(i).unwrap(),
+        |q| q.get().unwrap(),
+        threadkit::LifoQueue::task_done,
+        threadkit::LifoQueue::join_timeout,
+    );
+    run(
+        threadkit::PriorityQueue::new(64),
+        |q, i| q.put(i).unwrap(),
+        |q| q.get().unwrap(),
+        threadkit::PriorityQueue::task_done,
+        threadkit::PriorityQueue::join_timeout,
+    );
+}

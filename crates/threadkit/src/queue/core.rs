@@ -133,17 +133,20 @@ impl<T: Send, S: Store<T>> Core<T, S> {
     }
 
     pub(crate) fn task_done(&self) -> Result<(), TaskDoneError> {
-        let pushed = self.store.pushed_total();
-        let mut done = self.done.load(Ordering::Relaxed);
+        let mut done = self.done.load(Ordering::SeqCst);
         loop {
-            if done >= pushed {
+            // `pushed` is read after `done`, on every attempt: both only grow, so when the
+            // fresh `pushed` does not exceed the `done` seen before it, there was a moment with
+            // no unfinished task. (Reading `pushed` once, before a retry refreshed `done`,
+            // refused calls that other threads' progress had made look excessive.)
+            if done >= self.store.pushed_total() {
                 return Err(TaskDoneError);
             }
             match self.done.compare_exchange_weak(
                 done,
                 done + 1,
                 Ordering::SeqCst,
-                Ordering::Relaxed,
+                Ordering::SeqCst,
             ) {
                 Ok(_) => break,
                 Err(now) => done = now,
