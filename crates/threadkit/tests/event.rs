@@ -4,6 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use threadkit::{Event, Thread};
 
+mod common;
+
 #[test]
 fn set_clear_is_set() {
     let e = Event::new();
@@ -59,4 +61,33 @@ fn stress_ping_pong_exact_rounds() {
         pong.clear();
     }
     t.join().unwrap();
+}
+
+/// Issue 10, defect 2 (CPython `lock_tests.EventTests.test_set_and_clear`, gh-57711): a `set`
+/// followed at once by `clear` releases every thread already waiting, and each `wait` returns
+/// true, although the flag is clear again when the waiters run.
+#[test]
+fn set_then_clear_releases_every_blocked_waiter() {
+    const N: usize = 8;
+    for round in 0..20 {
+        let e = Arc::new(Event::new());
+        let waiters: Vec<_> = (0..N)
+            .map(|_| {
+                let e = Arc::clone(&e);
+                Thread::spawn(move || e.wait_timeout(Duration::from_secs(60)))
+            })
+            .collect();
+        for w in &waiters {
+            common::wait_until_blocked(w.native_id().unwrap());
+        }
+        e.set();
+        e.clear();
+        let released = waiters
+            .into_iter()
+            .map(|w| w.into_output().unwrap())
+            .filter(|&woke| woke)
+            .count();
+        assert_eq!(released, N, "round {round}: every waiter saw the pulse");
+        assert!(!e.is_set());
+    }
 }

@@ -1,14 +1,24 @@
 //! `Event`: Python's `threading.Event`, a flag threads can wait for.
 //!
-//! One byte of state: `SET` and `PARKED` (somebody sleeps). `set` wakes everybody only when
-//! `PARKED` was on, so setting an event nobody waits for costs one atomic swap.
+//! One word of state: `SET`, `PARKED` (somebody sleeps), and above them a generation that
+//! every `set` of a cleared event advances. `set` wakes everybody only when `PARKED` was on,
+//! so setting an event nobody waits for costs one compare-exchange.
+//!
+//! A `set()` followed at once by `clear()` must still release every thread already waiting,
+//! and their `wait` returns true (CPython's contract since bpo-13502 / gh-57711). A waiter
+//! therefore never decides from the flag alone: it notes the generation when it starts, and
+//! returns true once the flag is set *or* the generation has moved, however briefly the flag
+//! stayed set. A waiter unparked by `set` returns true without looking again.
 
-use crate::facade::{AtomicU8, Duration, Instant, Ordering};
+use crate::facade::{AtomicUsize, Duration, Instant, Ordering};
 use crate::wait::{self, SpinWait, Wake};
 use std::fmt;
 
-const SET: u8 = 1;
-const PARKED: u8 = 2;
+const SET: usize = 1;
+const PARKED: usize = 2;
+/// One generation: the bits above `SET` and `PARKED`.
+const GENERATION: usize = 4;
+const FLAGS: usize = SET | PARKED;
 
 /// A boolean flag that threads wait on, like Python's `threading.Event`.
 ///
@@ -25,7 +35,7 @@ const PARKED: u8 = 2;
 /// assert!(t.into_output().unwrap());
 /// ```
 pub struct Event {
-    state: AtomicU8,
+    state: AtomicUsize,
 }
 
 impl Event {
@@ -36,7 +46,7 @@ impl Event {
     /// ```
     pub const fn new() -> Self {
         Event {
-            state: AtomicU8::new(0),
+            state: AtomicUsize::new(0),
         }
     }
 
@@ -61,7 +71,24 @@ impl Event {
     /// ```
     #[inline]
     pub fn set(&self) {
-        if self.state.swap(SET, Ordering::Release) & PARKED != 0 {
+        let mut state = self.state.load(Ordering::Relaxed);
+        loop {
+            // Setting a set event changes nothing (no waiter can be parked on a set event),
+            // but is still a release, as every `set` is.
+            let new = if state & SET != 0 {
+                state
+            } else {
+                (state & !FLAGS).wrapping_add(GENERATION) | SET
+            };
+            match self
+                .state
+                .compare_exchange_weak(state, new, Ordering::Release, Ordering::Relaxed)
+            {
+                Ok(_) => break,
+                Err(now) => state = now,
+            }
+        }
+        if state & PARKED != 0 {
             wait::unpark_all(wait::key_of(&self.state));
         }
     }
@@ -117,10 +144,21 @@ impl Event {
 
     #[cold]
     fn wait_slow(&self, deadline: Option<Instant>) -> bool {
+        self.wait_from(self.state.load(Ordering::Acquire), deadline)
+    }
+
+    /// Waits for a `set` after the moment `start` was read.
+    fn wait_from(&self, start: usize, deadline: Option<Instant>) -> bool {
+        if start & SET != 0 {
+            return true;
+        }
+        // The generation this wait started in; a `set` since then releases it.
+        let generation = start & !FLAGS;
+        let released = |state: usize| state & SET != 0 || state & !FLAGS != generation;
         let mut spin = SpinWait::new();
         loop {
             let state = self.state.load(Ordering::Acquire);
-            if state & SET != 0 {
+            if released(state) {
                 return true;
             }
             if state & PARKED == 0 {
@@ -142,7 +180,8 @@ impl Event {
             }
             let woke = wait::park(
                 wait::key_of(&self.state),
-                || self.state.load(Ordering::Relaxed) == PARKED,
+                // Still this generation, unset, and marked: a `set` will see the mark.
+                || self.state.load(Ordering::Relaxed) == generation | PARKED,
                 |was_last| {
                     if was_last {
                         self.state.fetch_and(!PARKED, Ordering::Relaxed);
@@ -150,8 +189,16 @@ impl Event {
                 },
                 deadline,
             );
-            if woke == Wake::TimedOut {
-                return self.is_set();
+            match woke {
+                // Only `set` unparks this key: the pulse released us, even if cleared since.
+                Wake::Unparked => {
+                    // Acquire what the `set` published (its release heads the sequence this
+                    // load reads from: later writes are read-modify-writes).
+                    let _ = self.state.load(Ordering::Acquire);
+                    return true;
+                }
+                Wake::TimedOut => return released(self.state.load(Ordering::Acquire)),
+                Wake::Invalid => {}
             }
         }
     }
@@ -192,10 +239,22 @@ mod tests {
     }
 
     #[test]
+    fn a_pulse_releases_a_waiter_that_began_before_it() {
+        let e = Event::new();
+        let began = e.state.load(Ordering::Acquire);
+        e.set();
+        e.clear();
+        // The waiter has not looked since `began`: the pulse still releases it at once.
+        assert!(e.wait_from(began, Some(Instant::now())));
+        // One that begins after the pulse waits for the next `set`.
+        assert!(!e.wait_timeout(Duration::from_millis(1)));
+    }
+
+    #[test]
     fn timeout_returns_flag_and_clears_parked() {
         let e = Event::new();
         assert!(!e.wait_timeout(Duration::from_millis(2)));
-        assert_eq!(e.state.load(Ordering::Relaxed), 0);
+        assert_eq!(e.state.load(Ordering::Relaxed) & FLAGS, 0);
         e.set();
         assert!(e.wait_timeout(Duration::from_millis(2)));
     }

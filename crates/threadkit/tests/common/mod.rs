@@ -212,3 +212,42 @@ pub(crate) fn hook_guard() -> std::sync::MutexGuard<'static, ()> {
     HOOK.lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
+
+/// Waits until the thread with `native_id` sleeps in the kernel's futex wait, the one place a
+/// threadkit thread blocks (every park ends there). Used instead of a sleep wherever a test
+/// needs "these threads are blocked" (CPython's `wait_threads_blocked`) as a guarantee.
+///
+/// Only a waiting call puts a threadkit test thread in a futex sleep, so once a thread is seen
+/// there after announcing that it is about to wait, it is inside that wait. Linux reports the
+/// syscall a thread is blocked in through `/proc`; elsewhere this falls back to a sleep.
+#[allow(dead_code)]
+pub(crate) fn wait_until_blocked(native_id: u64) {
+    #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+    const FUTEX: &str = "202";
+    #[cfg(all(target_os = "linux", target_arch = "aarch64"))]
+    const FUTEX: &str = "98";
+    #[cfg(all(
+        target_os = "linux",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ))]
+    {
+        let path = format!("/proc/self/task/{native_id}/syscall");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            match std::fs::read_to_string(&path) {
+                Ok(s) if s.split_whitespace().next() == Some(FUTEX) => return,
+                // Readable but elsewhere: not blocked yet.
+                Ok(_) => {}
+                // No such file: the thread is gone, or /proc is not readable here.
+                Err(_) => break,
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "thread {native_id} never blocked (hang guard)"
+            );
+            std::thread::yield_now();
+        }
+    }
+    let _ = native_id;
+    std::thread::sleep(std::time::Duration::from_millis(100));
+}
