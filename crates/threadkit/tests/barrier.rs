@@ -157,3 +157,62 @@ fn stress_many_cycles() {
     }
     assert_eq!(counter.load(Ordering::SeqCst), 1200);
 }
+
+/// Issue 10, defect 4: an action that reads its own barrier (`n_waiting`, `broken`, `{:?}`)
+/// runs (Python allows it); an action that aborts its barrier breaks the cycle for everyone.
+#[test]
+fn an_action_may_use_its_own_barrier() {
+    use std::sync::OnceLock;
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let cell: Arc<OnceLock<Arc<Barrier>>> = Arc::new(OnceLock::new());
+    let barrier = {
+        let (seen, cell) = (Arc::clone(&seen), Arc::clone(&cell));
+        Arc::new(
+            Barrier::with_action(3, move || {
+                let b = cell.get().unwrap();
+                seen.lock()
+                    .unwrap()
+                    .push(format!("{} {} {b:?}", b.n_waiting(), b.broken()));
+            })
+            .unwrap(),
+        )
+    };
+    cell.set(Arc::clone(&barrier)).unwrap();
+    for _round in 0..3 {
+        let parties: Vec<_> = (0..3)
+            .map(|_| {
+                let b = Arc::clone(&barrier);
+                Thread::spawn(move || b.wait_timeout(Duration::from_secs(60)))
+            })
+            .collect();
+        let mut indexes: Vec<usize> = parties
+            .into_iter()
+            .map(|t| t.into_output().unwrap().unwrap())
+            .collect();
+        indexes.sort_unstable();
+        assert_eq!(indexes, [0, 1, 2]);
+    }
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 3);
+    assert!(
+        seen[0].starts_with("3 false Barrier"),
+        "all three parties wait while the action runs: {}",
+        seen[0]
+    );
+
+    let aborting = Arc::new(OnceLock::<Arc<Barrier>>::new());
+    let barrier = {
+        let cell = Arc::clone(&aborting);
+        Arc::new(Barrier::with_action(2, move || cell.get().unwrap().abort()).unwrap())
+    };
+    aborting.set(Arc::clone(&barrier)).unwrap();
+    let other = {
+        let b = Arc::clone(&barrier);
+        Thread::spawn(move || b.wait_timeout(Duration::from_secs(60)))
+    };
+    assert!(barrier.wait_timeout(Duration::from_secs(60)).is_err());
+    assert!(other.into_output().unwrap().is_err());
+    assert!(barrier.broken());
+    barrier.reset();
+    assert!(!barrier.broken());
+}

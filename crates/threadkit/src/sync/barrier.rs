@@ -1,7 +1,15 @@
 //! `Barrier`: Python's `threading.Barrier`, with its filling / draining / resetting / broken
 //! phases, kept in a [`Monitor`].
+//!
+//! The last thread to arrive runs the action with the monitor's lock released (phase
+//! `Acting`), so an action may read its own barrier (`n_waiting`, `broken`, `{:?}`), as
+//! Python's (reentrant) lock allows, or `abort` it, which breaks this cycle for every party
+//! (a `reset` from the action changes nothing: the cycle is complete). While it acts, the other parties
+//! keep waiting (a timeout that expires meanwhile is moot, as in Python, where the waiter
+//! cannot re-take the lock before the action ends) and newcomers wait for the next cycle.
 
 use super::monitor::Monitor;
+use super::mutex::MutexGuard;
 use crate::facade::{Duration, Instant};
 use crate::panic::{self, Panic};
 use crate::wait;
@@ -46,6 +54,8 @@ pub struct ZeroPartiesError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     Filling,
+    /// Every party arrived; the last one runs the action, without the lock.
+    Acting,
     Draining,
     Resetting,
     Broken,
@@ -242,7 +252,7 @@ impl Barrier {
     /// ```
     pub fn n_waiting(&self) -> usize {
         let state = self.state.lock();
-        if state.phase == Phase::Filling {
+        if matches!(state.phase, Phase::Filling | Phase::Acting) {
             state.count
         } else {
             0
@@ -260,9 +270,9 @@ impl Barrier {
 
     fn wait_until(&self, deadline: Option<Instant>) -> Result<usize, BrokenBarrierError> {
         let mut state = self.state.lock();
-        // A previous cycle still draining or resetting: wait for it to empty.
+        // A previous cycle still acting, draining or resetting: wait for it to empty.
         self.state.wait_while(&mut state, None, |s| {
-            matches!(s.phase, Phase::Draining | Phase::Resetting)
+            matches!(s.phase, Phase::Acting | Phase::Draining | Phase::Resetting)
         });
         if state.phase == Phase::Broken {
             return Err(BrokenBarrierError { action_panic: None });
@@ -271,16 +281,21 @@ impl Barrier {
         state.count += 1;
         let result = if index + 1 == self.parties {
             self.release_all(&mut state)
-        } else if !self
-            .state
-            .wait_while(&mut state, deadline, |s| s.phase == Phase::Filling)
-        {
-            self.break_barrier(&mut state);
-            Err(BrokenBarrierError { action_panic: None })
-        } else if matches!(state.phase, Phase::Broken | Phase::Resetting) {
-            Err(BrokenBarrierError { action_panic: None })
         } else {
-            Ok(())
+            if !self
+                .state
+                .wait_while(&mut state, deadline, |s| s.phase == Phase::Filling)
+            {
+                self.break_barrier(&mut state);
+            }
+            // The action may still run: its outcome decides this cycle, whatever the clock.
+            self.state
+                .wait_while(&mut state, None, |s| s.phase == Phase::Acting);
+            if matches!(state.phase, Phase::Broken | Phase::Resetting) {
+                Err(BrokenBarrierError { action_panic: None })
+            } else {
+                Ok(())
+            }
         };
         state.count -= 1;
         if state.count == 0 && matches!(state.phase, Phase::Draining | Phase::Resetting) {
@@ -290,14 +305,22 @@ impl Barrier {
         result.map(|()| index)
     }
 
-    /// The last thread arrived: run the action, then let everyone go.
-    fn release_all(&self, state: &mut State) -> Result<(), BrokenBarrierError> {
+    /// The last thread arrived: run the action (without the lock), then let everyone go,
+    /// unless the action panicked or broke or reset the barrier meanwhile.
+    fn release_all(&self, state: &mut MutexGuard<'_, State>) -> Result<(), BrokenBarrierError> {
         if let Some(action) = &self.action {
-            if let Err(p) = panic::catch(action) {
+            state.phase = Phase::Acting;
+            let outcome = MutexGuard::unlocked(state, || panic::catch(action));
+            if let Err(p) = outcome {
                 self.break_barrier(state);
                 return Err(BrokenBarrierError {
                     action_panic: Some(p),
                 });
+            }
+            if state.phase != Phase::Acting {
+                // The action called `abort` or `reset`: this cycle is broken.
+                self.state.notify_all();
+                return Err(BrokenBarrierError { action_panic: None });
             }
         }
         state.phase = Phase::Draining;

@@ -179,6 +179,20 @@ impl<T: ?Sized> MutexGuard<'_, T> {
     pub(crate) fn relock_raw(&self) {
         self.mutex.lock.acquire();
     }
+
+    /// Runs `f` with the lock released, and takes it again before returning (also if `f`
+    /// unwinds), as parking_lot's `MutexGuard::unlocked`.
+    pub(crate) fn unlocked<R>(guard: &mut Self, f: impl FnOnce() -> R) -> R {
+        struct Relock<'g, 'a, T: ?Sized>(&'g MutexGuard<'a, T>);
+        impl<T: ?Sized> Drop for Relock<'_, '_, T> {
+            fn drop(&mut self) {
+                self.0.relock_raw();
+            }
+        }
+        guard.unlock_raw();
+        let _relock = Relock(guard);
+        f()
+    }
 }
 
 impl<T: ?Sized> Deref for MutexGuard<'_, T> {
