@@ -34,3 +34,57 @@ fn maxsize_one_alternates() {
     }
     producer.join().unwrap();
 }
+
+/// `shutdown(immediate=true)` drops the queued items, which runs user code: an item whose
+/// `Drop` panics does not stop the drain, blocked putters are still woken with their item, and
+/// the panic reaches the caller of `shutdown` (never swallowed).
+#[test]
+fn immediate_shutdown_survives_a_panicking_drop() {
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::time::Duration;
+    use threadkit::{PutError, Thread};
+
+    struct Item {
+        explode: bool,
+        drops: Arc<AtomicUsize>,
+    }
+    impl Drop for Item {
+        fn drop(&mut self) {
+            self.drops.fetch_add(1, Ordering::SeqCst);
+            if self.explode {
+                panic!("item drop failed on purpose");
+            }
+        }
+    }
+    let drops = Arc::new(AtomicUsize::new(0));
+    let item = |explode| Item {
+        explode,
+        drops: Arc::clone(&drops),
+    };
+    let q = Queue::new(2);
+    q.put(item(true)).unwrap();
+    q.put(item(false)).unwrap();
+    let putter = {
+        let q = q.clone();
+        let late = item(false);
+        Thread::spawn(move || match q.put_timeout(late, Duration::from_secs(60)) {
+            Err(PutError::ShutDown(back)) => {
+                drop(back);
+                true
+            }
+            _ => false,
+        })
+    };
+    common::wait_until_blocked(putter.native_id().unwrap());
+    let shutdown = catch_unwind(AssertUnwindSafe(|| q.shutdown(true)));
+    assert!(shutdown.is_err(), "the drop's panic reaches the caller");
+    assert_eq!(drops.load(Ordering::SeqCst), 2, "both queued items dropped");
+    assert!(
+        putter.into_output().unwrap(),
+        "the putter was woken with its item"
+    );
+    assert_eq!(drops.load(Ordering::SeqCst), 3);
+    assert!(q.join_timeout(Duration::from_secs(60)));
+}

@@ -16,6 +16,7 @@ use crate::facade::{AtomicU64, Instant, Ordering};
 use crate::wait::{SpinWait, WaitQueue, Wake};
 use crossbeam_utils::CachePadded;
 use std::marker::PhantomData;
+use std::panic::{self, AssertUnwindSafe};
 
 /// How long a call may wait.
 #[derive(Clone, Copy)]
@@ -182,21 +183,51 @@ impl<T: Send, S: Store<T>> Core<T, S> {
 
     /// Closes the store, so no put can land afterwards; with `immediate`, drains it. A get
     /// racing the drain may still take an item: it is ordered before the shutdown.
+    ///
+    /// Dropping an item, or taking one from a priority queue, runs user code that may panic:
+    /// the drain then goes on where it can, every blocked thread is still woken, and the first
+    /// panic continues in the caller.
     pub(crate) fn shutdown(&self, immediate: bool) {
         self.store.close();
-        if immediate {
-            while let Some(item) = self.store.try_pop() {
-                drop(item);
-                // Dropped items count as done, so `join` returns (as in Python).
-                let _ = self
-                    .done
-                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |d| {
-                        (d < self.store.pushed_total()).then_some(d + 1)
-                    });
+        let _wake = WakeEveryone(self);
+        if !immediate {
+            return;
+        }
+        let mut first_panic = None;
+        loop {
+            match panic::catch_unwind(AssertUnwindSafe(|| self.store.try_pop())) {
+                Ok(Some(item)) => {
+                    // Dropped items count as done, so `join` returns (as in Python).
+                    let _ = self
+                        .done
+                        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |d| {
+                            (d < self.store.pushed_total()).then_some(d + 1)
+                        });
+                    if let Err(p) = panic::catch_unwind(AssertUnwindSafe(move || drop(item))) {
+                        first_panic.get_or_insert(p);
+                    }
+                }
+                Ok(None) => break,
+                // The store is unchanged (see `heap`); what is left stays for the getters.
+                Err(p) => {
+                    first_panic.get_or_insert(p);
+                    break;
+                }
             }
         }
-        self.getters.wake_all();
-        self.putters.wake_all();
-        self.wake_joiners_if_finished();
+        if let Some(p) = first_panic {
+            panic::resume_unwind(p);
+        }
+    }
+}
+
+/// Wakes every blocked getter, putter and joiner when dropped, also while unwinding.
+struct WakeEveryone<'a, T: Send, S: Store<T>>(&'a Core<T, S>);
+
+impl<T: Send, S: Store<T>> Drop for WakeEveryone<'_, T, S> {
+    fn drop(&mut self) {
+        self.0.getters.wake_all();
+        self.0.putters.wake_all();
+        self.0.wake_joiners_if_finished();
     }
 }

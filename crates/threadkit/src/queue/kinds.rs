@@ -4,7 +4,8 @@
 use super::core::{Core, Patience};
 use super::error::{GetError, PutError, TaskDoneError};
 use super::fifo::Fifo;
-use super::store::{Heap, Locked, Store};
+use super::heap::PriorityHeap;
+use super::store::{Locked, Store};
 use crate::facade::{Duration, Instant};
 use crate::wait;
 use std::fmt;
@@ -391,7 +392,7 @@ python_queue! {
     /// q.put((1, "first")).unwrap();
     /// assert_eq!(q.get(), Ok((1, "first")));
     /// ```
-    PriorityQueue<T: Ord>, store: Locked<Heap<T>>, new: |maxsize| Locked::new(Heap::new(), (maxsize > 0).then_some(maxsize)), example_item: "1"
+    PriorityQueue<T: Ord>, store: Locked<PriorityHeap<T>>, new: |maxsize| Locked::new(PriorityHeap::new(), (maxsize > 0).then_some(maxsize)), example_item: "1"
 }
 
 /// The items of a queue, by blocking `get`s, until it is shut down and drained.

@@ -2,6 +2,7 @@
 //! task tracking and Python 3.13's `shutdown`.
 //!
 //! - `store`: where items live (`Store`), and the locked stores;
+//! - `heap`: `PriorityQueue`'s min-heap, left unchanged when an item's `Ord` panics;
 //! - `ring`: the lock-free bounded ring of `Queue(maxsize > 0)`;
 //! - `blocks`: the lock-free unbounded queue of `SimpleQueue` (and the executor's tasks);
 //! - `fifo`: `Queue`'s choice between the ring and an unbounded deque;
@@ -12,6 +13,7 @@ mod blocks;
 mod core;
 mod error;
 mod fifo;
+mod heap;
 mod kinds;
 mod ring;
 mod simple;

@@ -6,10 +6,10 @@
 //! there).
 
 use super::blocks::BlockQueue;
+use super::heap::PriorityHeap;
 use crate::facade::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use crate::sync::Mutex;
-use std::cmp::{Ordering as Cmp, Reverse};
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::VecDeque;
 
 /// Why a store did not take an item; the item comes back.
 #[derive(Debug)]
@@ -60,38 +60,12 @@ impl<T: Send> Container<T> for Vec<T> {
     }
 }
 
-/// An item of a priority queue: smallest first, then first put first.
-pub(crate) struct Prioritized<T> {
-    item: T,
-    seq: u64,
-}
-
-impl<T: Ord> PartialEq for Prioritized<T> {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Cmp::Equal
-    }
-}
-impl<T: Ord> Eq for Prioritized<T> {}
-impl<T: Ord> PartialOrd for Prioritized<T> {
-    fn partial_cmp(&self, other: &Self) -> Option<Cmp> {
-        Some(self.cmp(other))
-    }
-}
-impl<T: Ord> Ord for Prioritized<T> {
-    fn cmp(&self, other: &Self) -> Cmp {
-        self.item.cmp(&other.item).then(self.seq.cmp(&other.seq))
-    }
-}
-
-/// A min-heap with insertion order among equals.
-pub(crate) type Heap<T> = BinaryHeap<Reverse<Prioritized<T>>>;
-
-impl<T: Ord + Send> Container<T> for Heap<T> {
+impl<T: Ord + Send> Container<T> for PriorityHeap<T> {
     fn push(&mut self, item: T, seq: u64) {
-        BinaryHeap::push(self, Reverse(Prioritized { item, seq }));
+        PriorityHeap::push(self, item, seq);
     }
     fn pop(&mut self) -> Option<T> {
-        BinaryHeap::pop(self).map(|Reverse(p)| p.item)
+        PriorityHeap::pop(self)
     }
 }
 
@@ -225,7 +199,7 @@ mod tests {
 
     #[test]
     fn priority_is_smallest_first_then_insertion_order() {
-        let store: Locked<Heap<(u8, char)>> = Locked::new(Heap::new(), None);
+        let store: Locked<PriorityHeap<(u8, char)>> = Locked::new(PriorityHeap::new(), None);
         for item in [(2, 'a'), (1, 'b'), (2, 'c'), (1, 'd')] {
             assert!(store.try_push(item).is_ok());
         }
