@@ -339,3 +339,161 @@ fn callbacks_of_cancelled_futures_may_use_the_pool() {
     assert_eq!(refused.load(Ordering::SeqCst), 1);
     gate.set();
 }
+
+/// A value or closure whose `Drop` panics (user code the pool runs besides the task itself).
+struct PanicsOnDrop(&'static str);
+
+impl Drop for PanicsOnDrop {
+    fn drop(&mut self) {
+        panic!("{}", self.0);
+    }
+}
+
+/// Counts the excepthook reports whose message contains `needle` (others go to the default).
+fn count_reports(needle: &'static str) -> Arc<AtomicUsize> {
+    let seen = Arc::new(AtomicUsize::new(0));
+    let s = Arc::clone(&seen);
+    threadkit::set_excepthook(move |args| {
+        if args.panic.message().contains(needle) {
+            s.fetch_add(1, Ordering::SeqCst);
+        } else {
+            threadkit::default_excepthook(args);
+        }
+    });
+    seen
+}
+
+/// Issue 10, defect 6: a panic in user `Drop` code on a worker (a value nobody will read, a
+/// cancelled task's closure) is reported through the excepthook and kills no worker; a
+/// shutdown that cancels many such tasks cancels every one of them.
+#[test]
+fn panicking_drops_neither_kill_workers_nor_stop_a_shutdown() {
+    let _hook = common::hook_guard();
+    let reports = count_reports("drop on purpose");
+    let pool = ThreadPoolExecutor::new(1).unwrap();
+
+    // A value whose future was dropped before it was ready: dropped on the worker.
+    let gate = Arc::new(Event::new());
+    let g = Arc::clone(&gate);
+    let unread = pool
+        .submit(move || {
+            g.wait();
+            PanicsOnDrop("value drop on purpose")
+        })
+        .unwrap();
+    drop(unread);
+    gate.set();
+    // A future cancelled before its worker took it: the worker drops the closure.
+    let gate = Arc::new(Event::new());
+    let g = Arc::clone(&gate);
+    let blocker = pool.submit(move || g.wait()).unwrap();
+    let doomed = PanicsOnDrop("closure drop on purpose");
+    let cancelled = pool
+        .submit(move || {
+            let _keep = &doomed;
+        })
+        .unwrap();
+    assert!(cancelled.cancel());
+    gate.set();
+    assert_eq!(blocker.result_timeout(HANG_GUARD), Ok(true));
+    assert_eq!(
+        pool.submit(|| 7).unwrap().result_timeout(HANG_GUARD),
+        Ok(7),
+        "the worker survived"
+    );
+
+    // shutdown(cancel_futures) over several closures that panic when dropped.
+    let (gate, running) = (Arc::new(Event::new()), Arc::new(Event::new()));
+    let (g, r) = (Arc::clone(&gate), Arc::clone(&running));
+    let blocker = pool
+        .submit(move || {
+            r.set();
+            g.wait()
+        })
+        .unwrap();
+    assert!(running.wait_timeout(HANG_GUARD));
+    let backlog: Vec<_> = (0..3)
+        .map(|_| {
+            let doomed = PanicsOnDrop("backlog drop on purpose");
+            pool.submit(move || {
+                let _keep = &doomed;
+            })
+            .unwrap()
+        })
+        .collect();
+    pool.shutdown(false, true);
+    for f in &backlog {
+        assert_eq!(
+            f.exception_timeout(HANG_GUARD),
+            Some(FutureError::Cancelled)
+        );
+    }
+    gate.set();
+    assert_eq!(blocker.result_timeout(HANG_GUARD), Ok(true));
+    pool.shutdown(true, false);
+    assert_eq!(
+        reports.load(Ordering::SeqCst),
+        5,
+        "every panicking drop reported once"
+    );
+    threadkit::reset_excepthook();
+}
+
+/// Issue 10, defect 8: `executor.map(f, items)` whose result is dropped unread still runs
+/// every task (Python's generator never started); a partly consumed map that is dropped
+/// cancels the rest.
+#[test]
+fn map_dropped_unread_runs_every_task_and_a_started_map_cancels_the_rest() {
+    let ran = Arc::new(AtomicUsize::new(0));
+    let pool = ThreadPoolExecutor::new(3).unwrap();
+    let r = Arc::clone(&ran);
+    drop(
+        pool.map(move |_| r.fetch_add(1, Ordering::SeqCst), 0..9)
+            .unwrap(),
+    );
+    pool.shutdown(true, false);
+    assert_eq!(ran.load(Ordering::SeqCst), 9);
+
+    let pool = ThreadPoolExecutor::new(1).unwrap();
+    let gate = Arc::new(Event::new());
+    let (g, started) = (Arc::clone(&gate), Arc::new(AtomicUsize::new(0)));
+    let s = Arc::clone(&started);
+    let mut map = pool
+        .map(
+            move |i: usize| {
+                s.fetch_add(1, Ordering::SeqCst);
+                if i == 1 {
+                    g.wait();
+                }
+                i
+            },
+            0..6,
+        )
+        .unwrap();
+    assert_eq!(map.next(), Some(Ok(0)));
+    while started.load(Ordering::SeqCst) < 2 {
+        std::thread::yield_now();
+    }
+    // Task 1 runs (blocked on the gate); 2..6 wait in the queue, behind it.
+    drop(map);
+    gate.set();
+    pool.shutdown(true, false);
+    assert_eq!(
+        started.load(Ordering::SeqCst),
+        2,
+        "tasks 2..6 were cancelled"
+    );
+}
+
+/// Issue 10, defect 13: a lazy map whose executor is shut down meanwhile says "shut down".
+#[test]
+fn lazy_map_after_shutdown_reports_shutdown_not_a_broken_pool() {
+    let pool = ThreadPoolExecutor::new(1).unwrap();
+    let mut map = pool
+        .map_with(|x: u32| x, 0..10, MapOptions::new().buffersize(1))
+        .unwrap();
+    pool.shutdown(true, false);
+    assert_eq!(map.next(), Some(Ok(0)), "submitted before the shutdown");
+    assert_eq!(map.next(), Some(Err(FutureError::ShutDown)));
+    assert_eq!(map.next(), None);
+}

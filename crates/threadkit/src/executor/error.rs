@@ -32,6 +32,11 @@ pub enum FutureError {
     /// (Python: `BrokenThreadPool`).
     #[error("the thread pool is broken: {0}")]
     BrokenPool(Arc<str>),
+    /// The executor was shut down before this task could be submitted (a lazy
+    /// [`map_with`](crate::ThreadPoolExecutor::map_with) with a `buffersize`; Python:
+    /// `RuntimeError: cannot schedule new futures after shutdown`).
+    #[error("cannot schedule new futures after shutdown")]
+    ShutDown,
 }
 
 /// A submission the executor refused; the closure comes back (`into_inner`).

@@ -57,8 +57,24 @@ impl MapOptions {
 type Submitter<T> = Box<dyn FnMut() -> Option<Result<Future<T>, SubmitError<()>>> + Send>;
 
 /// The results of a map, in input order (see
-/// [`ThreadPoolExecutor::map`](crate::ThreadPoolExecutor::map)). Dropping it cancels the tasks
-/// that have not started.
+/// [`ThreadPoolExecutor::map`](crate::ThreadPoolExecutor::map)).
+///
+/// As with Python's generator: a map dropped before its first `next` lets every submitted
+/// task run (`executor.map(f, items)` as a statement runs them all); once iterated, dropping it
+/// cancels the tasks that have not started.
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use std::sync::Arc;
+///
+/// let ran = Arc::new(AtomicUsize::new(0));
+/// let pool = threadkit::ThreadPoolExecutor::new(2).unwrap();
+/// let r = Arc::clone(&ran);
+/// drop(pool.map(move |_| r.fetch_add(1, Ordering::SeqCst), 0..9).unwrap());
+/// pool.shutdown(true, false);
+/// assert_eq!(ran.load(Ordering::SeqCst), 9);
+/// ```
+#[must_use = "iterate the map to get its results; dropping it unread still runs every task"]
 pub struct Map<T> {
     in_flight: VecDeque<Future<T>>,
     next_task: Submitter<T>,
@@ -66,6 +82,8 @@ pub struct Map<T> {
     buffersize: Option<usize>,
     deadline: Option<Instant>,
     stopped: bool,
+    /// `next` was called: dropping the map now cancels what has not started.
+    started: bool,
 }
 
 impl<T: Send + 'static> Map<T> {
@@ -96,6 +114,7 @@ impl<T: Send + 'static> Map<T> {
             buffersize: options.buffersize,
             deadline: options.timeout.and_then(wait::deadline_after),
             stopped: false,
+            started: false,
         };
         map.fill()?;
         Ok(map)
@@ -124,12 +143,16 @@ impl<T: Send + 'static> Iterator for Map<T> {
     type Item = Result<T, FutureError>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        self.started = true;
         if self.stopped {
             return None;
         }
         if let Err(e) = self.fill() {
             self.stop();
-            return Some(Err(FutureError::BrokenPool(e.to_string().into())));
+            return Some(Err(match e {
+                SubmitError::ShutDown(()) => FutureError::ShutDown,
+                SubmitError::BrokenPool(()) => FutureError::BrokenPool(e.to_string().into()),
+            }));
         }
         let future = self.in_flight.pop_front()?;
         let ready = match self.deadline {
@@ -149,8 +172,12 @@ impl<T: Send + 'static> Iterator for Map<T> {
 
 impl<T> Drop for Map<T> {
     fn drop(&mut self) {
-        for future in &self.in_flight {
-            future.cancel();
+        // A map never iterated is Python's generator never started: closing it runs no
+        // `finally`, so the tasks already submitted run to the end.
+        if self.started {
+            for future in &self.in_flight {
+                future.cancel();
+            }
         }
     }
 }

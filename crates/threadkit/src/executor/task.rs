@@ -82,7 +82,8 @@ where
         if self.state.claim(false) {
             self.finish(Err(error));
         }
-        drop(closure);
+        drop_or_report(closure);
+        drop_or_report(self);
     }
 }
 
@@ -92,16 +93,19 @@ where
     F: FnOnce() -> T + Send + 'static,
 {
     fn run(self: Arc<Self>, free: &dyn Fn()) {
-        let closure = self.take_closure();
-        if let Some(f) = closure {
-            if self.state.claim(true) {
+        match self.take_closure() {
+            Some(f) if self.state.claim(true) => {
                 let outcome = panic::catch(f).map_err(FutureError::Panicked);
                 free();
                 self.finish(outcome);
-                return;
+            }
+            cancelled => {
+                free();
+                drop_or_report(cancelled);
             }
         }
-        free();
+        // The last handle, if the future is gone: the value's `Drop` runs here.
+        drop_or_report(self);
     }
 
     fn cancel(self: Arc<Self>) {
@@ -110,6 +114,16 @@ where
 
     fn abandon(self: Arc<Self>, reason: &Arc<str>) {
         self.fail(FutureError::BrokenPool(Arc::clone(reason)));
+    }
+}
+
+/// Drops `value` (a closure that will not run, or the last handle to a task whose value nobody
+/// will read): its `Drop` is user code, and a panic there must neither kill the worker nor
+/// stop a shutdown that is cancelling many tasks. It is reported through the excepthook, as
+/// Python reports an exception raised in `__del__`, and the caller goes on.
+fn drop_or_report<V>(value: V) {
+    if let Err(p) = panic::catch(move || drop(value)) {
+        crate::thread::report_uncaught(&p);
     }
 }
 
