@@ -244,3 +244,18 @@ fn stack_size_is_applied() {
     });
     assert_eq!(t.unwrap().into_output().unwrap(), 2000);
 }
+
+/// Issue 10, defect 3: a thread threadkit did not start cannot be joined (Python 3.13:
+/// `RuntimeError: cannot join a dummy thread`): an error, never a wait.
+#[test]
+fn joining_a_dummy_thread_is_an_error() {
+    let dummy = std::thread::spawn(threadkit::current_thread)
+        .join()
+        .unwrap();
+    assert!(dummy.name().starts_with("Dummy-"));
+    assert_eq!(dummy.join(), Err(threadkit::JoinError::DummyThread));
+    assert_eq!(
+        dummy.join_timeout(std::time::Duration::from_secs(1)),
+        Err(threadkit::JoinError::DummyThread)
+    );
+}

@@ -10,6 +10,12 @@
 //! it puts it back for the next and exits. A task and its future's state share one allocation
 //! (see `task`); a task is run, cancelled, or abandoned when the pool breaks, so no future is
 //! ever left pending.
+//!
+//! Workers are daemon threads, so a leaked executor's idle workers do not keep the process
+//! alive; but, as in Python 3.9+, an executor still alive when the program ends (in a
+//! `static`, or after `shutdown(wait=false)`) finishes its queued and running tasks first:
+//! every pool that started a worker is listed, and an exit hook shuts the live ones down
+//! with `wait` before the non-daemon threads are joined.
 
 use super::error::{InvalidMaxWorkers, SubmitError};
 use super::future::Future;
@@ -21,11 +27,33 @@ use crate::queue::SimpleQueue;
 use crate::sync::{Mutex, Semaphore};
 use crate::thread::{Builder, ThreadHandle};
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 type Initializer = Arc<dyn Fn() + Send + Sync>;
 
 const NO_THREAD: &str = "can't start a worker thread";
+
+/// Every pool that has started a worker (pruned as pools go away), for the exit hook.
+static POOLS_WITH_WORKERS: Mutex<Vec<Weak<Pool>>> = Mutex::new(Vec::new());
+
+/// Lists `pool` for the exit hook, installing the hook with the first pool.
+fn list_for_exit(pool: &Arc<Pool>) {
+    let mut pools = POOLS_WITH_WORKERS.lock();
+    if pools.is_empty() {
+        static HOOK: std::sync::Once = std::sync::Once::new();
+        HOOK.call_once(|| crate::thread::before_exit(finish_live_pools));
+    }
+    pools.retain(|p| p.strong_count() > 0);
+    pools.push(Arc::downgrade(pool));
+}
+
+/// At exit: every live pool runs its queued and running tasks, then its workers exit.
+fn finish_live_pools() {
+    let pools = std::mem::take(&mut *POOLS_WITH_WORKERS.lock());
+    for pool in pools.iter().filter_map(Weak::upgrade) {
+        pool.shutdown(true, false);
+    }
+}
 
 struct State {
     shutdown: bool,
@@ -84,6 +112,9 @@ impl Pool {
             .spawn(move || pool.work())
         {
             Ok(worker) => {
+                if state.workers.is_empty() {
+                    list_for_exit(self);
+                }
                 state.workers.push(worker.handle());
                 if state.workers.len() == self.max_workers {
                     self.full.store(true, Ordering::Relaxed);

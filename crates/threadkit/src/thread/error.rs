@@ -41,6 +41,11 @@ pub enum JoinError {
     /// A thread tried to join itself (Python: `cannot join current thread`).
     #[error("cannot join current thread")]
     CurrentThread,
+    /// The thread was not started by threadkit (a `Dummy-N` handle from
+    /// [`current_thread`](crate::current_thread) on a foreign thread): nothing tells when it
+    /// ends (Python 3.13: `RuntimeError: cannot join a dummy thread`).
+    #[error("cannot join a dummy thread")]
+    DummyThread,
     /// The thread's closure panicked; the panic's message and location are inside.
     #[error("thread panicked: {0}")]
     Panicked(Panic),

@@ -4,19 +4,45 @@
 //! # Design
 //!
 //! The first `Thread::start` registers a C `atexit` handler. Rust's runtime returns from
-//! `main`, flushes stdout, and calls `exit`, which runs the handler on the main thread:
-//! 1. it joins every live non-daemon threadkit thread (again and again, since a finishing
-//!    thread may start others), as Python's `threading._shutdown` does;
-//! 2. it takes the stdout and stderr locks and keeps them: a daemon thread in the middle of a
-//!    `println!` finishes its line first (the line is written under the lock), and no daemon
-//!    can start another line. The process then ends; daemon threads are abandoned.
+//! `main`, flushes stdout, and calls `exit`, which runs the handler on the main thread, in
+//! the order of Python's `threading._shutdown`:
+//! 1. the main thread is marked finished, so a thread joining it returns ("end of main", then
+//!    "end of thread");
+//! 2. the hooks registered with [`before_exit`] run: live executors finish their queued and
+//!    running tasks there (Python 3.9+), though their workers are daemon threads;
+//! 3. it joins every live non-daemon threadkit thread (again and again, since a finishing
+//!    thread may start others);
+//! 4. it seals the output: a helper thread takes the stdout and stderr locks and keeps them,
+//!    so a daemon thread in the middle of a `println!` finishes its line first (the line is
+//!    written under the lock) and no daemon can start another line. Exit never waits for a
+//!    daemon, though: while the seal is not in place, exit gives up on it as soon as stdout
+//!    or stderr cannot take more bytes (a daemon is then stuck inside a write, behind a slow
+//!    reader, and its line could never be finished anyway), and after [`SEAL_GRACE`] at most
+//!    (a daemon holding an output lock while blocked on something else). The process then
+//!    ends; daemon threads are abandoned.
 //!
 //! `std::process::exit` called on the main thread behaves the same. Called on another thread
 //! it does not wait (that thread may be one the others wait for), but still seals the output.
 
 use super::registry;
+use crate::sync::Mutex;
 use std::io::Write;
-use std::sync::Once;
+use std::sync::{mpsc, Once};
+use std::time::{Duration, Instant};
+
+/// The longest exit waits for the output seal while stdout and stderr accept bytes.
+const SEAL_GRACE: Duration = Duration::from_secs(1);
+
+/// Hooks run at exit before non-daemon threads are joined (Python's
+/// `threading._register_atexit`).
+static BEFORE_EXIT: Mutex<Vec<fn()>> = Mutex::new(Vec::new());
+
+/// Runs `hook` at exit, on the main thread, before the non-daemon threads are joined; hooks
+/// run in reverse order of registration. Installs the exit handler.
+pub(crate) fn before_exit(hook: fn()) {
+    BEFORE_EXIT.lock().push(hook);
+    install();
+}
 
 /// Registers the exit handler once per process.
 pub(crate) fn install() {
@@ -32,6 +58,13 @@ pub(crate) fn install() {
 extern "C" fn at_exit() {
     let _ = std::panic::catch_unwind(|| {
         if registry::is_main_thread() {
+            let main = registry::main_thread();
+            registry::unregister(&main);
+            main.finish(None);
+            let hooks = std::mem::take(&mut *BEFORE_EXIT.lock());
+            for hook in hooks.into_iter().rev() {
+                hook();
+            }
             wait_for_non_daemon_threads();
         }
         seal_output();
@@ -60,11 +93,59 @@ fn wait_for_non_daemon_threads() {
     }
 }
 
-/// Holds stdout and stderr for the rest of the process, after any line in progress.
+/// Holds stdout and stderr for the rest of the process, after any line in progress, unless a
+/// daemon thread is stuck inside an output call (see the module's design).
 fn seal_output() {
-    let mut out = std::io::stdout().lock();
-    let _ = out.flush();
-    let err = std::io::stderr().lock();
-    std::mem::forget(out);
-    std::mem::forget(err);
+    let (sealed, seal) = mpsc::channel();
+    let sealer = std::thread::Builder::new()
+        .name("threadkit-exit-seal".into())
+        .spawn(move || {
+            let mut out = std::io::stdout().lock();
+            let _ = out.flush();
+            let err = std::io::stderr().lock();
+            let _ = sealed.send(());
+            // Keep both locks until the process ends.
+            std::mem::forget(out);
+            std::mem::forget(err);
+            loop {
+                std::thread::park();
+            }
+        });
+    if sealer.is_err() {
+        return; // no thread to spare: exit unsealed rather than risk blocking
+    }
+    let give_up = Instant::now() + SEAL_GRACE;
+    loop {
+        match seal.recv_timeout(Duration::from_millis(1)) {
+            Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => return,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                if Instant::now() >= give_up || !output_accepts_bytes() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Whether stdout and stderr can take more bytes now: `false` when one of them is a full
+/// pipe, so that a writer holding its lock is blocked in the kernel.
+#[cfg(unix)]
+fn output_accepts_bytes() -> bool {
+    let mut fds = [1, 2].map(|fd| libc::pollfd {
+        fd,
+        events: libc::POLLOUT,
+        revents: 0,
+    });
+    // SAFETY: `fds` is a valid array of two `pollfd`s for the duration of the call, and a zero
+    // timeout makes `poll` return at once.
+    let ready = unsafe { libc::poll(fds.as_mut_ptr(), 2, 0) };
+    ready >= 0
+        && fds
+            .iter()
+            .all(|p| p.revents & libc::POLLOUT != 0 || p.revents & libc::POLLNVAL != 0)
+}
+
+#[cfg(not(unix))]
+fn output_accepts_bytes() -> bool {
+    true
 }

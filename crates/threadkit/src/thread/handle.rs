@@ -172,8 +172,10 @@ impl ThreadHandle {
     ///
     /// # Errors
     ///
-    /// [`JoinError::NotStarted`], [`JoinError::CurrentThread`] (never a hang), or
-    /// [`JoinError::Panicked`] with the panic of the thread's closure.
+    /// [`JoinError::NotStarted`], [`JoinError::CurrentThread`] (never a hang),
+    /// [`JoinError::DummyThread`] for a thread threadkit did not start, or
+    /// [`JoinError::Panicked`] with the panic of the thread's closure. The
+    /// [main thread](crate::main_thread) can be joined: the join returns when `main` returns.
     ///
     /// ```
     /// let t = threadkit::Thread::spawn(|| ());
@@ -218,6 +220,9 @@ impl ThreadHandle {
         }
         if registry::current_ident() == self.inner.ident.load(Ordering::Acquire) {
             return Err(JoinError::CurrentThread);
+        }
+        if self.inner.origin == Origin::Foreign {
+            return Err(JoinError::DummyThread);
         }
         let finished = match deadline {
             None => self.inner.finished.wait(),

@@ -24,6 +24,7 @@ pub use registry::{
 };
 pub use spawn::{Builder, Thread};
 
+pub(crate) use exit::before_exit;
 pub(crate) use registry::current_ident;
 
 /// Reports a panic caught outside a thread's closure (a pool initializer) like an uncaught one.
