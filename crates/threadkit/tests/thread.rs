@@ -259,3 +259,29 @@ fn joining_a_dummy_thread_is_an_error() {
         Err(threadkit::JoinError::DummyThread)
     );
 }
+
+/// Issue 10, defect 10: a name containing NUL starts (the OS name is cut at the NUL, as in
+/// CPython; threadkit keeps the whole name), and so does a pool whose prefix contains one; an
+/// empty name gets the default `Thread-N`.
+#[test]
+fn names_with_nul_start_and_empty_names_get_the_default() {
+    let t = threadkit::Builder::new()
+        .name("left\0right")
+        .spawn(|| std::thread::current().name().map(str::to_owned))
+        .unwrap();
+    assert_eq!(t.name(), "left\0right");
+    assert_eq!(t.into_output().unwrap().as_deref(), Some("left"));
+    let t = threadkit::Builder::new().name("\0").spawn(|| 1).unwrap();
+    assert_eq!(t.into_output().unwrap(), 1);
+    let t = threadkit::Builder::new().name("").build(|| ());
+    assert!(t.name().starts_with("Thread-"), "{}", t.name());
+    let pool = threadkit::ThreadPoolExecutor::builder()
+        .thread_name_prefix("pre\0fix")
+        .build()
+        .unwrap();
+    let f = pool.submit(|| threadkit::current_thread().name()).unwrap();
+    assert_eq!(
+        f.result_timeout(std::time::Duration::from_secs(60)),
+        Ok("pre\0fix_0".to_owned())
+    );
+}

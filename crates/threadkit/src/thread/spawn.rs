@@ -94,7 +94,14 @@ impl<T: Send + 'static> Thread<T> {
             return Err(StartError::AlreadyStarted);
         }
         exit::install();
-        let mut os_thread = std::thread::Builder::new().name(self.handle.name());
+        let mut os_thread = std::thread::Builder::new();
+        // The operating system's name stops at the first NUL, as in CPython; threadkit's
+        // record keeps the whole name.
+        let name = self.handle.name();
+        let os_name = name.split('\0').next().unwrap_or_default();
+        if !os_name.is_empty() {
+            os_thread = os_thread.name(os_name.to_owned());
+        }
         if let Some(size) = self.stack_size {
             os_thread = os_thread.stack_size(size);
         }
@@ -242,10 +249,12 @@ impl Builder {
         Builder::default()
     }
 
-    /// The thread's name, also given to the operating system's thread.
+    /// The thread's name, also given to the operating system's thread (cut at the first NUL
+    /// there, as CPython does). An empty name means the default `Thread-N`, as in Python.
     ///
     /// ```
     /// assert_eq!(threadkit::Builder::new().name("n").build(|| ()).name(), "n");
+    /// assert!(threadkit::Builder::new().name("").build(|| ()).name().starts_with("Thread-"));
     /// ```
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
@@ -282,8 +291,8 @@ impl Builder {
     /// ```
     pub fn build<T: Send + 'static>(self, f: impl FnOnce() -> T + Send + 'static) -> Thread<T> {
         let name = match self.name {
-            Some(n) => Arc::from(n),
-            None => registry::next_name("Thread"),
+            Some(n) if !n.is_empty() => Arc::from(n),
+            _ => registry::next_name("Thread"),
         };
         let daemon = self
             .daemon
