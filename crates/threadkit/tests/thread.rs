@@ -285,3 +285,62 @@ fn names_with_nul_start_and_empty_names_get_the_default() {
         Ok("pre\0fix_0".to_owned())
     );
 }
+
+/// Issue 10, defect 11: an initializer that reads its own `Local` gets a panic that says so,
+/// never a stack overflow; the `Local` still works afterwards.
+#[test]
+fn a_local_initializer_reading_its_own_local_panics_cleanly() {
+    use std::sync::OnceLock;
+    let cell: Arc<OnceLock<Arc<Local<u32>>>> = Arc::new(OnceLock::new());
+    let recursive = {
+        let cell = Arc::clone(&cell);
+        Arc::new(Local::new(move || cell.get().unwrap().with(|v| *v + 1)))
+    };
+    cell.set(Arc::clone(&recursive)).unwrap();
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| recursive.with(|v| *v)));
+    let message = outcome.unwrap_err();
+    let message = message
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| message.downcast_ref::<&str>().copied())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(message.contains("initializer"), "{message}");
+    assert!(!recursive.is_set());
+    recursive.set(5);
+    assert_eq!(recursive.with(|v| *v), 5);
+}
+
+/// Issue 10, defect 11: a finished thread's `Local` values are dropped when it ends (before
+/// `join` returns), not when its slot is reused or the `Local` dropped; a panicking `Drop`
+/// among them is reported, and the others are still dropped.
+#[test]
+fn a_finished_threads_local_values_are_dropped_when_it_ends() {
+    struct Counted(Arc<AtomicUsize>, bool);
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            if self.1 {
+                panic!("local value drop on purpose");
+            }
+        }
+    }
+    let drops = Arc::new(AtomicUsize::new(0));
+    let d = Arc::clone(&drops);
+    let a = Arc::new(Local::new(move || Counted(Arc::clone(&d), false)));
+    let d = Arc::clone(&drops);
+    let b = Arc::new(Local::new(move || Counted(Arc::clone(&d), false)));
+    let (a2, b2, d) = (Arc::clone(&a), Arc::clone(&b), Arc::clone(&drops));
+    let t = Thread::spawn(move || {
+        a2.with(|_| ());
+        b2.set(Counted(d, true));
+    });
+    let _ = t.join();
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        2,
+        "both values dropped by join"
+    );
+    drop((a, b));
+    assert_eq!(drops.load(Ordering::SeqCst), 2, "and only once");
+}

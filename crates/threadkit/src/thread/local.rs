@@ -3,14 +3,94 @@
 //! Storage is `thread_local::ThreadLocal`, whose slots are indexed by a thread id that the
 //! operating system's threads recycle. Each slot therefore also records the threadkit ident of
 //! the thread that filled it (idents are never reused): a new thread that inherits a slot sees
-//! a mismatch and starts from a fresh value, and the dead thread's value is dropped then, as
-//! Python drops a thread's `local` attributes when it ends. Values are only reached through
-//! closures, so no reference outlives that check.
+//! a mismatch and starts from a fresh value. Values are only reached through closures, so no
+//! reference outlives that check.
+//!
+//! A thread's values are dropped when it ends, as Python drops a thread's `local` attributes:
+//! the first time a threadkit thread fills a slot, it lists the `Local` (weakly) in its own
+//! end-of-thread list, which `Thread`'s runner empties after the closure returns and before
+//! the thread counts as finished (so after `join`, its values are gone). On threads threadkit
+//! did not start, a value is dropped when the `Local` is dropped or its slot is reused.
+//!
+//! While the initializer runs, the slot is marked as being filled: an initializer that reads
+//! its own `Local` on the same thread gets a panic that says so (it would otherwise recurse
+//! until the stack overflows, an abort).
 
-use super::registry::current_ident;
+use super::handle::Origin;
+use super::registry::{self, current_ident};
+use crate::panic;
 use std::cell::RefCell;
 use std::fmt;
+use std::sync::{Arc, Weak};
 use thread_local::ThreadLocal;
+
+/// A thread's slot in one `Local`.
+enum Slot<T> {
+    Empty,
+    /// The initializer is running on the thread with this ident.
+    Filling(u64),
+    /// The value of the thread with this ident (maybe a finished thread, on a reused slot).
+    Filled(u64, T),
+}
+
+impl<T> Default for Slot<T> {
+    fn default() -> Self {
+        Slot::Empty
+    }
+}
+
+struct Shared<T: Send> {
+    slots: ThreadLocal<RefCell<Slot<T>>>,
+    init: Box<dyn Fn() -> T + Send + Sync>,
+}
+
+impl<T: Send> Shared<T> {
+    /// Drops the calling thread's value, if it has one.
+    fn clear_mine(&self) {
+        let me = current_ident();
+        if let Some(slot) = self.slots.get() {
+            let mine = matches!(&*slot.borrow(), Slot::Filled(owner, _) if *owner == me);
+            if mine {
+                let value = slot.replace(Slot::Empty);
+                drop(value);
+            }
+        }
+    }
+}
+
+thread_local! {
+    /// The `Local`s this (threadkit) thread filled: their values are dropped when it ends.
+    static AT_END: RefCell<Vec<Weak<dyn ClearOnEnd>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A `Local` of any `T`, as the end-of-thread list sees it.
+trait ClearOnEnd: Send + Sync {
+    fn clear_mine(&self);
+}
+
+impl<T: Send> ClearOnEnd for Shared<T> {
+    fn clear_mine(&self) {
+        Shared::clear_mine(self);
+    }
+}
+
+/// Drops every `Local` value of the calling thread; called by `Thread`'s runner at its end.
+/// A value's `Drop` is user code: a panic there is reported through the excepthook, and the
+/// other values are still dropped.
+pub(crate) fn drop_thread_values() {
+    loop {
+        let listed = AT_END.with(|list| std::mem::take(&mut *list.borrow_mut()));
+        if listed.is_empty() {
+            return;
+        }
+        // A value's `Drop` may fill another `Local`: loop until the list stays empty.
+        for local in listed.iter().filter_map(Weak::upgrade) {
+            if let Err(p) = panic::catch(|| local.clear_mine()) {
+                super::report_uncaught(&p);
+            }
+        }
+    }
+}
 
 /// One value of `T` per thread, made on first use in each thread by an initializer
 /// (Python: `threading.local`, whose subclass `__init__` runs once per thread).
@@ -31,12 +111,11 @@ use thread_local::ThreadLocal;
 /// assert_eq!(t.into_output().unwrap(), 1); // its own value, not 11
 /// assert_eq!(calls.with(|n| *n), 10);
 /// ```
-pub struct Local<T: Send> {
-    slots: ThreadLocal<RefCell<Option<(u64, T)>>>,
-    init: Box<dyn Fn() -> T + Send + Sync>,
+pub struct Local<T: Send + 'static> {
+    shared: Arc<Shared<T>>,
 }
 
-impl<T: Send> Local<T> {
+impl<T: Send + 'static> Local<T> {
     /// A per-thread value made by `init` on first use in each thread.
     ///
     /// ```
@@ -45,8 +124,10 @@ impl<T: Send> Local<T> {
     /// ```
     pub fn new(init: impl Fn() -> T + Send + Sync + 'static) -> Self {
         Local {
-            slots: ThreadLocal::new(),
-            init: Box::new(init),
+            shared: Arc::new(Shared {
+                slots: ThreadLocal::new(),
+                init: Box::new(init),
+            }),
         }
     }
 
@@ -54,7 +135,8 @@ impl<T: Send> Local<T> {
     ///
     /// # Panics
     ///
-    /// If called from inside [`with_mut`](Self::with_mut) on the same `Local` and thread.
+    /// If called from inside [`with_mut`](Self::with_mut) on the same `Local` and thread, or
+    /// from inside this `Local`'s own initializer (which has no value to show yet).
     ///
     /// ```
     /// let v = threadkit::Local::new(|| 5);
@@ -63,14 +145,18 @@ impl<T: Send> Local<T> {
     pub fn with<R>(&self, f: impl FnOnce(&T) -> R) -> R {
         let slot = self.slot();
         let value = slot.borrow();
-        f(&value.as_ref().expect("slot is filled").1)
+        match &*value {
+            Slot::Filled(_, value) => f(value),
+            _ => unreachable!("`slot` fills the slot"),
+        }
     }
 
     /// Calls `f` with mutable access to the calling thread's value.
     ///
     /// # Panics
     ///
-    /// If called from inside [`with`](Self::with) or `with_mut` on the same `Local` and thread.
+    /// If called from inside [`with`](Self::with) or `with_mut` on the same `Local` and
+    /// thread, or from inside this `Local`'s own initializer.
     ///
     /// ```
     /// let v = threadkit::Local::new(Vec::new);
@@ -80,7 +166,10 @@ impl<T: Send> Local<T> {
     pub fn with_mut<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
         let slot = self.slot();
         let mut value = slot.borrow_mut();
-        f(&mut value.as_mut().expect("slot is filled").1)
+        match &mut *value {
+            Slot::Filled(_, value) => f(value),
+            _ => unreachable!("`slot` fills the slot"),
+        }
     }
 
     /// Replaces the calling thread's value (Python: `local.attr = value`).
@@ -91,8 +180,12 @@ impl<T: Send> Local<T> {
     /// assert_eq!(v.with(|x| *x), 2);
     /// ```
     pub fn set(&self, value: T) {
-        let slot = self.slots.get_or_default();
-        let old = slot.borrow_mut().replace((current_ident(), value));
+        let me = current_ident();
+        let slot = self.shared.slots.get_or_default();
+        let old = slot.replace(Slot::Filled(me, value));
+        if !matches!(&old, Slot::Filled(owner, _) if *owner == me) {
+            self.drop_at_thread_end();
+        }
         drop(old);
     }
 
@@ -106,28 +199,49 @@ impl<T: Send> Local<T> {
     /// ```
     pub fn is_set(&self) -> bool {
         let me = current_ident();
-        self.slots.get().is_some_and(|slot| {
-            slot.borrow()
-                .as_ref()
-                .is_some_and(|(owner, _)| *owner == me)
-        })
+        self.shared
+            .slots
+            .get()
+            .is_some_and(|slot| matches!(&*slot.borrow(), Slot::Filled(owner, _) if *owner == me))
     }
 
     /// This thread's slot, holding this thread's value.
-    fn slot(&self) -> &RefCell<Option<(u64, T)>> {
+    fn slot(&self) -> &RefCell<Slot<T>> {
         let me = current_ident();
-        let slot = self.slots.get_or_default();
-        let mine = slot
-            .borrow()
-            .as_ref()
-            .is_some_and(|(owner, _)| *owner == me);
-        if !mine {
-            // The initializer runs with no borrow held, so it may use this `Local` too.
-            let fresh = (self.init)();
-            let stale = slot.borrow_mut().replace((me, fresh));
-            drop(stale);
+        let slot = self.shared.slots.get_or_default();
+        match &*slot.borrow() {
+            Slot::Filled(owner, _) if *owner == me => return slot,
+            Slot::Filling(owner) if *owner == me => panic!(
+                "threadkit::Local: the initializer read the Local it is initializing \
+                 (on this thread it has no value yet)"
+            ),
+            _ => {}
         }
+        // A slot left by a finished thread: its value goes now.
+        let stale = slot.replace(Slot::Filling(me));
+        drop(stale);
+        // The initializer runs with no borrow held, so it may use other `Local`s. If it
+        // panics, the slot is empty again.
+        struct Unfill<'s, T>(&'s RefCell<Slot<T>>);
+        impl<T> Drop for Unfill<'_, T> {
+            fn drop(&mut self) {
+                self.0.replace(Slot::Empty);
+            }
+        }
+        let unfill = Unfill(slot);
+        let fresh = (self.shared.init)();
+        std::mem::forget(unfill);
+        slot.replace(Slot::Filled(me, fresh));
+        self.drop_at_thread_end();
         slot
+    }
+
+    /// Lists this `Local` in the calling thread's end-of-thread list, if threadkit started it.
+    fn drop_at_thread_end(&self) {
+        if registry::current_origin() == Some(Origin::Spawned) {
+            let weak = Arc::downgrade(&self.shared) as Weak<dyn ClearOnEnd>;
+            AT_END.with(|list| list.borrow_mut().push(weak));
+        }
     }
 }
 
@@ -137,7 +251,7 @@ impl<T: Send + Default + 'static> Default for Local<T> {
     }
 }
 
-impl<T: Send> fmt::Debug for Local<T> {
+impl<T: Send + 'static> fmt::Debug for Local<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Local")
             .field("is_set", &self.is_set())

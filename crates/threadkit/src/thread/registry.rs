@@ -126,6 +126,14 @@ pub(crate) fn enter(handle: &ThreadHandle) {
     register(handle);
 }
 
+/// How the calling thread came to be, if it has a handle already (no adoption).
+pub(crate) fn current_origin() -> Option<Origin> {
+    CURRENT
+        .try_with(|slot| slot.0.get().map(ThreadHandle::origin))
+        .ok()
+        .flatten()
+}
+
 fn adopt() -> ThreadHandle {
     if is_main_thread() {
         return main_thread();

@@ -2,7 +2,7 @@
 
 use super::error::{JoinError, StartError};
 use super::handle::{Origin, ThreadHandle};
-use super::{excepthook, exit, registry};
+use super::{excepthook, exit, local, registry};
 use crate::panic;
 use crate::sync::Mutex;
 use std::fmt;
@@ -200,6 +200,8 @@ fn run<T>(handle: &ThreadHandle, slot: &Mutex<Slot<T>>) {
             Some(p)
         }
     };
+    // The thread's `Local` values go before it counts as finished, as in Python.
+    local::drop_thread_values();
     registry::unregister(handle);
     handle.finish(panic);
 }
