@@ -25,18 +25,14 @@ use std::sync::{Arc, Weak};
 use thread_local::ThreadLocal;
 
 /// A thread's slot in one `Local`.
+#[derive(Default)]
 enum Slot<T> {
+    #[default]
     Empty,
     /// The initializer is running on the thread with this ident.
     Filling(u64),
     /// The value of the thread with this ident (maybe a finished thread, on a reused slot).
     Filled(u64, T),
-}
-
-impl<T> Default for Slot<T> {
-    fn default() -> Self {
-        Slot::Empty
-    }
 }
 
 struct Shared<T: Send> {
