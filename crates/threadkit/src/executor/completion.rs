@@ -84,6 +84,11 @@ pub struct AsCompleted<'a, T> {
     timed_out: bool,
 }
 
+// Unwind safety: no poisoning (as in Python and parking_lot); a panic elsewhere cannot leave
+// this iterator in a state its own methods would misread (issue 10, defect 14).
+impl<T> std::panic::UnwindSafe for AsCompleted<'_, T> {}
+impl<T> std::panic::RefUnwindSafe for AsCompleted<'_, T> {}
+
 impl<'a, T> Iterator for AsCompleted<'a, T> {
     type Item = Result<&'a Future<T>, TimeoutError>;
 
@@ -145,6 +150,11 @@ pub struct DoneAndNotDone<'a, T> {
     /// The others, in the order given.
     pub not_done: Vec<&'a Future<T>>,
 }
+
+// Unwind safety: no poisoning (as in Python and parking_lot); a panic elsewhere cannot leave
+// this result in a state its own methods would misread (issue 10, defect 14).
+impl<T> std::panic::UnwindSafe for DoneAndNotDone<'_, T> {}
+impl<T> std::panic::RefUnwindSafe for DoneAndNotDone<'_, T> {}
 
 impl<T> fmt::Debug for DoneAndNotDone<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

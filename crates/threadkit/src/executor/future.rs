@@ -36,6 +36,11 @@ pub struct Future<T> {
     slot: Arc<dyn Slot<T>>,
 }
 
+// Unwind safety: no poisoning (as in Python and parking_lot); a panic elsewhere cannot leave
+// this future (its value only moves out or is read once published) in a state its own methods would misread (issue 10, defect 14).
+impl<T> std::panic::UnwindSafe for Future<T> {}
+impl<T> std::panic::RefUnwindSafe for Future<T> {}
+
 impl<T> Future<T> {
     pub(crate) fn from_slot(slot: Arc<dyn Slot<T>>) -> Self {
         Future { slot }

@@ -86,6 +86,11 @@ pub struct Map<T> {
     started: bool,
 }
 
+// Unwind safety: no poisoning (as in Python and parking_lot); a panic elsewhere cannot leave
+// this map in a state its own methods would misread (issue 10, defect 14).
+impl<T> std::panic::UnwindSafe for Map<T> {}
+impl<T> std::panic::RefUnwindSafe for Map<T> {}
+
 impl<T: Send + 'static> Map<T> {
     pub(crate) fn start<I, F>(
         pool: Arc<Pool>,

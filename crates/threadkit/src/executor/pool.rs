@@ -235,6 +235,11 @@ pub struct ThreadPoolExecutor {
     pool: Arc<Pool>,
 }
 
+// Unwind safety: no poisoning (as in Python and parking_lot); a panic elsewhere cannot leave
+// this executor in a state its own methods would misread (issue 10, defect 14).
+impl std::panic::UnwindSafe for ThreadPoolExecutor {}
+impl std::panic::RefUnwindSafe for ThreadPoolExecutor {}
+
 static POOLS: AtomicU64 = AtomicU64::new(0);
 
 impl ThreadPoolExecutor {
@@ -425,6 +430,11 @@ pub struct ExecutorBuilder {
     prefix: Option<String>,
     initializer: Option<Initializer>,
 }
+
+// Unwind safety: no poisoning (as in Python and parking_lot); a panic elsewhere cannot leave
+// this builder in a state its own methods would misread (issue 10, defect 14).
+impl std::panic::UnwindSafe for ExecutorBuilder {}
+impl std::panic::RefUnwindSafe for ExecutorBuilder {}
 
 impl ExecutorBuilder {
     /// Defaults: `min(32, cpus + 4)` workers, prefix `ThreadPoolExecutor-N`, no initializer.

@@ -21,6 +21,11 @@ macro_rules! python_queue {
             core: Arc<Core<T, $store>>,
         }
 
+        // Unwind safety: no poisoning; items only move in and out by value, and a panic in
+        // an item's `Ord` leaves the queue as it was (issue 10, defects 5 and 14).
+        impl<T> std::panic::UnwindSafe for $name<T> {}
+        impl<T> std::panic::RefUnwindSafe for $name<T> {}
+
         impl<T: Send $(+ $bound)?> $name<T> {
             #[doc = concat!("A new ", stringify!($name), " holding at most `maxsize` items; 0 means unbounded (Python: `", stringify!($name), "(maxsize)`).")]
             ///
@@ -407,6 +412,11 @@ python_queue! {
 pub struct Iter<'a, T> {
     get: Box<dyn FnMut() -> Option<T> + 'a>,
 }
+
+// Unwind safety: no poisoning (as in Python and parking_lot); a panic elsewhere cannot leave
+// this iterator in a state its own methods would misread (issue 10, defect 14).
+impl<T> std::panic::UnwindSafe for Iter<'_, T> {}
+impl<T> std::panic::RefUnwindSafe for Iter<'_, T> {}
 
 impl<T> Iterator for Iter<'_, T> {
     type Item = T;

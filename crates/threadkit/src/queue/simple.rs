@@ -31,6 +31,11 @@ pub struct SimpleQueue<T> {
     core: Arc<Core<T, Segmented<T>>>,
 }
 
+// Unwind safety: no poisoning (as in Python and parking_lot); a panic elsewhere cannot leave
+// this queue (items only move in and out by value) in a state its own methods would misread (issue 10, defect 14).
+impl<T> std::panic::UnwindSafe for SimpleQueue<T> {}
+impl<T> std::panic::RefUnwindSafe for SimpleQueue<T> {}
+
 impl<T: Send> SimpleQueue<T> {
     /// A new empty queue (Python: `SimpleQueue()`).
     ///

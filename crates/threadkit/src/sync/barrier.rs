@@ -100,6 +100,11 @@ pub struct Barrier {
     state: Monitor<State>,
 }
 
+// Unwind safety: no poisoning (as in Python and parking_lot); a panic elsewhere cannot leave
+// this barrier in a state its own methods would misread (issue 10, defect 14).
+impl std::panic::UnwindSafe for Barrier {}
+impl std::panic::RefUnwindSafe for Barrier {}
+
 impl Barrier {
     /// A barrier for `parties` threads (Python: `Barrier(parties)`).
     ///

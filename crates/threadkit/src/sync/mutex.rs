@@ -38,6 +38,11 @@ pub struct Mutex<T: ?Sized> {
     data: UnsafeCell<T>,
 }
 
+// Unwind safety: no poisoning (as in Python and parking_lot); a panic while the lock is held releases
+// it and leaves the data as the panicking code left it, like any `&mut` across `catch_unwind` (issue 10, defect 14).
+impl<T: ?Sized> std::panic::UnwindSafe for Mutex<T> {}
+impl<T: ?Sized> std::panic::RefUnwindSafe for Mutex<T> {}
+
 // SAFETY: the lock serialises all access to `data`, so sharing the mutex only ever moves
 // access to `T` between threads one at a time, which needs `T: Send` and nothing more.
 unsafe impl<T: ?Sized + Send> Sync for Mutex<T> {}
@@ -166,6 +171,11 @@ pub struct MutexGuard<'a, T: ?Sized> {
     // Makes the guard `Sync` only when `T: Sync` (the guard hands out `&T`).
     _not_sync_unless_t_is: PhantomData<&'a mut T>,
 }
+
+// Unwind safety: no poisoning (as in Python and parking_lot); a panic elsewhere cannot leave
+// this guard in a state its own methods would misread (issue 10, defect 14).
+impl<T: ?Sized> std::panic::UnwindSafe for MutexGuard<'_, T> {}
+impl<T: ?Sized> std::panic::RefUnwindSafe for MutexGuard<'_, T> {}
 
 impl<T: ?Sized> MutexGuard<'_, T> {
     /// Releases the lock while keeping the guard; for `Monitor::wait` only, which re-locks

@@ -25,6 +25,11 @@ pub enum StartError {
     Spawn(Arc<std::io::Error>),
 }
 
+// Unwind safety: no poisoning (as in Python and parking_lot); a panic elsewhere cannot leave
+// this error (immutable data) in a state its own methods would misread (issue 10, defect 14).
+impl std::panic::UnwindSafe for StartError {}
+impl std::panic::RefUnwindSafe for StartError {}
+
 /// Why a `join` did not deliver a normal completion.
 ///
 /// ```

@@ -111,6 +111,11 @@ pub struct Local<T: Send + 'static> {
     shared: Arc<Shared<T>>,
 }
 
+// Unwind safety: no poisoning (as in Python and parking_lot); a panic elsewhere cannot leave
+// this `Local` (each value is only reached by its own thread) in a state its own methods would misread (issue 10, defect 14).
+impl<T: Send + 'static> std::panic::UnwindSafe for Local<T> {}
+impl<T: Send + 'static> std::panic::RefUnwindSafe for Local<T> {}
+
 impl<T: Send + 'static> Local<T> {
     /// A per-thread value made by `init` on first use in each thread.
     ///
