@@ -84,3 +84,23 @@ fn stress_recursive_counter() {
     assert_eq!(value.load(std::sync::atomic::Ordering::Relaxed), 20_000);
     assert!(!lock.locked());
 }
+
+/// Issue 10, defect 15: `{:?}` shows the recursion count, also when read from another thread
+/// (CPython's repr: `owner=... count=N`).
+#[test]
+fn debug_shows_the_recursion_count_from_any_thread() {
+    let lock = std::sync::Arc::new(threadkit::RLock::new());
+    assert!(format!("{lock:?}").contains("count: 0"));
+    lock.acquire();
+    lock.acquire();
+    let mine = format!("{lock:?}");
+    assert!(mine.contains("count: 2"), "{mine}");
+    let l = std::sync::Arc::clone(&lock);
+    let theirs = threadkit::Thread::spawn(move || format!("{l:?}"))
+        .into_output()
+        .unwrap();
+    assert!(theirs.contains("count: 2"), "{theirs}");
+    lock.release().unwrap();
+    lock.release().unwrap();
+    assert!(format!("{lock:?}").contains("count: 0"));
+}

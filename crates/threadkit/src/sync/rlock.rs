@@ -262,9 +262,17 @@ impl Default for RLock {
 
 impl fmt::Debug for RLock {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A snapshot, readable from any thread (CPython's repr shows `owner=` and `count=`).
+        let owner = self.owner.load(Ordering::Relaxed);
+        let count = if owner == 0 {
+            0
+        } else {
+            self.count.load(Ordering::Relaxed)
+        };
         f.debug_struct("RLock")
             .field("locked", &self.locked())
-            .field("owner", &self.owner.load(Ordering::Relaxed))
+            .field("owner", &owner)
+            .field("count", &count)
             .finish()
     }
 }
