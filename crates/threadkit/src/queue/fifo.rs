@@ -1,8 +1,17 @@
-//! The store of `Queue`: the lock-free ring when bounded, a locked deque when unbounded.
+//! The store of `Queue`: the lock-free ring when bounded by a small `maxsize`, a locked deque
+//! otherwise.
+//!
+//! The ring allocates every slot up front, so it is chosen only when that costs at most
+//! [`RING_BYTES`]; a larger bound (Python allocates nothing for one, and `Queue(10**8)` is
+//! legal) gets the deque, whose memory follows its contents, with the bound checked on put.
 
 use super::ring::Ring;
 use super::store::{Locked, Refused, Store};
 use std::collections::VecDeque;
+
+/// The most memory a bounded queue reserves up front for its ring (64 KiB: 4,096 slots of a
+/// `u64`).
+pub(crate) const RING_BYTES: usize = 64 * 1024;
 
 // One per queue, inside its `Arc`: the size does not matter, and boxing the ring would add an
 // indirection to every put and get.
@@ -14,10 +23,12 @@ pub(crate) enum Fifo<T> {
 
 impl<T> Fifo<T> {
     pub(crate) fn new(maxsize: usize) -> Self {
-        if maxsize == 0 {
-            Fifo::Unbounded(Locked::new(VecDeque::new(), None))
-        } else {
-            Fifo::Bounded(Ring::new(maxsize))
+        match maxsize {
+            0 => Fifo::Unbounded(Locked::new(VecDeque::new(), None)),
+            n if Ring::<T>::bytes_for(n).is_some_and(|bytes| bytes <= RING_BYTES) => {
+                Fifo::Bounded(Ring::new(n))
+            }
+            n => Fifo::Unbounded(Locked::new(VecDeque::new(), Some(n))),
         }
     }
 }

@@ -64,6 +64,11 @@ impl<T> Ring<T> {
         }
     }
 
+    /// The memory `Ring::new(cap)` allocates for its slots (`None` if it does not fit).
+    pub(crate) fn bytes_for(cap: usize) -> Option<usize> {
+        cap.checked_mul(std::mem::size_of::<Slot<T>>())
+    }
+
     /// The position after `pos` (next index, or index 0 of the next lap).
     #[inline]
     fn advance(&self, pos: usize) -> usize {

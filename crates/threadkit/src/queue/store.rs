@@ -47,9 +47,18 @@ impl<T: Send> Container<T> for VecDeque<T> {
         self.push_back(item);
     }
     fn pop(&mut self) -> Option<T> {
-        self.pop_front()
+        let item = self.pop_front()?;
+        // Memory follows the contents: give back most of a buffer that a burst grew, keeping
+        // room to double (amortized: shrinking halves at least, after as many pops).
+        if self.capacity() > SHRINK_ABOVE && self.len() < self.capacity() / 4 {
+            self.shrink_to(self.len() * 2);
+        }
+        Some(item)
     }
 }
+
+/// A deque never gives back memory below this many slots.
+const SHRINK_ABOVE: usize = 1024;
 
 impl<T: Send> Container<T> for Vec<T> {
     fn push(&mut self, item: T, _seq: u64) {
