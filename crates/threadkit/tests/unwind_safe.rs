@@ -8,10 +8,7 @@ use threadkit::*;
 fn both<T: UnwindSafe + RefUnwindSafe + ?Sized>() {}
 
 /// A type that is neither, to show the bounds below do not come from `T`.
-struct NotUnwindSafe(
-    std::cell::Cell<u8>,
-    std::marker::PhantomData<&'static mut u8>,
-);
+struct NotUnwindSafe(std::marker::PhantomData<(std::cell::Cell<u8>, &'static mut u8)>);
 
 #[test]
 fn every_public_type_is_unwind_safe() {
