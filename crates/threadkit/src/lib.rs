@@ -36,9 +36,11 @@
 //! | `threading.get_ident()` / `get_native_id()` | [`get_ident`] / [`get_native_id`] |
 //! | `threading.excepthook = hook` | [`set_excepthook`], [`reset_excepthook`] |
 //! | `threading.__excepthook__`, `ExceptHookArgs` | [`default_excepthook`], [`ExceptHookArgs`] |
-//! | `threading.local()` | [`Local`] |
+//! | `threading.local()` | [`Local`] (a threadkit thread's values are dropped when it ends) |
 //! | the exception of a thread | [`Panic`], inside [`JoinError::Panicked`] |
 //! | `RuntimeError` from `start` / `join` | [`StartError`] / [`JoinError`] |
+//! | `main_thread().join()` from another thread | returns when `main` returns |
+//! | `RuntimeError: cannot join a dummy thread` (3.13) | [`JoinError::DummyThread`] |
 //! | `Thread(target=f, args=(1,), kwargs=...)`, overriding `run()` | the closure captures its arguments: `Thread::new(move \|\| f(1))` |
 //! | `threading.stack_size(n)` | per thread: [`Builder::stack_size`] |
 //! | `threading.TIMEOUT_MAX` | any [`Duration`](std::time::Duration); one too large for the clock means "forever" |
@@ -77,12 +79,14 @@
 //! | **thread pool** (`concurrent.futures`) | |
 //! | `concurrent.futures.ThreadPoolExecutor(max_workers, thread_name_prefix, initializer)` | [`ThreadPoolExecutor::new`], [`ThreadPoolExecutor::builder`] ([`ExecutorBuilder`]) |
 //! | `with ThreadPoolExecutor() as ex:` | the executor's `Drop` (= `shutdown(wait=True)`) |
+//! | a pool still alive at exit (3.9+: its tasks finish) | the same: live executors finish their queued and running tasks at exit |
+//! | `ex.map(f, items)` as a statement (every task runs) | a [`Map`] dropped before its first `next` lets every task run; one dropped after cancels the rest |
 //! | `ex.submit(fn)`, `ex.map(fn, it, timeout, buffersize)`, `ex.shutdown(wait, cancel_futures)` | [`ThreadPoolExecutor::submit`], [`map`](ThreadPoolExecutor::map) / [`map_with`](ThreadPoolExecutor::map_with) ([`MapOptions`]), [`shutdown`](ThreadPoolExecutor::shutdown) |
 //! | `Future.result(timeout)`, `exception(timeout)` | [`Future::result`] / [`result_timeout`](Future::result_timeout) (`T: Clone + Sync`), [`Future::into_result`], [`Future::exception`] |
 //! | `Future.done()`, `running()`, `cancelled()`, `cancel()`, `add_done_callback(fn)` | [`Future::done`], [`running`](Future::running), [`cancelled`](Future::cancelled), [`cancel`](Future::cancel), [`add_done_callback`](Future::add_done_callback) |
 //! | `as_completed(fs, timeout)`, `wait(fs, timeout, return_when)` | [`as_completed`], [`wait`] with [`ReturnWhen`] → [`DoneAndNotDone`] |
 //! | `CancelledError`, `TimeoutError`, `BrokenThreadPool`, a task's exception | [`FutureError`], [`TimeoutError`] |
-//! | `RuntimeError: cannot schedule new futures after shutdown` | [`SubmitError::ShutDown`] (with the closure) |
+//! | `RuntimeError: cannot schedule new futures after shutdown` | [`SubmitError::ShutDown`] (with the closure); from a lazy map, [`FutureError::ShutDown`] |
 //! | asyncio's "exception was never retrieved" | [`set_unretrieved_hook`], [`UnretrievedFailure`] |
 //!
 //! ## Example
