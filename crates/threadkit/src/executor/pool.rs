@@ -220,7 +220,8 @@ impl Pool {
 ///
 /// **Deadlock warning** (as in Python's docs): a task that waits for the result of another
 /// task of the same pool can wait forever when every worker is busy waiting. Use
-/// [`Future::result_timeout`] to turn such a wait into [`FutureError::Timeout`].
+/// [`Future::result_timeout`] to turn such a wait into
+/// [`FutureError::Timeout`](crate::FutureError::Timeout).
 ///
 /// # Examples
 ///
