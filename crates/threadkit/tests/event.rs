@@ -68,15 +68,23 @@ fn stress_ping_pong_exact_rounds() {
 /// true, although the flag is clear again when the waiters run.
 #[test]
 fn set_then_clear_releases_every_blocked_waiter() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
     const N: usize = 8;
     for round in 0..20 {
         let e = Arc::new(Event::new());
+        let arrived = Arc::new(AtomicUsize::new(0));
         let waiters: Vec<_> = (0..N)
             .map(|_| {
-                let e = Arc::clone(&e);
-                Thread::spawn(move || e.wait_timeout(Duration::from_secs(60)))
+                let (e, arrived) = (Arc::clone(&e), Arc::clone(&arrived));
+                Thread::spawn(move || {
+                    arrived.fetch_add(1, Ordering::SeqCst);
+                    e.wait_timeout(Duration::from_secs(60))
+                })
             })
             .collect();
+        while arrived.load(Ordering::SeqCst) < N {
+            std::thread::yield_now();
+        }
         for w in &waiters {
             common::wait_until_blocked(w.native_id().unwrap());
         }

@@ -213,13 +213,15 @@ pub(crate) fn hook_guard() -> std::sync::MutexGuard<'static, ()> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Waits until the thread with `native_id` sleeps in the kernel's futex wait, the one place a
-/// threadkit thread blocks (every park ends there). Used instead of a sleep wherever a test
-/// needs "these threads are blocked" (CPython's `wait_threads_blocked`) as a guarantee.
+/// Waits until the thread with `native_id` sleeps in the kernel's futex wait, where every
+/// threadkit wait ends up. Used instead of a sleep where a test needs "these threads are
+/// blocked" (CPython's `wait_threads_blocked`).
 ///
-/// Only a waiting call puts a threadkit test thread in a futex sleep, so once a thread is seen
-/// there after announcing that it is about to wait, it is inside that wait. Linux reports the
-/// syscall a thread is blocked in through `/proc`; elsewhere this falls back to a sleep.
+/// A guarantee only with the caller's help: the thread must announce itself (an atomic store
+/// the caller has seen) immediately before the threadkit call, with nothing in between that
+/// can block (no lock, no allocation). Then a futex sleep seen afterwards can only be inside
+/// that call. Linux reports the syscall a thread is blocked in through `/proc`; elsewhere this
+/// falls back to a sleep.
 #[allow(dead_code)]
 pub(crate) fn wait_until_blocked(native_id: u64) {
     #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
