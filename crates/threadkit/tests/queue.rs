@@ -77,13 +77,17 @@ fn immediate_shutdown_survives_a_panicking_drop() {
             _ => false,
         })
     };
+    // Most runs shut down with the putter blocked; every assertion holds either way.
     common::wait_until_blocked(putter.native_id().unwrap());
     let shutdown = catch_unwind(AssertUnwindSafe(|| q.shutdown(true)));
     assert!(shutdown.is_err(), "the drop's panic reaches the caller");
-    assert_eq!(drops.load(Ordering::SeqCst), 2, "both queued items dropped");
+    assert!(
+        drops.load(Ordering::SeqCst) >= 2,
+        "both queued items dropped by the shutdown"
+    );
     assert!(
         putter.into_output().unwrap(),
-        "the putter was woken with its item"
+        "the putter got its item back"
     );
     assert_eq!(drops.load(Ordering::SeqCst), 3);
     assert!(q.join_timeout(Duration::from_secs(60)));
