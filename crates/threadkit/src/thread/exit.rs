@@ -14,12 +14,13 @@
 //!    thread may start others);
 //! 4. it seals the output: a helper thread takes the stdout and stderr locks and keeps them,
 //!    so a daemon thread in the middle of a `println!` finishes its line first (the line is
-//!    written under the lock) and no daemon can start another line. Exit never waits for a
-//!    daemon, though: while the seal is not in place, exit gives up on it as soon as stdout
-//!    or stderr cannot take more bytes (a daemon is then stuck inside a write, behind a slow
-//!    reader, and its line could never be finished anyway), and after [`SEAL_GRACE`] at most
-//!    (a daemon holding an output lock while blocked on something else). The process then
-//!    ends; daemon threads are abandoned.
+//!    written under the lock) and no daemon can start another line. Exit does not wait for a
+//!    daemon stuck in a write, though: it waits for the seal only while the output moves
+//!    (stdout and stderr take bytes, or their pipe's reader drains it); once a pipe has been
+//!    full and still for [`STALLED`], the daemon writing to it is stuck behind a reader that
+//!    stopped, its line could not be finished anyway, and exit goes on. It also goes on after
+//!    [`SEAL_GRACE`] at most (a daemon holding an output lock while blocked on something
+//!    else). The process then ends; daemon threads are abandoned.
 //!
 //! `std::process::exit` called on the main thread behaves the same. Called on another thread
 //! it does not wait (that thread may be one the others wait for), but still seals the output.
@@ -30,8 +31,9 @@ use std::io::Write;
 use std::sync::{mpsc, Once};
 use std::time::{Duration, Instant};
 
-/// The longest exit waits for the output seal while stdout and stderr accept bytes.
-const SEAL_GRACE: Duration = Duration::from_secs(1);
+/// The longest exit waits for the output seal, even while the output moves (a daemon that
+/// holds an output lock while blocked on something else).
+const SEAL_GRACE: Duration = Duration::from_secs(2);
 
 /// Hooks run at exit before non-daemon threads are joined (Python's
 /// `threading._register_atexit`).
@@ -115,11 +117,19 @@ fn seal_output() {
         return; // no thread to spare: exit unsealed rather than risk blocking
     }
     let give_up = Instant::now() + SEAL_GRACE;
+    let mut output = Output::now();
+    let mut last_progress = Instant::now();
     loop {
         match seal.recv_timeout(Duration::from_millis(1)) {
             Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => return,
             Err(mpsc::RecvTimeoutError::Timeout) => {
-                if Instant::now() >= give_up || !output_accepts_bytes() {
+                let now = Instant::now();
+                let later = Output::now();
+                if later.moving_since(&output) {
+                    last_progress = now;
+                }
+                output = later;
+                if now >= give_up || now.duration_since(last_progress) >= STALLED {
                     return;
                 }
             }
@@ -127,25 +137,59 @@ fn seal_output() {
     }
 }
 
-/// Whether stdout and stderr can take more bytes now: `false` when one of them is a full
-/// pipe, so that a writer holding its lock is blocked in the kernel.
-#[cfg(unix)]
-fn output_accepts_bytes() -> bool {
-    let mut fds = [1, 2].map(|fd| libc::pollfd {
-        fd,
-        events: libc::POLLOUT,
-        revents: 0,
-    });
-    // SAFETY: `fds` is a valid array of two `pollfd`s for the duration of the call, and a zero
-    // timeout makes `poll` return at once.
-    let ready = unsafe { libc::poll(fds.as_mut_ptr(), 2, 0) };
-    ready >= 0
-        && fds
-            .iter()
-            .all(|p| p.revents & libc::POLLOUT != 0 || p.revents & libc::POLLNVAL != 0)
+/// How long exit waits for the seal while stdout or stderr is a full pipe that does not drain
+/// (a reader that stopped reading: the daemon writing to it is stuck).
+const STALLED: Duration = Duration::from_millis(250);
+
+/// What exit can see of stdout and stderr: whether each accepts bytes now, and how many wait
+/// unread in it if it is a pipe.
+#[derive(PartialEq, Eq)]
+struct Output {
+    writable: bool,
+    unread: [libc::c_int; 2],
 }
 
-#[cfg(not(unix))]
-fn output_accepts_bytes() -> bool {
-    true
+impl Output {
+    #[cfg(unix)]
+    fn now() -> Self {
+        let mut fds = [1, 2].map(|fd| libc::pollfd {
+            fd,
+            events: libc::POLLOUT,
+            revents: 0,
+        });
+        // SAFETY: `fds` is a valid array of two `pollfd`s for the duration of the call, and a
+        // zero timeout makes `poll` return at once.
+        let ready = unsafe { libc::poll(fds.as_mut_ptr(), 2, 0) };
+        let writable = ready >= 0
+            && fds
+                .iter()
+                .all(|p| p.revents & (libc::POLLOUT | libc::POLLNVAL) != 0);
+        let unread = [1, 2].map(|fd| {
+            let mut n: libc::c_int = 0;
+            // SAFETY: FIONREAD writes one `c_int` through the pointer, which is valid; on a
+            // descriptor that does not support it, the call fails and `n` stays 0.
+            let _ = unsafe { libc::ioctl(fd, libc::FIONREAD, &mut n) };
+            n
+        });
+        Output { writable, unread }
+    }
+
+    #[cfg(not(unix))]
+    fn now() -> Self {
+        Output {
+            writable: true,
+            unread: [0, 0],
+        }
+    }
+
+    /// Whether writers can be making progress: the output takes bytes now, or a full pipe's
+    /// reader took some since `before`.
+    fn moving_since(&self, before: &Output) -> bool {
+        self.writable
+            || self
+                .unread
+                .iter()
+                .zip(&before.unread)
+                .any(|(now, then)| now < then)
+    }
 }
