@@ -297,7 +297,7 @@ mod tests {
 
     #[test]
     fn concurrent_transfer_is_exact() {
-        let n: u64 = if cfg!(miri) { 200 } else { 100_000 };
+        let n: u64 = if cfg!(miri) { 200 } else { 20_000 };
         let ring = Arc::new(Ring::new(8));
         let producers: Vec<_> = (0..2)
             .map(|p| {
