@@ -352,7 +352,7 @@ macro_rules! base_queue_tests {
                         results.lock().unwrap().push(true);
                         break;
                     }
-                    Err(GetError::Empty) => std::hint::spin_loop(),
+                    Err(GetError::Empty) => std::thread::yield_now(),
                 }
             }
         }
