@@ -561,7 +561,6 @@ mod thread_pool_executor_test {
     // test_thread_pool.py
 
     #[test]
-    #[ignore = "issue 10 defect 8: a map dropped without being iterated must still run every task"]
     fn test_map_submits_without_iteration() {
         // Issue 11777. The workers are kept busy until the map is dropped, so that its tasks
         // are still queued then (CPython's test leaves that to chance).
@@ -666,7 +665,6 @@ mod thread_pool_shutdown_test {
     }
 
     #[test]
-    #[ignore = "issue 10 defect 7: a pool alive at exit must finish its queued and running tasks"]
     fn test_interpreter_shutdown() {
         if is_child() {
             let t = ThreadPoolExecutor::new(5).unwrap();
@@ -733,7 +731,6 @@ mod thread_pool_shutdown_test {
     }
 
     #[test]
-    #[ignore = "issue 10 defect 7: a pool alive at exit must finish its queued and running tasks"]
     fn test_hang_gh83386() {
         // shutdown(wait=False) does not hang at exit with running futures, and they finish.
         if is_child() {

@@ -527,7 +527,6 @@ mod rlock {
 macro_rules! rlock_tests {
     ($L:ty) => {
         #[test]
-        #[ignore = "issue 10 defect 15: RLock's Debug does not show the recursion count"]
         fn test_repr_count() {
             rlock::test_repr_count::<$L>();
         }
@@ -728,7 +727,6 @@ mod event_tests {
     }
 
     #[test]
-    #[ignore = "issue 10 defect 2: set() then clear() leaves waiting threads asleep"]
     fn test_set_and_clear() {
         // gh-57711: `wait` returns true even when the event is cleared before the waiting
         // thread is woken up.

@@ -831,7 +831,6 @@ mod failing_queue_test {
     }
 
     #[test]
-    #[ignore = "issue 10 defect 5: a PriorityQueue item whose Ord panics corrupts the queue"]
     fn test_failing_queue() {
         // Twice on the same instance.
         let fq = FailingQueue::new(QUEUE_SIZE);

@@ -104,7 +104,6 @@ mod thread_tests {
     }
 
     #[test]
-    #[ignore = "issue 10 defect 10: an empty thread name is kept instead of becoming Thread-N"]
     fn test_name_empty() {
         // The `name=""` case of `test_name`: an empty name gets the default name.
         let thread = Builder::new().name("").build(|| ());
@@ -241,7 +240,6 @@ mod thread_tests {
     }
 
     #[test]
-    #[ignore = "issue 10 defect 3: joining a foreign (dummy) thread waits instead of failing"]
     fn test_foreign_thread_join() {
         // gh-106236: joining a dummy thread is an error (Python: RuntimeError), while it runs
         // and after it has ended.
@@ -606,7 +604,6 @@ mod misc_tests {
     }
 
     #[test]
-    #[ignore = "issue 10 defect 10: a thread name containing NUL panics in start()"]
     fn test_set_name_embedded_null() {
         // The embedded null case of `test_set_name`: the OS name is truncated at the first
         // NUL; threadkit's name is kept whole.
@@ -663,7 +660,6 @@ mod local_tests {
     }
 
     #[test]
-    #[ignore = "issue 10 defect 11: a finished thread's Local values are not dropped when it ends"]
     fn test_local_refs() {
         // A thread's values die with the thread. CPython accepts that the last thread's
         // value lingers (`_threading_local` keeps it).
@@ -674,7 +670,6 @@ mod local_tests {
     }
 
     #[test]
-    #[ignore = "issue 10 defect 11: a finished thread's Local values are not dropped when it ends"]
     fn test_local_refs_dropped_at_thread_end() {
         // The strict form of `test_local_refs`, what CPython's C `_thread._local` does: each
         // value is dropped when its thread ends, without waiting for another thread to use
@@ -777,7 +772,6 @@ mod local_tests {
     }
 
     #[test]
-    #[ignore = "issue 10 defect 11: a Local initializer that reads its own Local overflows the stack"]
     fn test_doctest_init_reads_own_local() {
         // The same doctest: reading an attribute `__init__` has not set yet raises
         // AttributeError. Rust form: reading the value from inside the initializer is

@@ -377,9 +377,7 @@ struct Case {
 const CASES: &[Case] = &[
     Case {
         name: "ThreadJoinOnShutdown::test_1_join_on_shutdown",
-        ignore: Some(
-            "issue 10 defect 3: a thread joining the main thread hangs the process at exit",
-        ),
+        ignore: None,
         check: check_join_on_shutdown,
     },
     Case {
