@@ -1,5 +1,6 @@
-//! `Queue`: FIFO order, bounded (lock-free ring) and unbounded, plus the rules of every
-//! Python queue (`common::queue_rules!`).
+//! `Queue`: FIFO order on each of its stores (a ring for a small bound, a segmented queue
+//! unbounded or under a large bound), plus the rules of every Python queue
+//! (`common::queue_rules!`).
 
 mod common;
 use threadkit::Queue;
@@ -7,7 +8,7 @@ queue_rules!(Queue);
 
 #[test]
 fn first_in_first_out_bounded_and_unbounded() {
-    for maxsize in [0, 3, 1000] {
+    for maxsize in [0, 3, 1000, LARGE] {
         let q = Queue::new(maxsize);
         for round in 0..5 {
             for i in 0..3 {
@@ -18,6 +19,79 @@ fn first_in_first_out_bounded_and_unbounded() {
             }
         }
     }
+}
+
+/// A bound whose ring would take more than 64 KiB: the segmented queue keeps it.
+const LARGE: usize = 100_000;
+
+#[test]
+fn a_large_bound_is_exact_under_racing_puts_and_gets() {
+    // Four threads race to fill the queue with `put_nowait`: exactly `LARGE` are taken, the
+    // rest come back as `Full`. Then four threads race to drain it: every item once.
+    let q = Queue::new(LARGE);
+    let fillers: Vec<_> = (0..4u64)
+        .map(|t| {
+            let q = q.clone();
+            Thread::spawn(move || {
+                let mut refused = 0;
+                for i in 0..LARGE as u64 / 2 {
+                    if let Err(PutError::Full(item)) = q.put_nowait(t << 32 | i) {
+                        assert_eq!(item, t << 32 | i, "a refused item comes back");
+                        refused += 1;
+                    }
+                }
+                refused
+            })
+        })
+        .collect();
+    let refused: usize = fillers.into_iter().map(|t| t.into_output().unwrap()).sum();
+    assert_eq!(refused, 2 * LARGE - LARGE);
+    assert!(q.full());
+    assert_eq!(q.qsize(), LARGE);
+    let drainers: Vec<_> = (0..4)
+        .map(|_| {
+            let q = q.clone();
+            Thread::spawn(move || std::iter::from_fn(|| q.get_nowait().ok()).collect::<Vec<u64>>())
+        })
+        .collect();
+    let mut all: Vec<u64> = drainers
+        .into_iter()
+        .flat_map(|t| t.into_output().unwrap())
+        .collect();
+    assert_eq!(all.len(), LARGE);
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!(all.len(), LARGE, "an item came out twice");
+    assert!(q.empty());
+}
+
+#[test]
+fn a_large_bound_blocks_putters_until_gets_make_room() {
+    // Producers outrun the consumer by far more than the bound: blocked puts wake as gets
+    // give their places back, and everything arrives in each producer's order.
+    let bound = 70_000; // just above the ring's limit for `u64` items
+    let per = 100_000u64;
+    let q = Queue::new(bound);
+    let producers: Vec<_> = (0..2u64)
+        .map(|p| {
+            let q = q.clone();
+            Thread::spawn(move || (0..per).for_each(|i| q.put(p << 32 | i).unwrap()))
+        })
+        .collect();
+    let mut next = [0u64; 2];
+    for _ in 0..2 * per {
+        assert!(q.qsize() <= bound);
+        let item = q.get().unwrap();
+        let p = (item >> 32) as usize;
+        assert_eq!(
+            item & 0xffff_ffff,
+            next[p],
+            "producer {p}'s items out of order"
+        );
+        next[p] += 1;
+    }
+    producers.into_iter().for_each(|t| t.join().unwrap());
+    assert!(q.empty());
 }
 
 #[test]

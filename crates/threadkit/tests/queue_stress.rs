@@ -181,13 +181,16 @@ fn task_done_after_every_get_never_fails_under_contention() {
         assert_eq!(refused, 0, "task_done refused calls it owed");
         assert!(join(&q, HANG_GUARD), "join returns once every task is done");
     }
-    run(
-        Queue::new(64),
-        |q, i| q.put(i).unwrap(),
-        |q| q.get().unwrap(),
-        Queue::task_done,
-        Queue::join_timeout,
-    );
+    // Every store of `Queue`: the ring, the segmented queue unbounded and under a large bound.
+    for maxsize in [64, 0, 100_000] {
+        run(
+            Queue::new(maxsize),
+            |q, i| q.put(i).unwrap(),
+            |q| q.get().unwrap(),
+            Queue::task_done,
+            Queue::join_timeout,
+        );
+    }
     run(
         threadkit::LifoQueue::new(64),
         |q, i| q.put(i).unwrap(),

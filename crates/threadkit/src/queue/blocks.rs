@@ -31,9 +31,11 @@ const WRITE: usize = 1;
 const READ: usize = 2;
 const DESTROY: usize = 4;
 
-/// Indices advance by `1 << SHIFT`; bit 0 of the head index says "the head block has a next".
+/// Indices advance by `1 << SHIFT`; bit 0 of the head index says "the head block has a next",
+/// bit 0 of the tail index says "closed".
 const SHIFT: usize = 1;
 const HAS_NEXT: usize = 1;
+const CLOSED: usize = 1;
 /// Each block holds `LAP - 1` items; offset `BLOCK_CAP` means "the next block is being
 /// installed".
 const LAP: usize = 32;
@@ -174,13 +176,20 @@ impl<T> BlockQueue<T> {
         unsafe { self.retire(block) };
     }
 
-    /// Adds `value` at the tail; never fails.
-    pub(crate) fn push(&self, value: T) {
+    /// Adds `value` at the tail; gives it back if the queue is closed.
+    pub(crate) fn push(&self, value: T) -> Result<(), T> {
         let backoff = Backoff::new();
         let mut tail = self.tail.index.load(Ordering::Acquire);
         let mut block = self.tail.block.load(Ordering::Acquire);
         let mut next_block: *mut Block<T> = ptr::null_mut();
         loop {
+            if tail & CLOSED != 0 {
+                if !next_block.is_null() {
+                    // SAFETY: prepared by this call and never published.
+                    unsafe { self.retire(next_block) };
+                }
+                return Err(value);
+            }
             let offset = (tail >> SHIFT) % LAP;
             if offset == BLOCK_CAP {
                 // Another put is installing the next block.
@@ -226,9 +235,9 @@ impl<T> BlockQueue<T> {
                         if offset + 1 == BLOCK_CAP {
                             let next = next_block;
                             next_block = ptr::null_mut();
-                            let next_index = new_tail.wrapping_add(1 << SHIFT);
                             self.tail.block.store(next, Ordering::Release);
-                            self.tail.index.store(next_index, Ordering::Release);
+                            // An add, not a store: a `close` meanwhile set `CLOSED`.
+                            self.tail.index.fetch_add(1 << SHIFT, Ordering::Release);
                             (*block).next.store(next, Ordering::Release);
                         }
                         let slot = &(*block).slots[offset];
@@ -239,7 +248,7 @@ impl<T> BlockQueue<T> {
                         // SAFETY: prepared by this call and never published.
                         unsafe { self.retire(next_block) };
                     }
-                    return;
+                    return Ok(());
                 }
                 Err(now) => {
                     tail = now;
@@ -339,6 +348,20 @@ impl<T> BlockQueue<T> {
         let tail = self.tail.index.load(Ordering::SeqCst);
         head >> SHIFT == tail >> SHIFT
     }
+
+    /// Refuses every later push; `false` if it was closed already. The items stay.
+    pub(crate) fn close(&self) -> bool {
+        self.tail.index.fetch_or(CLOSED, Ordering::SeqCst) & CLOSED == 0
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.tail.index.load(Ordering::SeqCst) & CLOSED != 0
+    }
+
+    /// How many items were ever pushed: the tail's position, so a push pays nothing for it.
+    pub(crate) fn pushed_total(&self) -> u64 {
+        items_before(self.tail.index.load(Ordering::SeqCst)) as u64
+    }
 }
 
 /// How many items were put before `index`: `BLOCK_CAP` per lap, plus the offset in the lap
@@ -393,7 +416,7 @@ mod tests {
         assert!(q.is_empty());
         assert_eq!(q.pop(), None);
         for i in 0..100 {
-            q.push(i);
+            q.push(i).unwrap();
             assert_eq!(q.len(), i + 1);
         }
         for i in 0..100 {
@@ -402,6 +425,66 @@ mod tests {
         }
         assert!(q.is_empty());
         assert_eq!(q.pop(), None);
+    }
+
+    #[test]
+    fn close_refuses_pushes_keeps_items_and_counts_every_push() {
+        // Close at every offset of a block, the installing one included.
+        for before in 0..=2 * LAP {
+            let q = BlockQueue::new();
+            (0..before).for_each(|i| q.push(i).unwrap());
+            assert!(!q.is_closed());
+            assert!(q.close());
+            assert!(!q.close(), "closing twice reports it");
+            assert!(q.is_closed());
+            assert_eq!(q.push(usize::MAX), Err(usize::MAX));
+            assert_eq!(q.pushed_total(), before as u64);
+            assert_eq!(q.len(), before);
+            assert_eq!(
+                (0..before).map(|_| q.pop()).collect::<Vec<_>>(),
+                (0..before).map(Some).collect::<Vec<_>>()
+            );
+            assert_eq!(q.pop(), None);
+        }
+    }
+
+    #[test]
+    fn close_racing_pushes_loses_nothing() {
+        // Pushers cross block boundaries while the queue closes: every push either landed
+        // (and is read back) or got its value back, and none lands after `close` returned.
+        let (rounds, per) = if cfg!(miri) { (2, 100) } else { (50, 1000) };
+        for _ in 0..rounds {
+            let q = Arc::new(BlockQueue::new());
+            let pushers: Vec<_> = (0..2)
+                .map(|p| {
+                    let q = Arc::clone(&q);
+                    std::thread::spawn(move || {
+                        let mut landed = Vec::new();
+                        for i in 0..per {
+                            if q.push(p * per + i).is_err() {
+                                break;
+                            }
+                            landed.push(p * per + i);
+                        }
+                        landed
+                    })
+                })
+                .collect();
+            std::thread::yield_now();
+            q.close();
+            let after_close = q.pushed_total();
+            let landed: Vec<usize> = pushers
+                .into_iter()
+                .flat_map(|h| h.join().unwrap())
+                .collect();
+            assert_eq!(q.pushed_total(), after_close, "a push landed after close");
+            assert_eq!(landed.len() as u64, after_close);
+            let mut read: Vec<usize> = std::iter::from_fn(|| q.pop()).collect();
+            read.sort_unstable();
+            let mut landed = landed;
+            landed.sort_unstable();
+            assert_eq!(read, landed);
+        }
     }
 
     #[test]
@@ -415,7 +498,7 @@ mod tests {
             seed ^= seed << 17;
             // Pushes slightly more often than pops, so the queue spans several blocks.
             if seed % 7 < 4 {
-                q.push(step);
+                q.push(step).unwrap();
                 model.push_back(step);
             } else {
                 assert_eq!(q.pop(), model.pop_front());
@@ -431,7 +514,7 @@ mod tests {
         // Several rounds through the same few blocks: values stay in order and intact.
         for round in 0..5 {
             for i in 0..3 * BLOCK_CAP {
-                q.push(round * 1000 + i);
+                q.push(round * 1000 + i).unwrap();
             }
             for i in 0..3 * BLOCK_CAP {
                 assert_eq!(q.pop(), Some(round * 1000 + i));
@@ -450,7 +533,7 @@ mod tests {
         let token = Arc::new(());
         let q = BlockQueue::new();
         for _ in 0..(BLOCK_CAP + 5) {
-            q.push(Arc::clone(&token));
+            q.push(Arc::clone(&token)).unwrap();
         }
         for _ in 0..3 {
             drop(q.pop());
@@ -466,7 +549,7 @@ mod tests {
         let producers: Vec<_> = (0..2)
             .map(|p| {
                 let q = Arc::clone(&q);
-                std::thread::spawn(move || (0..PER).for_each(|i| q.push(p * PER + i)))
+                std::thread::spawn(move || (0..PER).for_each(|i| q.push(p * PER + i).unwrap()))
             })
             .collect();
         let consumers: Vec<_> = (0..2)

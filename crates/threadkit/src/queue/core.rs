@@ -8,7 +8,14 @@
 //! the parking lot. After a successful push or pop the other side is woken only if its counter
 //! is non-zero (sequentially consistent on both sides), so the fast paths cost one load. A
 //! short spin comes before parking, which keeps hand-offs between busy threads out of the
-//! kernel. `done` counts `task_done` calls; unfinished tasks are `pushed_total - done`.
+//! kernel.
+//!
+//! Task tracking costs a put nothing: every store knows how many items were ever pushed (a
+//! ring's or a segmented queue's tail position), `done` counts `task_done` calls, and
+//! unfinished tasks are `pushed_total - done`. `task_done` must refuse a call beyond the
+//! pushes; it checks against `pushed_seen`, a lower bound of the pushes on the consumers' own
+//! cache line, and reads the producers' tail only when `done` catches up with that bound. A
+//! finished count wakes joiners only when one is parked (one load otherwise).
 
 use super::error::{GetError, PutError, TaskDoneError};
 use super::store::{Refused, Store};
@@ -31,7 +38,7 @@ pub(crate) struct Core<T, S> {
     store: S,
     getters: CachePadded<WaitQueue>,
     putters: CachePadded<WaitQueue>,
-    done: CachePadded<AtomicU64>,
+    tasks: CachePadded<Tasks>,
     joiners: WaitQueue,
     _items: PhantomData<fn(T) -> T>,
 }
@@ -42,7 +49,7 @@ impl<T: Send, S: Store<T>> Core<T, S> {
             store,
             getters: CachePadded::new(WaitQueue::new()),
             putters: CachePadded::new(WaitQueue::new()),
-            done: CachePadded::new(AtomicU64::new(0)),
+            tasks: CachePadded::new(Tasks::default()),
             joiners: WaitQueue::new(),
             _items: PhantomData,
         }
@@ -134,16 +141,24 @@ impl<T: Send, S: Store<T>> Core<T, S> {
     }
 
     pub(crate) fn task_done(&self) -> Result<(), TaskDoneError> {
-        let mut done = self.done.load(Ordering::SeqCst);
+        let tasks = &*self.tasks;
+        let mut done = tasks.done.load(Ordering::SeqCst);
         loop {
-            // `pushed` is read after `done`, on every attempt: both only grow, so when the
-            // fresh `pushed` does not exceed the `done` seen before it, there was a moment with
-            // no unfinished task. (Reading `pushed` once, before a retry refreshed `done`,
-            // refused calls that other threads' progress had made look excessive.)
-            if done >= self.store.pushed_total() {
-                return Err(TaskDoneError);
+            // The bound is read after `done`, on every attempt. Both only grow, and the bound
+            // never exceeds the pushes, so `done` below it means a task is unfinished now.
+            // When it is not below, the fresh push count decides: not above the `done` seen
+            // before it, there was a moment with no unfinished task. (Reading the pushes
+            // once, before a retry refreshed `done`, refused calls that other threads'
+            // progress had made look excessive.)
+            if done >= tasks.pushed_seen.load(Ordering::Acquire) {
+                let pushed = self.store.pushed_total();
+                // Release: whoever trusts the bound also sees the pushes behind it.
+                tasks.pushed_seen.fetch_max(pushed, Ordering::Release);
+                if done >= pushed {
+                    return Err(TaskDoneError);
+                }
             }
-            match self.done.compare_exchange_weak(
+            match tasks.done.compare_exchange_weak(
                 done,
                 done + 1,
                 Ordering::SeqCst,
@@ -158,13 +173,15 @@ impl<T: Send, S: Store<T>> Core<T, S> {
     }
 
     fn wake_joiners_if_finished(&self) {
-        if self.unfinished() == 0 {
+        // A joiner counts itself parked before it checks `unfinished` (both sequentially
+        // consistent, as the `done` update before this): it sees the new count or we see it.
+        if self.joiners.waiting() > 0 && self.unfinished() == 0 {
             self.joiners.wake_all();
         }
     }
 
     pub(crate) fn unfinished(&self) -> u64 {
-        let done = self.done.load(Ordering::SeqCst);
+        let done = self.tasks.done.load(Ordering::SeqCst);
         self.store.pushed_total().saturating_sub(done)
     }
 
@@ -199,6 +216,7 @@ impl<T: Send, S: Store<T>> Core<T, S> {
                 Ok(Some(item)) => {
                     // Dropped items count as done, so `join` returns (as in Python).
                     let _ = self
+                        .tasks
                         .done
                         .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |d| {
                             (d < self.store.pushed_total()).then_some(d + 1)
@@ -219,6 +237,15 @@ impl<T: Send, S: Store<T>> Core<T, S> {
             panic::resume_unwind(p);
         }
     }
+}
+
+/// `task_done` accounting, on the consumers' side.
+#[derive(Default)]
+struct Tasks {
+    /// `task_done` calls that were accepted.
+    done: AtomicU64,
+    /// Items pushed, as last read from the store: a lower bound of `pushed_total`.
+    pushed_seen: AtomicU64,
 }
 
 /// Wakes every blocked getter, putter and joiner when dropped, also while unwinding.

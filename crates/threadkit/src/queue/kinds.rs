@@ -348,8 +348,8 @@ macro_rules! python_queue {
 python_queue! {
     /// A first-in, first-out queue, like Python's `queue.Queue`.
     ///
-    /// Bounded queues (`maxsize > 0`) are lock-free rings; unbounded ones a locked deque. The
-    /// queue is a handle: clone it to share it between threads (no `Arc` needed).
+    /// Lock-free: a ring for a small `maxsize`, a segmented queue that grows and shrinks with
+    /// its contents for `maxsize = 0` (unbounded) or a large one. The queue is a handle: clone it to share it between threads (no `Arc` needed).
     ///
     /// # Examples
     ///

@@ -1,5 +1,5 @@
-//! `Store`: where a queue keeps its items, and the locked stores for LIFO, priority and
-//! unbounded FIFO order.
+//! `Store`: where a queue keeps its items; the locked store for LIFO and priority order, and
+//! the segmented one for unbounded FIFO order.
 //!
 //! Every store answers "empty?", "full?" and "closed?" from atomics without locking, because
 //! the blocking layer asks while a thread is being queued for parking (no lock may be taken
@@ -9,7 +9,6 @@ use super::blocks::BlockQueue;
 use super::heap::PriorityHeap;
 use crate::facade::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use crate::sync::Mutex;
-use std::collections::VecDeque;
 
 /// Why a store did not take an item; the item comes back.
 #[derive(Debug)]
@@ -41,24 +40,6 @@ pub(crate) trait Container<T>: Send {
     fn push(&mut self, item: T, seq: u64);
     fn pop(&mut self) -> Option<T>;
 }
-
-impl<T: Send> Container<T> for VecDeque<T> {
-    fn push(&mut self, item: T, _seq: u64) {
-        self.push_back(item);
-    }
-    fn pop(&mut self) -> Option<T> {
-        let item = self.pop_front()?;
-        // Memory follows the contents: give back most of a buffer that a burst grew, keeping
-        // room to double (amortized: shrinking halves at least, after as many pops).
-        if self.capacity() > SHRINK_ABOVE && self.len() < self.capacity() / 4 {
-            self.shrink_to(self.len() * 2);
-        }
-        Some(item)
-    }
-}
-
-/// A deque never gives back memory below this many slots.
-const SHRINK_ABOVE: usize = 1024;
 
 impl<T: Send> Container<T> for Vec<T> {
     fn push(&mut self, item: T, _seq: u64) {
@@ -156,10 +137,9 @@ impl<T: Send, C: Container<T>> Store<T> for Locked<C> {
     }
 }
 
-/// The unbounded lock-free store of `SimpleQueue` (a segmented queue that recycles its
-/// blocks, see `blocks`). Python's
-/// `SimpleQueue` has neither shutdown nor task tracking, so this store never closes and does
-/// not count.
+/// The unbounded lock-free store of `SimpleQueue` and of `Queue(0)`: a segmented queue that
+/// recycles its blocks (see `blocks`). Closing and the count of items ever pushed live in its
+/// tail index, so neither costs a push anything.
 pub(crate) struct Segmented<T>(BlockQueue<T>);
 
 impl<T> Segmented<T> {
@@ -171,8 +151,7 @@ impl<T> Segmented<T> {
 impl<T: Send> Store<T> for Segmented<T> {
     #[inline]
     fn try_push(&self, item: T) -> Result<(), Refused<T>> {
-        self.0.push(item);
-        Ok(())
+        self.0.push(item).map_err(Refused::Closed)
     }
     #[inline]
     fn try_pop(&self) -> Option<T> {
@@ -192,13 +171,13 @@ impl<T: Send> Store<T> for Segmented<T> {
         None
     }
     fn close(&self) -> bool {
-        false
+        self.0.close()
     }
     fn is_closed(&self) -> bool {
-        false
+        self.0.is_closed()
     }
     fn pushed_total(&self) -> u64 {
-        0
+        self.0.pushed_total()
     }
 }
 
