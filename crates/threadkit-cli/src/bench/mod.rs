@@ -2,6 +2,7 @@
 //! same invocation, several interleaved rounds, median ns per operation and ours / peer.
 
 pub(crate) mod alloc;
+mod cpu;
 mod executor;
 mod memory;
 pub(crate) mod python;
@@ -41,6 +42,10 @@ pub(crate) struct BenchArgs {
     /// List the workloads and exit.
     #[arg(long)]
     list: bool,
+    /// Keep N busy-looping processes running meanwhile: wake-up costs differ on a loaded
+    /// machine.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    load: usize,
 }
 
 fn all_workloads() -> Vec<Workload> {
@@ -77,6 +82,16 @@ pub(crate) fn main(args: &BenchArgs) -> ExitCode {
         None => println!("CPython: python3 not found (or --no-python): CPython figures skipped"),
     }
     let rounds = if args.quick { 3 } else { args.rounds.max(1) };
+    let _load = match cpu::Load::start(args.load) {
+        Ok(load) => load,
+        Err(e) => {
+            eprintln!("cannot start the background load: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if args.load > 0 {
+        println!("background load: {} busy process(es)", args.load);
+    }
     let progress = std::io::stderr().is_terminal();
     let mut rows = Vec::new();
     for (i, workload) in selected.iter().enumerate() {
@@ -127,7 +142,8 @@ fn ops_for(workload: &Workload, quick: bool) -> u64 {
 /// CPython runs 20 times fewer operations (it is that much slower); ns/op stays comparable.
 const PYTHON_DIVISOR: u64 = 20;
 
-type Measured = Vec<(String, stats::Summary, u64)>;
+/// Per implementation: its name, wall ns/op, CPU ns/op (none for CPython), and ops per round.
+type Measured = Vec<(String, stats::Summary, Option<f64>, u64)>;
 
 fn measure(
     workload: &Workload,
@@ -148,11 +164,19 @@ fn measure(
         }
     }
     let mut samples = vec![Vec::with_capacity(rounds); workload.cases.len()];
+    let mut cpu_samples = vec![Vec::with_capacity(rounds); workload.cases.len()];
     for _ in 0..rounds {
-        for (case, out) in workload.cases.iter().zip(&mut samples) {
+        for ((case, out), cpu_out) in workload
+            .cases
+            .iter()
+            .zip(&mut samples)
+            .zip(&mut cpu_samples)
+        {
+            let cpu_start = cpu::process_time();
             let start = Instant::now();
             let got = (case.run)(ops);
             let elapsed = start.elapsed();
+            cpu_out.push((cpu::process_time() - cpu_start).as_nanos() as f64 / ops as f64);
             if got != expected {
                 return Err(format!(
                     "{} computed {got}, expected {expected}",
@@ -165,11 +189,12 @@ fn measure(
     let mut measured: Measured = workload
         .cases
         .iter()
-        .zip(&samples)
-        .map(|(case, s)| {
+        .zip(samples.iter().zip(&cpu_samples))
+        .map(|(case, (s, cpu))| {
             (
                 case.implementation.to_owned(),
                 stats::Summary::of(s).expect("rounds >= 1"),
+                stats::Summary::of(cpu).map(|c| c.median),
                 ops,
             )
         })
@@ -184,7 +209,7 @@ fn measure(
             ));
         }
         let summary = stats::Summary::of(&py_samples).ok_or("CPython gave no samples")?;
-        measured.push(("CPython threading".to_owned(), summary, py_ops));
+        measured.push(("CPython threading".to_owned(), summary, None, py_ops));
     }
     Ok(measured)
 }

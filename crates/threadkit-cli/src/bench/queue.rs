@@ -174,8 +174,8 @@ fn transfer<P: Pipe>(ops: u64, producers: u64, consumers: u64, cap: usize) -> u6
 }
 
 /// put + task_done + join: one worker marks every item done, the producer joins.
-fn task_done_join_threadkit(ops: u64) -> u64 {
-    let q = threadkit::Queue::new(0);
+fn task_done_join_threadkit(ops: u64, maxsize: usize) -> u64 {
+    let q = threadkit::Queue::new(maxsize);
     let worker = {
         let q = q.clone();
         std::thread::spawn(move || {
@@ -270,8 +270,55 @@ pub(crate) fn workloads() -> Vec<Workload> {
             2,
             1_000_000,
         )
-        .case("threadkit Queue", task_done_join_threadkit)
+        .case("threadkit Queue", |n| task_done_join_threadkit(n, 0))
         .case("crossbeam + done signal", task_done_join_crossbeam)
         .python("queue-task-done-join"),
+        Workload::new(
+            "queue-task-done-1024",
+            "the same on bounded(1024)",
+            2,
+            1_000_000,
+        )
+        .case("threadkit Queue", |n| task_done_join_threadkit(n, CAP))
+        .case("crossbeam + done signal", task_done_join_crossbeam),
+        Workload::new(
+            "queue0-spsc",
+            "Queue(0), Python's default: 1 producer + 1 consumer, per item",
+            2,
+            2_000_000,
+        )
+        .case("threadkit Queue(0)", |n| transfer::<TkQueue>(n, 1, 1, 0))
+        .case("threadkit SimpleQueue", |n| {
+            transfer::<TkSimple>(n, 1, 1, 0)
+        })
+        .case("crossbeam unbounded", |n| {
+            transfer::<CrossbeamUnbounded>(n, 1, 1, 0)
+        }),
+        Workload::new(
+            "queue0-4p4c",
+            "Queue(0): 4 producers + 4 consumers (2 cores), per item",
+            8,
+            2_000_000,
+        )
+        .case("threadkit Queue(0)", |n| transfer::<TkQueue>(n, 4, 4, 0))
+        .case("crossbeam unbounded", |n| {
+            transfer::<CrossbeamUnbounded>(n, 4, 4, 0)
+        }),
+        Workload::new(
+            "queue-8p8c",
+            "bounded(1024), 8 producers + 8 consumers (2 cores), per item",
+            16,
+            2_000_000,
+        )
+        .case("threadkit Queue", |n| transfer::<TkQueue>(n, 8, 8, CAP))
+        .case("crossbeam bounded", |n| transfer::<Crossbeam>(n, 8, 8, CAP)),
+        Workload::new(
+            "queue-handoff",
+            "bounded(1): every item handed from 1 producer to 1 consumer",
+            2,
+            200_000,
+        )
+        .case("threadkit Queue", |n| transfer::<TkQueue>(n, 1, 1, 1))
+        .case("crossbeam bounded", |n| transfer::<Crossbeam>(n, 1, 1, 1)),
     ]
 }

@@ -9,6 +9,8 @@ pub(crate) struct Row {
     pub(crate) workload: &'static str,
     pub(crate) implementation: String,
     pub(crate) summary: Summary,
+    /// Median CPU time of the whole process per operation (every thread, spinning included).
+    pub(crate) cpu: Option<f64>,
     pub(crate) threads: usize,
     pub(crate) ops: u64,
     /// ours / this implementation, for every row but threadkit's own first one.
@@ -19,16 +21,17 @@ pub(crate) struct Row {
 pub(crate) fn rows_of(
     workload: &'static str,
     threads: usize,
-    measured: Vec<(String, Summary, u64)>,
+    measured: Vec<(String, Summary, Option<f64>, u64)>,
 ) -> Vec<Row> {
     let ours = measured[0].1;
     measured
         .into_iter()
         .enumerate()
-        .map(|(i, (implementation, summary, ops))| Row {
+        .map(|(i, (implementation, summary, cpu, ops))| Row {
             workload,
             implementation,
             summary,
+            cpu,
             threads,
             ops,
             ratio: (i > 0).then(|| ratio(&ours, &summary)),
@@ -40,8 +43,8 @@ pub(crate) fn table(rows: &[Row]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<24} {:<28} {:>12} {:>22} {:>10}",
-        "workload", "implementation", "ns/op", "spread (min..max)", "ours/peer"
+        "{:<24} {:<28} {:>12} {:>22} {:>10} {:>12}",
+        "workload", "implementation", "ns/op", "spread (min..max)", "ours/peer", "cpu ns/op"
     );
     let mut last = "";
     for r in rows {
@@ -51,14 +54,16 @@ pub(crate) fn table(rows: &[Row]) -> String {
             .ratio
             .map_or_else(|| "—".to_owned(), |x| format!("{x:.2}"));
         let spread = format!("{}..{}", fmt_ns(r.summary.min), fmt_ns(r.summary.max));
+        let cpu = r.cpu.map_or_else(|| "—".to_owned(), fmt_ns);
         let _ = writeln!(
             out,
-            "{:<24} {:<28} {:>12} {:>22} {:>10}",
+            "{:<24} {:<28} {:>12} {:>22} {:>10} {:>12}",
             name,
             r.implementation,
             fmt_ns(r.summary.median),
             spread,
-            ratio
+            ratio,
+            cpu
         );
     }
     out
@@ -82,6 +87,7 @@ pub(crate) fn json(rows: &[Row]) -> String {
                 "ns_per_op": r.summary.median,
                 "min": r.summary.min,
                 "max": r.summary.max,
+                "cpu_ns_per_op": r.cpu,
                 "threads": r.threads,
                 "ops": r.ops,
                 "ratio_ours_over_this": r.ratio,

@@ -2,7 +2,7 @@
 //! threadkit and each peer run literally the same loop.
 
 use super::workload::Workload;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// A lock protecting a counter.
@@ -235,6 +235,112 @@ fn ping_pong<S: Signal>(ops: u64) -> u64 {
     trips
 }
 
+/// A reentrant lock taken twice (nested) around an increment.
+trait Nested: Send + Sync + 'static {
+    fn new() -> Self;
+    fn add_one_nested(&self);
+    fn get(&self) -> u64;
+}
+
+struct TkRLockNested(threadkit::RLock, AtomicU64);
+impl Nested for TkRLockNested {
+    fn new() -> Self {
+        TkRLockNested(threadkit::RLock::new(), AtomicU64::new(0))
+    }
+    #[inline]
+    fn add_one_nested(&self) {
+        let _outer = self.0.guard();
+        let _inner = self.0.guard();
+        self.1
+            .store(self.1.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+    }
+    fn get(&self) -> u64 {
+        self.1.load(Ordering::Relaxed)
+    }
+}
+
+impl Nested for PlReentrant {
+    fn new() -> Self {
+        <PlReentrant as CounterLock>::new()
+    }
+    #[inline]
+    fn add_one_nested(&self) {
+        let _outer = self.0.lock();
+        let inner = self.0.lock();
+        inner.set(inner.get() + 1);
+    }
+    fn get(&self) -> u64 {
+        self.0.lock().get()
+    }
+}
+
+fn nested<L: Nested>(ops: u64) -> u64 {
+    let lock = L::new();
+    for _ in 0..ops {
+        lock.add_one_nested();
+    }
+    lock.get()
+}
+
+/// Python's `Condition` over a `Lock`, guarding a flag.
+struct TkCondition(threadkit::Condition<threadkit::Lock>, AtomicBool);
+impl Signal for TkCondition {
+    fn new() -> Self {
+        TkCondition(
+            threadkit::Condition::with_lock(threadkit::Lock::new()),
+            AtomicBool::new(false),
+        )
+    }
+    fn signal(&self) {
+        let _held = self.0.guard();
+        self.1.store(true, Ordering::Relaxed);
+        self.0.notify().expect("held");
+    }
+    fn take(&self) {
+        let _held = self.0.guard();
+        self.0
+            .wait_for(|| self.1.load(Ordering::Relaxed))
+            .expect("held");
+        self.1.store(false, Ordering::Relaxed);
+    }
+}
+
+/// A cyclic barrier every thread passes `ops` times.
+trait CyclicBarrier: Send + Sync + 'static {
+    fn new(parties: usize) -> Self;
+    /// Waits for the others; `true` in exactly one thread per cycle.
+    fn pass(&self) -> bool;
+}
+
+impl CyclicBarrier for threadkit::Barrier {
+    fn new(parties: usize) -> Self {
+        threadkit::Barrier::new(parties).expect("parties > 0")
+    }
+    fn pass(&self) -> bool {
+        self.wait().expect("never broken") == 0
+    }
+}
+
+impl CyclicBarrier for std::sync::Barrier {
+    fn new(parties: usize) -> Self {
+        std::sync::Barrier::new(parties)
+    }
+    fn pass(&self) -> bool {
+        self.wait().is_leader()
+    }
+}
+
+/// `ops` cycles of `parties` threads; returns the cycles counted by one thread each.
+fn barrier_cycles<B: CyclicBarrier>(ops: u64, parties: usize) -> u64 {
+    let barrier = B::new(parties);
+    std::thread::scope(|s| {
+        let threads: Vec<_> = (0..parties)
+            .map(|_| s.spawn(|| (0..ops).filter(|_| barrier.pass()).count() as u64))
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).sum()
+    })
+}
+
 pub(crate) fn workloads() -> Vec<Workload> {
     vec![
         Workload::new(
@@ -291,6 +397,72 @@ pub(crate) fn workloads() -> Vec<Workload> {
             uncontended::<Beside<threadkit::Semaphore>>,
         )
         .case("threadkit Lock", uncontended::<Beside<threadkit::Lock>>)
+        .case("parking_lot Mutex", uncontended::<PlMutex>)
         .python("semaphore"),
+        Workload::new(
+            "lock-counter-4t",
+            "a counter incremented under the lock by 4 threads (2 cores)",
+            4,
+            2_000_000,
+        )
+        .case("threadkit Lock", |n| {
+            contended::<Beside<threadkit::Lock>>(n, 4)
+        })
+        .case("threadkit Mutex", |n| contended::<TkMutex>(n, 4))
+        .case("parking_lot Mutex", |n| contended::<PlMutex>(n, 4))
+        .case("std Mutex", |n| contended::<StdMutex>(n, 4)),
+        Workload::new(
+            "lock-counter-8t",
+            "a counter incremented under the lock by 8 threads (2 cores)",
+            8,
+            2_000_000,
+        )
+        .case("threadkit Lock", |n| {
+            contended::<Beside<threadkit::Lock>>(n, 8)
+        })
+        .case("threadkit Mutex", |n| contended::<TkMutex>(n, 8))
+        .case("parking_lot Mutex", |n| contended::<PlMutex>(n, 8))
+        .case("std Mutex", |n| contended::<StdMutex>(n, 8)),
+        Workload::new(
+            "rlock-nested",
+            "two nested reentrant acquires + increment + releases, one thread",
+            1,
+            2_000_000,
+        )
+        .case("threadkit RLock", nested::<TkRLockNested>)
+        .case("parking_lot ReentrantMutex", nested::<PlReentrant>),
+        Workload::new(
+            "condition-ping-pong",
+            "round trip: set a flag under a condition, notify, wait for the reply",
+            2,
+            50_000,
+        )
+        .case("threadkit Condition", ping_pong::<TkCondition>)
+        .case("parking_lot Mutex+Condvar", ping_pong::<PlCondvar>)
+        .case("std Mutex+Condvar", ping_pong::<StdCondvar>),
+        Workload::new(
+            "barrier-2t",
+            "one cycle of a barrier of 2 threads",
+            2,
+            100_000,
+        )
+        .case("threadkit Barrier", |n| {
+            barrier_cycles::<threadkit::Barrier>(n, 2)
+        })
+        .case("std Barrier", |n| {
+            barrier_cycles::<std::sync::Barrier>(n, 2)
+        }),
+        Workload::new(
+            "barrier-4t",
+            "one cycle of a barrier of 4 threads (2 cores)",
+            4,
+            50_000,
+        )
+        .case("threadkit Barrier", |n| {
+            barrier_cycles::<threadkit::Barrier>(n, 4)
+        })
+        .case("std Barrier", |n| {
+            barrier_cycles::<std::sync::Barrier>(n, 4)
+        }),
     ]
 }
