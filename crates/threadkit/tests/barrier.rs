@@ -158,6 +158,85 @@ fn stress_many_cycles() {
     assert_eq!(counter.load(Ordering::SeqCst), 1200);
 }
 
+/// More threads than parties, and resets meanwhile: a party that passes may arrive in the
+/// next cycle before the slower parties of the last one have read how it ended, and a reset
+/// may end that next cycle. Every cycle that passes still has exactly `parties` members with
+/// distinct indexes, each told it passed, and its action runs once; every member of a reset
+/// cycle is told it broke.
+#[test]
+fn more_threads_than_parties_never_mix_cycles() {
+    const PARTIES: usize = 3;
+    const THREADS: usize = 7;
+    const CYCLES: usize = 3_000;
+    let actions = Arc::new(AtomicUsize::new(0));
+    let b = Arc::new({
+        let actions = actions.clone();
+        Barrier::with_action(PARTIES, move || {
+            actions.fetch_add(1, Ordering::SeqCst);
+        })
+        .unwrap()
+    });
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // Each thread waits until told to stop (a fixed number of waits per thread could leave the
+    // last ones without enough distinct partners).
+    let threads: Vec<_> = (0..THREADS)
+        .map(|_| {
+            let (b, stop) = (b.clone(), stop.clone());
+            Thread::spawn(move || {
+                let mut seen = [0usize; PARTIES];
+                loop {
+                    match b.wait_timeout(HANG_GUARD) {
+                        Ok(index) => seen[index] += 1,
+                        Err(_) if stop.load(Ordering::SeqCst) => return seen,
+                        Err(_) => {}
+                    }
+                }
+            })
+        })
+        .collect();
+    let resetter = {
+        let (b, stop) = (b.clone(), stop.clone());
+        Thread::spawn(move || {
+            while !stop.load(Ordering::SeqCst) {
+                b.reset();
+                std::thread::sleep(Duration::from_micros(100));
+            }
+        })
+    };
+    let started = std::time::Instant::now();
+    while actions.load(Ordering::SeqCst) < CYCLES {
+        assert!(
+            started.elapsed() < HANG_GUARD,
+            "the barrier stopped cycling after {} cycles: {b:?}",
+            actions.load(Ordering::SeqCst)
+        );
+        std::thread::yield_now();
+    }
+    stop.store(true, Ordering::SeqCst);
+    resetter.join().unwrap();
+    b.abort();
+    let mut per_index = [0usize; PARTIES];
+    for t in threads {
+        for (total, n) in per_index.iter_mut().zip(t.into_output().unwrap()) {
+            *total += n;
+        }
+    }
+    let passed = per_index[0];
+    assert_eq!(
+        per_index, [passed; PARTIES],
+        "each cycle hands out every index once"
+    );
+    // The abort may land while an action runs: that cycle is broken, its action ran.
+    let actions = actions.load(Ordering::SeqCst);
+    assert!(
+        actions == passed || actions == passed + 1,
+        "{actions} actions, {passed} cycles"
+    );
+    assert!(passed + 1 >= CYCLES);
+    assert!(b.broken());
+    assert_eq!(b.n_waiting(), 0);
+}
+
 /// Issue 10, defect 4: an action that reads its own barrier (`n_waiting`, `broken`, `{:?}`)
 /// runs (Python allows it); an action that aborts its barrier breaks the cycle for everyone.
 #[test]

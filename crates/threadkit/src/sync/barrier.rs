@@ -1,12 +1,23 @@
-//! `Barrier`: Python's `threading.Barrier`, with its filling / draining / resetting / broken
-//! phases, kept in a [`Monitor`].
+//! `Barrier`: Python's `threading.Barrier`, kept in a [`Monitor`].
 //!
-//! The last thread to arrive runs the action with the monitor's lock released (phase
-//! `Acting`), so an action may read its own barrier (`n_waiting`, `broken`, `{:?}`), as
-//! Python's (reentrant) lock allows, or `abort` it, which breaks this cycle for every party
-//! (a `reset` from the action changes nothing: the cycle is complete). While it acts, the other parties
-//! keep waiting (a timeout that expires meanwhile is moot, as in Python, where the waiter
-//! cannot re-take the lock before the action ends) and newcomers wait for the next cycle.
+//! # Design
+//!
+//! Cycles are numbered. A party waits until its cycle's number moves on, then reads how that
+//! cycle ended (passed, or broken and then reset) from `ended`. So the last party to arrive
+//! lets everyone go with one wake-up and the next cycle starts at once: Python's barrier
+//! instead drains (newcomers wait until every party of the last cycle has left, a second
+//! wake-up per cycle). Nothing observable depends on the draining: `n_waiting`, `broken`,
+//! `reset` and `abort` behave as Python's. `ended` is overwritten only when every party of
+//! the previous cycle has read it (`unread`), which only takes waiting when more threads than
+//! parties share the barrier.
+//!
+//! A cycle that is being closed is `Closing`: by its last party, which runs the action with
+//! the monitor's lock released, so an action may read its own barrier (`n_waiting`, `broken`,
+//! `{:?}`), as Python's (reentrant) lock allows, or `abort` it, which breaks this cycle for
+//! every party (a `reset` from the action changes nothing: the cycle is complete); or by a
+//! `reset`. While it closes, the other parties keep waiting (a timeout that expires meanwhile
+//! is moot, as in Python, where the waiter cannot re-take the lock before the action ends) and
+//! newcomers wait for the next cycle.
 
 use super::monitor::Monitor;
 use super::mutex::MutexGuard;
@@ -54,17 +65,25 @@ pub struct ZeroPartiesError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     Filling,
-    /// Every party arrived; the last one runs the action, without the lock.
-    Acting,
-    Draining,
-    Resetting,
+    /// The cycle is being closed: every party arrived and the last one runs the action (without
+    /// the lock), or a `reset` waits to close it.
+    Closing,
     Broken,
 }
 
 #[derive(Debug)]
 struct State {
     phase: Phase,
+    /// The number of the current cycle.
+    cycle: u64,
+    /// Parties in the current cycle.
     count: usize,
+    /// How the previous cycle ended: `true` if it passed, `false` if it was broken and reset.
+    passed: bool,
+    /// Parties of the previous cycle that have not read `passed` yet.
+    unread: usize,
+    /// Somebody waits for `unread` to reach 0.
+    awaiting_readers: bool,
 }
 
 type Action = Box<dyn Fn() + Send + Sync>;
@@ -125,7 +144,11 @@ impl Barrier {
             timeout: None,
             state: Monitor::new(State {
                 phase: Phase::Filling,
+                cycle: 0,
                 count: 0,
+                passed: true,
+                unread: 0,
+                awaiting_readers: false,
             }),
         })
     }
@@ -218,14 +241,17 @@ impl Barrier {
     /// ```
     pub fn reset(&self) {
         let mut state = self.state.lock();
-        if state.count > 0 {
-            if matches!(state.phase, Phase::Filling | Phase::Broken) {
-                state.phase = Phase::Resetting;
+        match state.phase {
+            // Being closed: by its last party (the cycle is complete) or by another reset.
+            Phase::Closing => {}
+            Phase::Filling | Phase::Broken if state.count == 0 => state.phase = Phase::Filling,
+            Phase::Filling | Phase::Broken => {
+                // The parties inside get `BrokenBarrierError`; a new cycle starts.
+                state.phase = Phase::Closing;
+                self.await_readers(&mut state);
+                self.end_cycle(&mut state, false);
             }
-        } else {
-            state.phase = Phase::Filling;
         }
-        self.state.notify_all();
     }
 
     /// Breaks the barrier: current and future waiters get [`BrokenBarrierError`] until
@@ -257,7 +283,7 @@ impl Barrier {
     /// ```
     pub fn n_waiting(&self) -> usize {
         let state = self.state.lock();
-        if matches!(state.phase, Phase::Filling | Phase::Acting) {
+        if matches!(state.phase, Phase::Filling | Phase::Closing) {
             state.count
         } else {
             0
@@ -275,62 +301,89 @@ impl Barrier {
 
     fn wait_until(&self, deadline: Option<Instant>) -> Result<usize, BrokenBarrierError> {
         let mut state = self.state.lock();
-        // A previous cycle still acting, draining or resetting: wait for it to empty.
-        self.state.wait_while(&mut state, None, |s| {
-            matches!(s.phase, Phase::Acting | Phase::Draining | Phase::Resetting)
-        });
+        // A cycle being closed: newcomers belong to the next one.
+        self.state
+            .wait_while(&mut state, None, |s| s.phase == Phase::Closing);
         if state.phase == Phase::Broken {
             return Err(BrokenBarrierError { action_panic: None });
         }
+        let cycle = state.cycle;
         let index = state.count;
         state.count += 1;
-        let result = if index + 1 == self.parties {
-            self.release_all(&mut state)
-        } else {
-            if !self
-                .state
-                .wait_while(&mut state, deadline, |s| s.phase == Phase::Filling)
-            {
-                self.break_barrier(&mut state);
-            }
-            // The action may still run: its outcome decides this cycle, whatever the clock.
-            self.state
-                .wait_while(&mut state, None, |s| s.phase == Phase::Acting);
-            if matches!(state.phase, Phase::Broken | Phase::Resetting) {
-                Err(BrokenBarrierError { action_panic: None })
-            } else {
-                Ok(())
-            }
-        };
-        state.count -= 1;
-        if state.count == 0 && matches!(state.phase, Phase::Draining | Phase::Resetting) {
-            state.phase = Phase::Filling;
+        if index + 1 == self.parties {
+            return self.close_cycle(&mut state).map(|()| index);
+        }
+        let in_this_cycle = |s: &State| s.cycle == cycle;
+        if !self.state.wait_while(&mut state, deadline, |s| {
+            in_this_cycle(s) && s.phase == Phase::Filling
+        }) {
+            self.break_barrier(&mut state);
+        }
+        // The action may still run: its outcome decides this cycle, whatever the clock.
+        self.state.wait_while(&mut state, None, |s| {
+            in_this_cycle(s) && s.phase == Phase::Closing
+        });
+        if in_this_cycle(&state) {
+            // Broken while this thread was in it.
+            state.count -= 1;
+            return Err(BrokenBarrierError { action_panic: None });
+        }
+        let passed = state.passed;
+        state.unread -= 1;
+        if state.unread == 0 && state.awaiting_readers {
+            state.awaiting_readers = false;
             self.state.notify_all();
         }
-        result.map(|()| index)
+        if passed {
+            Ok(index)
+        } else {
+            Err(BrokenBarrierError { action_panic: None })
+        }
     }
 
-    /// The last thread arrived: run the action (without the lock), then let everyone go,
-    /// unless the action panicked or broke or reset the barrier meanwhile.
-    fn release_all(&self, state: &mut MutexGuard<'_, State>) -> Result<(), BrokenBarrierError> {
-        if let Some(action) = &self.action {
-            state.phase = Phase::Acting;
-            let outcome = MutexGuard::unlocked(state, || panic::catch(action));
-            if let Err(p) = outcome {
-                self.break_barrier(state);
-                return Err(BrokenBarrierError {
-                    action_panic: Some(p),
-                });
-            }
-            if state.phase != Phase::Acting {
-                // The action called `abort` or `reset`: this cycle is broken.
-                self.state.notify_all();
-                return Err(BrokenBarrierError { action_panic: None });
+    /// The last party arrived: run the action (without the lock), then let everyone go,
+    /// unless the action panicked or aborted the barrier meanwhile.
+    fn close_cycle(&self, state: &mut MutexGuard<'_, State>) -> Result<(), BrokenBarrierError> {
+        state.phase = Phase::Closing;
+        self.await_readers(state);
+        let mut outcome = Ok(());
+        if state.phase == Phase::Closing {
+            if let Some(action) = &self.action {
+                if let Err(p) = MutexGuard::unlocked(state, || panic::catch(action)) {
+                    self.break_barrier(state);
+                    outcome = Err(BrokenBarrierError {
+                        action_panic: Some(p),
+                    });
+                }
             }
         }
-        state.phase = Phase::Draining;
-        self.state.notify_all();
+        if state.phase != Phase::Closing {
+            // Aborted (by the action or another thread) or the action panicked.
+            state.count -= 1;
+            return outcome.and(Err(BrokenBarrierError { action_panic: None }));
+        }
+        self.end_cycle(state, true);
         Ok(())
+    }
+
+    /// Waits until every party of the previous cycle has read how it ended.
+    fn await_readers(&self, state: &mut MutexGuard<'_, State>) {
+        while state.unread > 0 {
+            state.awaiting_readers = true;
+            self.state.wait(state, None);
+        }
+    }
+
+    /// Ends the current cycle (its other parties learn `passed`) and starts the next one.
+    fn end_cycle(&self, state: &mut State, passed: bool) {
+        debug_assert_eq!(state.unread, 0);
+        state.passed = passed;
+        // The closing party (if any) is not among the readers.
+        state.unread = if passed { state.count - 1 } else { state.count };
+        state.count = 0;
+        state.cycle += 1;
+        state.phase = Phase::Filling;
+        self.state.notify_all();
     }
 
     fn break_barrier(&self, state: &mut State) {
