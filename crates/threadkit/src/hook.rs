@@ -17,11 +17,13 @@ pub(crate) struct Hook<A: 'static> {
 }
 
 impl<A: 'static> Hook<A> {
-    pub(crate) const fn new(name: &'static str, default: fn(&A)) -> Self {
-        Hook {
-            name,
-            default,
-            installed: Mutex::new(None),
+    const_fn! {
+        pub(crate) const fn new(name: &'static str, default: fn(&A)) -> Self {
+            Hook {
+                name,
+                default,
+                installed: Mutex::new(None),
+            }
         }
     }
 

@@ -109,8 +109,9 @@
 //! assert_eq!(results, [0, 10, 20]);
 //! ```
 
-mod executor;
+#[macro_use]
 mod facade;
+mod executor;
 mod hook;
 mod panic;
 mod queue;

@@ -19,9 +19,19 @@
 //! A `Duration` too large to add to `now` means "wait forever".
 
 use crate::facade::{AtomicUsize, Duration, Instant, Ordering};
-use parking_lot_core::{FilterOp, ParkResult, DEFAULT_PARK_TOKEN, DEFAULT_UNPARK_TOKEN};
 
+/// Bounded spinning before a thread parks (parking_lot's).
+#[cfg(not(loom))]
 pub(crate) use parking_lot_core::SpinWait;
+
+/// The parking lot itself: `parking_lot_core`'s global table, or under loom a model of it.
+#[cfg(not(loom))]
+mod lot;
+#[cfg(loom)]
+#[path = "wait/loom_lot.rs"]
+mod lot;
+#[cfg(loom)]
+pub(crate) use lot::SpinWait;
 
 /// How a park ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,46 +90,20 @@ pub(crate) fn park_then(
     timed_out: impl FnOnce(bool),
     deadline: Option<Instant>,
 ) -> Wake {
-    // SAFETY: every key passed here is the address of a field owned by the calling primitive
-    // (see `key_of`), so no foreign primitive shares the queue. All closures come from this
-    // crate: `validate` and `timed_out` only touch atomics and cannot unwind or re-enter the
-    // parking lot; `before_sleep` at most releases a lock (unpark calls are allowed there).
-    let result = unsafe {
-        parking_lot_core::park(
-            key,
-            validate,
-            before_sleep,
-            |_, was_last| timed_out(was_last),
-            DEFAULT_PARK_TOKEN,
-            deadline,
-        )
-    };
-    match result {
-        ParkResult::Unparked(_) => Wake::Unparked,
-        ParkResult::Invalid => Wake::Invalid,
-        ParkResult::TimedOut => Wake::TimedOut,
-    }
+    lot::park(key, validate, before_sleep, timed_out, deadline)
 }
 
 /// Wakes one thread parked on `key`. `after` runs under the queue lock with whether threads
 /// remain parked, so the caller can clear its "somebody waits" mark atomically with the wake.
 #[inline]
 pub(crate) fn unpark_one(key: usize, after: impl FnOnce(bool)) -> bool {
-    // SAFETY: see `park_then`; `after` only writes atomics and cannot unwind.
-    let result = unsafe {
-        parking_lot_core::unpark_one(key, |r| {
-            after(r.have_more_threads);
-            DEFAULT_UNPARK_TOKEN
-        })
-    };
-    result.unparked_threads > 0
+    lot::unpark_one(key, after)
 }
 
 /// Wakes every thread parked on `key`; returns how many were woken.
 #[inline]
 pub(crate) fn unpark_all(key: usize) -> usize {
-    // SAFETY: see `park_then`.
-    unsafe { parking_lot_core::unpark_all(key, DEFAULT_UNPARK_TOKEN) }
+    lot::unpark_all(key)
 }
 
 /// A queue of parked threads with an exact count of those not yet woken.
@@ -135,15 +119,18 @@ pub(crate) struct WaitQueue {
 }
 
 impl WaitQueue {
-    pub(crate) const fn new() -> Self {
-        WaitQueue {
-            waiting: AtomicUsize::new(0),
+    const_fn! {
+        pub(crate) const fn new() -> Self {
+            WaitQueue {
+                waiting: AtomicUsize::new(0),
+            }
         }
     }
 
     /// Threads parked or about to park (a snapshot).
     #[inline]
     pub(crate) fn waiting(&self) -> usize {
+        crate::facade::seq_cst_point();
         self.waiting.load(Ordering::SeqCst)
     }
 
@@ -161,6 +148,7 @@ impl WaitQueue {
         deadline: Option<Instant>,
     ) -> Wake {
         self.waiting.fetch_add(1, Ordering::SeqCst);
+        crate::facade::seq_cst_point();
         let wake = park_then(
             key_of(&self.waiting),
             validate,
@@ -185,26 +173,9 @@ impl WaitQueue {
         if n == 0 || self.waiting() == 0 {
             return 0;
         }
-        let mut left = n;
-        // SAFETY: see `park_then`; the filter counts and the callback writes one atomic.
-        let result = unsafe {
-            parking_lot_core::unpark_filter(
-                key_of(&self.waiting),
-                |_| {
-                    if left == 0 {
-                        FilterOp::Stop
-                    } else {
-                        left -= 1;
-                        FilterOp::Unpark
-                    }
-                },
-                |r| {
-                    self.waiting.fetch_sub(r.unparked_threads, Ordering::SeqCst);
-                    DEFAULT_UNPARK_TOKEN
-                },
-            )
-        };
-        result.unparked_threads
+        lot::unpark_n(key_of(&self.waiting), n, |woken| {
+            self.waiting.fetch_sub(woken, Ordering::SeqCst);
+        })
     }
 
     /// Wakes every waiter; returns how many.
@@ -294,5 +265,69 @@ mod tests {
     fn huge_timeout_means_forever() {
         assert_eq!(deadline_after(Duration::MAX), None);
         assert!(!expired(None));
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use crate::facade::AtomicBool;
+    use loom::sync::Arc;
+
+    /// A waiter parks unless the flag is set; a waker sets it and wakes one: whatever the
+    /// interleaving, the waiter ends (loom reports a lost wake-up as a deadlock).
+    #[test]
+    fn loom_wait_queue_never_loses_a_wake_up() {
+        loom::model(|| {
+            let q = Arc::new(WaitQueue::new());
+            let flag = Arc::new(AtomicBool::new(false));
+            let waiter = {
+                let (q, flag) = (q.clone(), flag.clone());
+                loom::thread::spawn(move || {
+                    while !flag.load(Ordering::SeqCst) {
+                        q.park(|| !flag.load(Ordering::SeqCst), None);
+                    }
+                })
+            };
+            flag.store(true, Ordering::SeqCst);
+            q.wake_one();
+            waiter.join().unwrap();
+            assert_eq!(q.waiting(), 0);
+        });
+    }
+
+    /// `wake_n` wakes exactly the waiters it counts out: two waiters, two single wakes.
+    #[test]
+    fn loom_wait_queue_counts_every_waiter_out() {
+        loom::model(|| {
+            let q = Arc::new(WaitQueue::new());
+            let permits = Arc::new(AtomicUsize::new(0));
+            let waiters: Vec<_> = (0..2)
+                .map(|_| {
+                    let (q, permits) = (q.clone(), permits.clone());
+                    loom::thread::spawn(move || loop {
+                        let n = permits.load(Ordering::SeqCst);
+                        if n > 0
+                            && permits
+                                .compare_exchange(n, n - 1, Ordering::SeqCst, Ordering::SeqCst)
+                                .is_ok()
+                        {
+                            return;
+                        }
+                        if n == 0 {
+                            q.park(|| permits.load(Ordering::SeqCst) == 0, None);
+                        }
+                    })
+                })
+                .collect();
+            for _ in 0..2 {
+                permits.fetch_add(1, Ordering::SeqCst);
+                q.wake_n(1);
+            }
+            for w in waiters {
+                w.join().unwrap();
+            }
+            assert_eq!(q.waiting(), 0);
+        });
     }
 }

@@ -33,8 +33,10 @@ type Initializer = Arc<dyn Fn() + Send + Sync>;
 
 const NO_THREAD: &str = "can't start a worker thread";
 
-/// Every pool that has started a worker (pruned as pools go away), for the exit hook.
-static POOLS_WITH_WORKERS: Mutex<Vec<Weak<Pool>>> = Mutex::new(Vec::new());
+const_static! {
+    /// Every pool that has started a worker (pruned as pools go away), for the exit hook.
+    static POOLS_WITH_WORKERS: Mutex<Vec<Weak<Pool>>> = Mutex::new(Vec::new());
+}
 
 /// Lists `pool` for the exit hook, installing the hook with the first pool.
 fn list_for_exit(pool: &Arc<Pool>) {
@@ -241,7 +243,9 @@ pub struct ThreadPoolExecutor {
 impl std::panic::UnwindSafe for ThreadPoolExecutor {}
 impl std::panic::RefUnwindSafe for ThreadPoolExecutor {}
 
-static POOLS: AtomicU64 = AtomicU64::new(0);
+const_static! {
+    static POOLS: AtomicU64 = AtomicU64::new(0);
+}
 
 impl ThreadPoolExecutor {
     /// A pool of at most `max_workers` threads (Python: `ThreadPoolExecutor(max_workers)`).

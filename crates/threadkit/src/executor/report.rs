@@ -20,7 +20,9 @@ pub struct UnretrievedFailure {
     pub error: FutureError,
 }
 
-static HOOK: Hook<UnretrievedFailure> = Hook::new("the unretrieved-failure hook", default_report);
+const_static! {
+    static HOOK: Hook<UnretrievedFailure> = Hook::new("the unretrieved-failure hook", default_report);
+}
 
 /// Replaces the report of unretrieved failures (the default writes to stderr).
 ///

@@ -21,11 +21,10 @@ use super::completion::Watch;
 use super::error::FutureError;
 use super::future::Future;
 use super::report::{self, UnretrievedFailure};
-use crate::facade::{AtomicUsize, Instant, Ordering};
+use crate::facade::{AtomicUsize, Instant, Ordering, SlotCell};
 use crate::panic::{self, Panic};
 use crate::sync::Mutex;
 use crate::wait::{self, Wake};
-use std::cell::UnsafeCell;
 use std::io::Write;
 use std::sync::Arc;
 
@@ -77,7 +76,7 @@ pub(crate) struct FutureState<T> {
     state: AtomicUsize,
     /// Written once by the thread that moved the phase out of pending, before it publishes
     /// `DONE`; read-only afterwards, until the owner takes it (see `take_outcome`).
-    outcome: UnsafeCell<Option<Result<T, FutureError>>>,
+    outcome: SlotCell<Option<Result<T, FutureError>>>,
     extras: Mutex<Option<Box<Extras<T>>>>,
 }
 
@@ -92,11 +91,13 @@ unsafe impl<T: Send> Send for FutureState<T> {}
 unsafe impl<T: Send> Sync for FutureState<T> {}
 
 impl<T> FutureState<T> {
-    pub(crate) const fn new() -> Self {
-        FutureState {
-            state: AtomicUsize::new(PENDING),
-            outcome: UnsafeCell::new(None),
-            extras: Mutex::new(None),
+    const_fn! {
+        pub(crate) const fn new() -> Self {
+            FutureState {
+                state: AtomicUsize::new(PENDING),
+                outcome: SlotCell::new(None),
+                extras: Mutex::new(None),
+            }
         }
     }
 
@@ -127,7 +128,8 @@ impl<T> FutureState<T> {
         }
         // SAFETY: this thread won `claim`, so it is the only one touching the cell, and nobody
         // reads it before the `DONE` published below.
-        unsafe { *self.outcome.get() = Some(outcome) };
+        self.outcome
+            .with_mut(|cell| unsafe { *cell = Some(outcome) });
         let before = self.transition(|s| {
             let settled = if s & EXTRAS == 0 { SETTLED } else { 0 };
             (s & !PHASE) | DONE | settled
@@ -237,7 +239,7 @@ impl<T> FutureState<T> {
         // SAFETY: `DONE` was published (release) after the outcome was written, and this load
         // acquired it; the cell does not change again until `take_outcome`, whose caller
         // guarantees no reference from here is alive.
-        unsafe { (*self.outcome.get()).as_ref() }
+        self.outcome.with(|cell| unsafe { (*cell).as_ref() })
     }
 
     /// Moves the outcome out.
@@ -250,7 +252,7 @@ impl<T> FutureState<T> {
     pub(crate) unsafe fn take_outcome(&self) -> Option<Result<T, FutureError>> {
         debug_assert!(Until::Settled.reached(self.state.load(Ordering::Acquire)));
         // SAFETY: exclusive access, per this function's contract.
-        unsafe { (*self.outcome.get()).take() }
+        self.outcome.with_mut(|cell| unsafe { (*cell).take() })
     }
 
     /// Somebody looked at the failure: no report when the future is dropped.
@@ -335,8 +337,11 @@ pub(crate) fn report_callback_panic(p: &Panic) {
 
 impl<T> Drop for FutureState<T> {
     fn drop(&mut self) {
-        let retrieved = *self.state.get_mut() & RETRIEVED != 0;
-        if let Some(Err(error @ FutureError::Panicked(_))) = self.outcome.get_mut() {
+        // `&mut self`: a relaxed load sees every write.
+        let retrieved = self.state.load(Ordering::Relaxed) & RETRIEVED != 0;
+        // SAFETY: `&mut self`: nobody else can reach the cell.
+        let outcome = self.outcome.with_mut(|cell| unsafe { &mut *cell });
+        if let Some(Err(error @ FutureError::Panicked(_))) = outcome {
             if !retrieved {
                 let thread = self
                     .extras
@@ -434,5 +439,81 @@ mod tests {
         assert_eq!(winners, 1);
         assert!(state.wait(Until::Settled, None));
         assert!(state.outcome().unwrap().is_ok());
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use loom::sync::Arc;
+
+    /// A worker starting the task races a canceller: exactly one writes the outcome, and a
+    /// thread waiting for it wakes and reads the winner's outcome, never an empty cell.
+    #[test]
+    fn loom_future_one_outcome_reaches_the_waiter() {
+        loom::model(|| {
+            let state = Arc::new(FutureState::<u32>::new());
+            let worker = {
+                let s = state.clone();
+                loom::thread::spawn(move || {
+                    if s.claim(true) {
+                        assert!(!s.publish(Ok(7)));
+                        true
+                    } else {
+                        false
+                    }
+                })
+            };
+            let canceller = {
+                let s = state.clone();
+                loom::thread::spawn(move || {
+                    if s.claim(false) {
+                        assert!(!s.publish(Err(FutureError::Cancelled)));
+                        true
+                    } else {
+                        false
+                    }
+                })
+            };
+            assert!(state.wait(Until::Settled, None));
+            let seen = state
+                .outcome()
+                .cloned()
+                .expect("settled without an outcome");
+            let ran = worker.join().unwrap();
+            let cancelled = canceller.join().unwrap();
+            assert!(ran ^ cancelled, "one claim wins");
+            assert_eq!(
+                seen,
+                if ran {
+                    Ok(7)
+                } else {
+                    Err(FutureError::Cancelled)
+                }
+            );
+        });
+    }
+
+    /// A callback registered while the task completes is either kept, and then the completing
+    /// thread is told to settle (and run it), or refused because the future settled (and the
+    /// registering thread runs it): never lost, never both.
+    #[test]
+    fn loom_future_callback_is_kept_or_handed_back() {
+        loom::model(|| {
+            let state = Arc::new(FutureState::<u32>::new());
+            let worker = {
+                let s = state.clone();
+                loom::thread::spawn(move || {
+                    assert!(s.claim(true));
+                    s.publish(Ok(1))
+                })
+            };
+            let handed_back = state.add_callback(Box::new(|_| ())).is_some();
+            let must_settle = worker.join().unwrap();
+            assert!(
+                handed_back ^ must_settle,
+                "handed back: {handed_back}, settle asked: {must_settle}"
+            );
+        });
     }
 }

@@ -19,12 +19,10 @@
 //! is safe here for the same reason freeing it is: no thread holds a pointer to a retired
 //! block, and indices never repeat (they count every put), so a stale compare-exchange fails.
 
-use crate::facade::{AtomicUsize, Ordering};
-use crossbeam_utils::{Backoff, CachePadded};
-use std::cell::UnsafeCell;
+use crate::facade::{fence, AtomicPtr, AtomicUsize, Backoff, Ordering, SlotCell};
+use crossbeam_utils::CachePadded;
 use std::mem::MaybeUninit;
 use std::ptr;
-use std::sync::atomic::{fence, AtomicPtr};
 
 /// Slot states.
 const WRITE: usize = 1;
@@ -37,14 +35,14 @@ const SHIFT: usize = 1;
 const HAS_NEXT: usize = 1;
 const CLOSED: usize = 1;
 /// Each block holds `LAP - 1` items; offset `BLOCK_CAP` means "the next block is being
-/// installed".
-const LAP: usize = 32;
+/// installed". Loom's models use blocks of 3 items, so they cross a block in a few steps.
+const LAP: usize = if cfg!(loom) { 4 } else { 32 };
 const BLOCK_CAP: usize = LAP - 1;
 /// Retired blocks kept for reuse.
 const SPARES: usize = 4;
 
 struct Slot<T> {
-    value: UnsafeCell<MaybeUninit<T>>,
+    value: SlotCell<MaybeUninit<T>>,
     state: AtomicUsize,
 }
 
@@ -67,7 +65,7 @@ impl<T> Block<T> {
         Box::new(Block {
             next: AtomicPtr::new(ptr::null_mut()),
             slots: std::array::from_fn(|_| Slot {
-                value: UnsafeCell::new(MaybeUninit::uninit()),
+                value: SlotCell::new(MaybeUninit::uninit()),
                 state: AtomicUsize::new(0),
             }),
         })
@@ -241,7 +239,7 @@ impl<T> BlockQueue<T> {
                             (*block).next.store(next, Ordering::Release);
                         }
                         let slot = &(*block).slots[offset];
-                        slot.value.get().write(MaybeUninit::new(value));
+                        slot.value.with_mut(|v| v.write(MaybeUninit::new(value)));
                         slot.state.fetch_or(WRITE, Ordering::Release);
                     }
                     if !next_block.is_null() {
@@ -313,7 +311,7 @@ impl<T> BlockQueue<T> {
                         }
                         let slot = &(*block).slots[offset];
                         slot.wait_write();
-                        let value = slot.value.get().read().assume_init();
+                        let value = slot.value.with(|v| v.read().assume_init());
                         if offset + 1 == BLOCK_CAP {
                             self.release(block, 0);
                         } else if slot.state.fetch_or(READ, Ordering::AcqRel) & DESTROY != 0 {
@@ -373,9 +371,10 @@ fn items_before(index: usize) -> usize {
 
 impl<T> Drop for BlockQueue<T> {
     fn drop(&mut self) {
-        let mut head = *self.head.index.get_mut() & !((1 << SHIFT) - 1);
-        let tail = *self.tail.index.get_mut() & !((1 << SHIFT) - 1);
-        let mut block = *self.head.block.get_mut();
+        // `&mut self`: relaxed loads see every write.
+        let mut head = self.head.index.load(Ordering::Relaxed) & !((1 << SHIFT) - 1);
+        let tail = self.tail.index.load(Ordering::Relaxed) & !((1 << SHIFT) - 1);
+        let mut block = self.head.block.load(Ordering::Relaxed);
         // SAFETY: `&mut self`: no other thread uses the queue. Slots between head and tail
         // hold written values (every put finished); blocks were allocated by `Box`.
         unsafe {
@@ -383,9 +382,9 @@ impl<T> Drop for BlockQueue<T> {
                 let offset = (head >> SHIFT) % LAP;
                 if offset < BLOCK_CAP {
                     let slot = &mut (*block).slots[offset];
-                    slot.value.get_mut().assume_init_drop();
+                    slot.value.with_mut(|v| (*v).assume_init_drop());
                 } else {
-                    let next = *(*block).next.get_mut();
+                    let next = (*block).next.load(Ordering::Relaxed);
                     drop(Box::from_raw(block));
                     block = next;
                 }
@@ -396,7 +395,7 @@ impl<T> Drop for BlockQueue<T> {
             }
         }
         for spare in &mut self.spares {
-            let block = *spare.get_mut();
+            let block = spare.load(Ordering::Relaxed);
             if !block.is_null() {
                 // SAFETY: spares are retired blocks, allocated by `Box`, owned by the queue.
                 drop(unsafe { Box::from_raw(block) });
@@ -429,8 +428,9 @@ mod tests {
 
     #[test]
     fn close_refuses_pushes_keeps_items_and_counts_every_push() {
-        // Close at every offset of a block, the installing one included.
-        for before in 0..=2 * LAP {
+        // Close at the counts that matter: empty, inside a block, around a block's last slot
+        // (whose push installs the next block), a lap, two laps.
+        for before in [0, 1, BLOCK_CAP - 1, BLOCK_CAP, BLOCK_CAP + 1, LAP, 2 * LAP] {
             let q = BlockQueue::new();
             (0..before).for_each(|i| q.push(i).unwrap());
             assert!(!q.is_closed());
@@ -583,5 +583,92 @@ mod tests {
         all.sort_unstable();
         assert_eq!(all, (0..2 * PER).collect::<Vec<_>>());
         assert!(q.is_empty());
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use loom::sync::Arc;
+
+    /// Blocks hold `BLOCK_CAP` (3 under loom) items: a producer fills past a block's end (it
+    /// installs the next block) while the main thread consumes (it retires the first block,
+    /// which goes to the spares): FIFO order, every item once, every slot access checked.
+    #[test]
+    fn loom_blocks_cross_a_block_boundary() {
+        loom::model(|| {
+            let q = Arc::new(BlockQueue::new());
+            for i in 0..BLOCK_CAP - 1 {
+                q.push(i).unwrap();
+            }
+            let producer = {
+                let q = q.clone();
+                loom::thread::spawn(move || {
+                    for i in BLOCK_CAP - 1..BLOCK_CAP + 1 {
+                        q.push(i).unwrap();
+                    }
+                })
+            };
+            let mut got = Vec::new();
+            while got.len() < BLOCK_CAP + 1 {
+                match q.pop() {
+                    Some(item) => got.push(item),
+                    None => loom::thread::yield_now(),
+                }
+            }
+            producer.join().unwrap();
+            assert_eq!(got, (0..BLOCK_CAP + 1).collect::<Vec<_>>());
+            assert!(q.is_empty());
+        });
+    }
+
+    /// Two consumers race for the last slot of a block and the first of the next: each item
+    /// once, and the block is retired exactly once (by whichever reader finishes last).
+    #[test]
+    fn loom_blocks_two_readers_retire_a_block_once() {
+        loom::model(|| {
+            let q = Arc::new(BlockQueue::new());
+            for i in 0..BLOCK_CAP + 1 {
+                q.push(i).unwrap();
+            }
+            for i in 0..BLOCK_CAP - 1 {
+                assert_eq!(q.pop(), Some(i));
+            }
+            let other = {
+                let q = q.clone();
+                loom::thread::spawn(move || q.pop())
+            };
+            let mine = q.pop();
+            let theirs = other.join().unwrap();
+            let mut got = vec![mine.unwrap(), theirs.unwrap()];
+            got.sort_unstable();
+            assert_eq!(got, [BLOCK_CAP - 1, BLOCK_CAP]);
+            assert_eq!(q.pop(), None);
+        });
+    }
+
+    /// A close racing a push that installs the next block: the closed mark survives the
+    /// install, and the push lands or is refused, never both.
+    #[test]
+    fn loom_blocks_close_survives_a_block_install() {
+        loom::model(|| {
+            let q = Arc::new(BlockQueue::new());
+            for i in 0..BLOCK_CAP - 1 {
+                q.push(i).unwrap();
+            }
+            let producer = {
+                let q = q.clone();
+                loom::thread::spawn(move || q.push(99).is_ok())
+            };
+            assert!(q.close());
+            let landed = producer.join().unwrap();
+            assert!(q.is_closed(), "the install erased the closed mark");
+            assert_eq!(q.push(100), Err(100));
+            let expected = BLOCK_CAP as u64 - 1 + u64::from(landed);
+            assert_eq!(q.pushed_total(), expected);
+            let got: Vec<usize> = std::iter::from_fn(|| q.pop()).collect();
+            assert_eq!(got.len() as u64, expected);
+            assert_eq!(got.contains(&99), landed);
+        });
     }
 }

@@ -39,14 +39,16 @@ pub struct Event {
 }
 
 impl Event {
-    /// A new event, not set.
-    ///
-    /// ```
-    /// assert!(!threadkit::Event::new().is_set());
-    /// ```
-    pub const fn new() -> Self {
-        Event {
-            state: AtomicUsize::new(0),
+    const_fn! {
+        /// A new event, not set.
+        ///
+        /// ```
+        /// assert!(!threadkit::Event::new().is_set());
+        /// ```
+        pub const fn new() -> Self {
+            Event {
+                state: AtomicUsize::new(0),
+            }
         }
     }
 
@@ -257,5 +259,47 @@ mod tests {
         assert_eq!(e.state.load(Ordering::Relaxed) & FLAGS, 0);
         e.set();
         assert!(e.wait_timeout(Duration::from_millis(2)));
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use loom::sync::Arc;
+
+    /// CPython's contract (issue 10, defect 2): a thread already waiting when `set()` is
+    /// followed at once by `clear()` is released, and its `wait` returns true. The setter
+    /// starts once the waiter has marked itself parked; loom reports a missed pulse as a
+    /// deadlock, and a `false` fails the assertion.
+    #[test]
+    fn loom_event_pulse_releases_a_parked_waiter() {
+        loom::model(|| {
+            let event = Arc::new(Event::new());
+            let waiter = {
+                let event = event.clone();
+                loom::thread::spawn(move || assert!(event.wait()))
+            };
+            while event.state.load(Ordering::SeqCst) & PARKED == 0 {
+                loom::thread::yield_now();
+            }
+            event.set();
+            event.clear();
+            waiter.join().unwrap();
+            assert!(!event.is_set());
+        });
+    }
+
+    /// `set` racing a waiter: it sees the flag or is woken.
+    #[test]
+    fn loom_event_set_wakes_a_waiter() {
+        loom::model(|| {
+            let event = Arc::new(Event::new());
+            let waiter = {
+                let event = event.clone();
+                loom::thread::spawn(move || assert!(event.wait()))
+            };
+            event.set();
+            waiter.join().unwrap();
+        });
     }
 }

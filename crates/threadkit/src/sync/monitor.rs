@@ -16,10 +16,12 @@ pub(crate) struct Monitor<T> {
 }
 
 impl<T> Monitor<T> {
-    pub(crate) const fn new(value: T) -> Self {
-        Monitor {
-            data: Mutex::new(value),
-            waiters: WaitQueue::new(),
+    const_fn! {
+        pub(crate) const fn new(value: T) -> Self {
+            Monitor {
+                data: Mutex::new(value),
+                waiters: WaitQueue::new(),
+            }
         }
     }
 

@@ -50,16 +50,18 @@ unsafe impl<T: ?Sized + Send> Sync for Mutex<T> {}
 unsafe impl<T: ?Sized + Send> Send for Mutex<T> {}
 
 impl<T> Mutex<T> {
-    /// A new unlocked mutex holding `value`.
-    ///
-    /// ```
-    /// let m = threadkit::Mutex::new(vec![1]);
-    /// assert_eq!(m.lock().len(), 1);
-    /// ```
-    pub const fn new(value: T) -> Self {
-        Mutex {
-            lock: Lock::new(),
-            data: UnsafeCell::new(value),
+    const_fn! {
+        /// A new unlocked mutex holding `value`.
+        ///
+        /// ```
+        /// let m = threadkit::Mutex::new(vec![1]);
+        /// assert_eq!(m.lock().len(), 1);
+        /// ```
+        pub const fn new(value: T) -> Self {
+            Mutex {
+                lock: Lock::new(),
+                data: UnsafeCell::new(value),
+            }
         }
     }
 

@@ -34,17 +34,19 @@ pub struct RLock {
 }
 
 impl RLock {
-    /// A new, unlocked reentrant lock.
-    ///
-    /// ```
-    /// static LOCK: threadkit::RLock = threadkit::RLock::new();
-    /// assert!(!LOCK.locked());
-    /// ```
-    pub const fn new() -> Self {
-        RLock {
-            lock: Lock::new(),
-            owner: AtomicU64::new(0),
-            count: AtomicUsize::new(0),
+    const_fn! {
+        /// A new, unlocked reentrant lock.
+        ///
+        /// ```
+        /// static LOCK: threadkit::RLock = threadkit::RLock::new();
+        /// assert!(!LOCK.locked());
+        /// ```
+        pub const fn new() -> Self {
+            RLock {
+                lock: Lock::new(),
+                owner: AtomicU64::new(0),
+                count: AtomicUsize::new(0),
+            }
         }
     }
 

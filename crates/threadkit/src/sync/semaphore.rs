@@ -18,11 +18,13 @@ struct Counter {
 }
 
 impl Counter {
-    const fn new(permits: usize, bound: usize) -> Self {
-        Counter {
-            permits: AtomicUsize::new(permits),
-            waiters: WaitQueue::new(),
-            bound,
+    const_fn! {
+        const fn new(permits: usize, bound: usize) -> Self {
+            Counter {
+                permits: AtomicUsize::new(permits),
+                waiters: WaitQueue::new(),
+                bound,
+            }
         }
     }
 
@@ -141,14 +143,16 @@ pub struct Semaphore {
 }
 
 impl Semaphore {
-    /// A semaphore with `permits` initial permits (Python: `Semaphore(value)`).
-    ///
-    /// ```
-    /// assert_eq!(threadkit::Semaphore::new(3).available(), 3);
-    /// ```
-    pub const fn new(permits: usize) -> Self {
-        Semaphore {
-            counter: Counter::new(permits, usize::MAX),
+    const_fn! {
+        /// A semaphore with `permits` initial permits (Python: `Semaphore(value)`).
+        ///
+        /// ```
+        /// assert_eq!(threadkit::Semaphore::new(3).available(), 3);
+        /// ```
+        pub const fn new(permits: usize) -> Self {
+            Semaphore {
+                counter: Counter::new(permits, usize::MAX),
+            }
         }
     }
 
@@ -244,14 +248,16 @@ pub struct BoundedSemaphore {
 }
 
 impl BoundedSemaphore {
-    /// A bounded semaphore with `permits` permits, also its maximum.
-    ///
-    /// ```
-    /// assert_eq!(threadkit::BoundedSemaphore::new(2).available(), 2);
-    /// ```
-    pub const fn new(permits: usize) -> Self {
-        BoundedSemaphore {
-            counter: Counter::new(permits, permits),
+    const_fn! {
+        /// A bounded semaphore with `permits` permits, also its maximum.
+        ///
+        /// ```
+        /// assert_eq!(threadkit::BoundedSemaphore::new(2).available(), 2);
+        /// ```
+        pub const fn new(permits: usize) -> Self {
+            BoundedSemaphore {
+                counter: Counter::new(permits, permits),
+            }
         }
     }
 

@@ -21,7 +21,9 @@ pub struct ExceptHookArgs {
     pub panic: Panic,
 }
 
-static HOOK: Hook<ExceptHookArgs> = Hook::new("threading.excepthook", default_excepthook);
+const_static! {
+    static HOOK: Hook<ExceptHookArgs> = Hook::new("threading.excepthook", default_excepthook);
+}
 
 /// Replaces the excepthook for uncaught panics in threads (Python: assigning
 /// `threading.excepthook`). The hook runs on the thread that panicked, before `join` returns.

@@ -35,9 +35,11 @@ use std::time::{Duration, Instant};
 /// holds an output lock while blocked on something else).
 const SEAL_GRACE: Duration = Duration::from_secs(2);
 
-/// Hooks run at exit before non-daemon threads are joined (Python's
-/// `threading._register_atexit`).
-static BEFORE_EXIT: Mutex<Vec<fn()>> = Mutex::new(Vec::new());
+const_static! {
+    /// Hooks run at exit before non-daemon threads are joined (Python's
+    /// `threading._register_atexit`).
+    static BEFORE_EXIT: Mutex<Vec<fn()>> = Mutex::new(Vec::new());
+}
 
 /// Runs `hook` at exit, on the main thread, before the non-daemon threads are joined; hooks
 /// run in reverse order of registration. Installs the exit handler.
@@ -47,9 +49,16 @@ pub(crate) fn before_exit(hook: fn()) {
 }
 
 /// Registers the exit handler once per process.
+///
+/// Not under Miri, which cannot call `atexit`: there a program ends when its `main` returns,
+/// as a plain Rust program does. The exit semantics are tested natively, in child processes
+/// (`tests/exit.rs`), and Miri can check everything else that starts threadkit threads.
 pub(crate) fn install() {
     static INSTALLED: Once = Once::new();
     INSTALLED.call_once(|| {
+        if cfg!(miri) {
+            return;
+        }
         // SAFETY: `at_exit` is an `extern "C" fn()` that never unwinds (it catches every
         // panic), as atexit requires.
         let rc = unsafe { libc::atexit(at_exit) };

@@ -16,9 +16,15 @@ use std::sync::{Arc, OnceLock};
 
 const MAIN_IDENT: u64 = 1;
 
-static NEXT_IDENT: AtomicU64 = AtomicU64::new(MAIN_IDENT + 1);
-static NAME_COUNTER: AtomicU64 = AtomicU64::new(1);
-static LIVE: Mutex<Vec<ThreadHandle>> = Mutex::new(Vec::new());
+const_static! {
+    static NEXT_IDENT: AtomicU64 = AtomicU64::new(MAIN_IDENT + 1);
+}
+const_static! {
+    static NAME_COUNTER: AtomicU64 = AtomicU64::new(1);
+}
+const_static! {
+    static LIVE: Mutex<Vec<ThreadHandle>> = Mutex::new(Vec::new());
+}
 static MAIN: OnceLock<ThreadHandle> = OnceLock::new();
 
 /// The thread-local slot holding the current thread's handle; a foreign thread's handle is

@@ -1,0 +1,112 @@
+//! The parking lot under loom: one loom mutex over a list of parked threads, with the
+//! protocol of `parking_lot_core` (validate under the lock, `before_sleep` once queued,
+//! `timed_out` under the lock with "was last", unpark callbacks under the lock).
+//!
+//! Loom has no clock. A park with a deadline is modelled as a deadline that passes at once:
+//! the thread is queued, runs `before_sleep`, and then times out unless a waker took it from
+//! the queue in between (loom explores that window). A park without a deadline sleeps until
+//! woken. Spinning is an optimisation, so `SpinWait` never spins under loom: a thread goes
+//! straight to the parking lot, which is the path that can lose a wake-up.
+
+use super::Wake;
+use crate::facade::Instant;
+use loom::sync::atomic::{AtomicBool, Ordering};
+use loom::sync::{Arc, Mutex};
+
+struct Parked {
+    key: usize,
+    thread: loom::thread::Thread,
+    woken: Arc<AtomicBool>,
+}
+
+loom::lazy_static! {
+    static ref LOT: Mutex<Vec<Parked>> = Mutex::new(Vec::new());
+}
+
+fn lot() -> loom::sync::MutexGuard<'static, Vec<Parked>> {
+    LOT.lock()
+        .expect("the model's parking lot is never poisoned")
+}
+
+pub(super) fn park(
+    key: usize,
+    validate: impl FnOnce() -> bool,
+    before_sleep: impl FnOnce(),
+    timed_out: impl FnOnce(bool),
+    deadline: Option<Instant>,
+) -> Wake {
+    let woken = Arc::new(AtomicBool::new(false));
+    {
+        let mut parked = lot();
+        if !validate() {
+            return Wake::Invalid;
+        }
+        parked.push(Parked {
+            key,
+            thread: loom::thread::current(),
+            woken: woken.clone(),
+        });
+    }
+    before_sleep();
+    if deadline.is_some() {
+        let mut parked = lot();
+        if let Some(at) = parked.iter().position(|p| Arc::ptr_eq(&p.woken, &woken)) {
+            parked.remove(at);
+            timed_out(!parked.iter().any(|p| p.key == key));
+            return Wake::TimedOut;
+        }
+    }
+    while !woken.load(Ordering::Acquire) {
+        loom::thread::park();
+    }
+    Wake::Unparked
+}
+
+/// Takes up to `n` threads parked on `key` out of the queue (oldest first), runs `after` with
+/// their count and whether others remain, then wakes them.
+fn unpark_up_to(key: usize, n: usize, after: impl FnOnce(usize, bool)) -> usize {
+    let mut taken = Vec::new();
+    {
+        let mut parked = lot();
+        while taken.len() < n {
+            match parked.iter().position(|p| p.key == key) {
+                Some(at) => taken.push(parked.remove(at)),
+                None => break,
+            }
+        }
+        after(taken.len(), parked.iter().any(|p| p.key == key));
+    }
+    for p in &taken {
+        p.woken.store(true, Ordering::Release);
+        p.thread.unpark();
+    }
+    taken.len()
+}
+
+pub(super) fn unpark_one(key: usize, after: impl FnOnce(bool)) -> bool {
+    unpark_up_to(key, 1, |_, have_more| after(have_more)) > 0
+}
+
+pub(super) fn unpark_all(key: usize) -> usize {
+    unpark_up_to(key, usize::MAX, |_, _| {})
+}
+
+pub(super) fn unpark_n(key: usize, n: usize, after: impl FnOnce(usize)) -> usize {
+    unpark_up_to(key, n, |woken, _| after(woken))
+}
+
+/// Never spins under loom (see the module).
+pub(crate) struct SpinWait;
+
+impl SpinWait {
+    pub(crate) fn new() -> Self {
+        SpinWait
+    }
+
+    /// `false`: park now.
+    pub(crate) fn spin(&mut self) -> bool {
+        false
+    }
+
+    pub(crate) fn reset(&mut self) {}
+}
