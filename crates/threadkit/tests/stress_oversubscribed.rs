@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use threadkit::{
-    Barrier, BoundedSemaphore, Event, FutureError, LifoQueue, Mutex, PriorityQueue, Queue, RLock,
-    SimpleQueue, Thread, ThreadPoolExecutor,
+    Barrier, BoundedSemaphore, Event, FutureError, GetError, LifoQueue, Mutex, PriorityQueue,
+    PutError, Queue, RLock, SimpleQueue, Thread, ThreadPoolExecutor,
 };
 
 /// Only a guard against a hang, never a timing assertion.
@@ -55,6 +55,13 @@ trait StressQueue: Clone + Send + 'static {
     fn get(&self) -> u64;
     fn task_done(&self);
     fn join(&self) -> bool;
+    /// `false` if refused because the queue is shut down.
+    fn put_unless_shut_down(&self, id: u64) -> bool;
+    /// `None` once the queue is shut down and empty.
+    fn get_unless_shut_down(&self) -> Option<u64>;
+    /// `None` if empty now.
+    fn get_nowait(&self) -> Option<u64>;
+    fn shutdown(&self);
 }
 
 macro_rules! stress_queue {
@@ -71,6 +78,29 @@ macro_rules! stress_queue {
             }
             fn join(&self) -> bool {
                 $kind::join_timeout(self, HANG_GUARD)
+            }
+            fn put_unless_shut_down(&self, id: u64) -> bool {
+                match $kind::put(self, id) {
+                    Ok(()) => true,
+                    Err(PutError::ShutDown(back)) => {
+                        assert_eq!(back, id, "a refused put hands its own item back");
+                        false
+                    }
+                    Err(e) => panic!("put: {e}"),
+                }
+            }
+            fn get_unless_shut_down(&self) -> Option<u64> {
+                match $kind::get(self) {
+                    Ok(id) => Some(id),
+                    Err(GetError::ShutDown) => None,
+                    Err(e) => panic!("get: {e}"),
+                }
+            }
+            fn get_nowait(&self) -> Option<u64> {
+                $kind::get_nowait(self).ok()
+            }
+            fn shutdown(&self) {
+                $kind::shutdown(self, false)
             }
         }
     };
@@ -108,6 +138,61 @@ fn eight_by_eight<Q: StressQueue>(q: Q) {
     join_all(producers);
     assert!(q.join(), "join hung");
     assert_each_once(total, join_all(consumers));
+}
+
+/// 8 producers put until refused while 8 consumers get and mark done, and a graceful shutdown
+/// lands in the middle: every accepted item is got exactly once, every refused one came back,
+/// and `join` returns once the consumers drained the queue.
+fn shutdown_in_the_middle<Q: StressQueue>(q: Q) {
+    let per = items() / (THREADS / 2);
+    let producers: Vec<_> = (0..THREADS / 2)
+        .map(|p| {
+            let q = q.clone();
+            Thread::spawn(move || {
+                (p * per..(p + 1) * per)
+                    .take_while(|&id| q.put_unless_shut_down(id))
+                    .count() as u64
+            })
+        })
+        .collect();
+    let consumers: Vec<_> = (0..THREADS / 2)
+        .map(|_| {
+            let q = q.clone();
+            Thread::spawn(move || {
+                let mut got = Vec::new();
+                while let Some(id) = q.get_unless_shut_down() {
+                    q.task_done();
+                    got.push(id);
+                }
+                got
+            })
+        })
+        .collect();
+    // Shut down once some items went through: take a few and put them back (unless the
+    // queue is found empty: the producers may be done already, and that case counts too).
+    let probe = q.clone();
+    for _ in 0..64 {
+        let Some(id) = probe.get_nowait() else { break };
+        probe.task_done();
+        assert!(probe.put_unless_shut_down(id));
+    }
+    q.shutdown();
+    let accepted: u64 = join_all(producers).into_iter().sum();
+    assert!(q.join(), "join hung after a graceful shutdown");
+    let got: Vec<Vec<u64>> = join_all(consumers);
+    let mut seen = std::collections::HashSet::new();
+    for id in got.into_iter().flatten() {
+        assert!(seen.insert(id), "item {id} got twice");
+    }
+    assert_eq!(seen.len() as u64, accepted, "accepted items lost");
+}
+
+#[test]
+fn shutdown_in_the_middle_on_every_kind() {
+    shutdown_in_the_middle(Queue::new(16));
+    shutdown_in_the_middle(Queue::new(0));
+    shutdown_in_the_middle(LifoQueue::new(16));
+    shutdown_in_the_middle(PriorityQueue::new(0));
 }
 
 #[test]
