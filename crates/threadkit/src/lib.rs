@@ -18,6 +18,27 @@
 //!   could not be consumed. There is no lock poisoning.
 //! - **Guards** are Python's `with` blocks: the lock is released when the guard is dropped.
 //!
+//! ## Blocking forms
+//!
+//! Every blocking call has its forms under one rule: the plain name blocks, `try_*` never
+//! blocks (Python's `*_nowait` names stay where Python has them), `*_timeout(Duration)` waits
+//! at most that long, `*_deadline(Instant)` until that instant. A form that acquires says
+//! whether it did with a `bool` (or an `Option` of the guard); a form that returns a value
+//! says "timed out" in its `Result`.
+//!
+//! | primitive | blocking | never blocks | at most a `Duration` | until an `Instant` |
+//! |---|---|---|---|---|
+//! | [`Lock`], [`RLock`] | `acquire`, `guard` | `try_acquire`, `try_guard` | `acquire_timeout`, `guard_timeout` | `acquire_deadline`, `guard_deadline` |
+//! | [`Mutex`] | `lock` | `try_lock` | `lock_timeout` | `lock_deadline` |
+//! | [`Semaphore`], [`BoundedSemaphore`] | `acquire`, `guard` | `try_acquire`, `try_guard` | `acquire_timeout`, `guard_timeout` | `acquire_deadline`, `guard_deadline` |
+//! | [`Condition`] | `wait`, `wait_for` | (a wait must wait) | `wait_timeout`, `wait_for_timeout` | `wait_deadline`, `wait_for_deadline` |
+//! | [`Event`] | `wait` | `is_set` | `wait_timeout` | `wait_deadline` |
+//! | [`Barrier`] | `wait` | (a barrier must wait) | `wait_timeout` | `wait_deadline` |
+//! | [`Queue`], [`LifoQueue`], [`PriorityQueue`] | `put`, `get`, `join` | `put_nowait`, `get_nowait`, `unfinished_tasks() == 0` | `put_timeout`, `get_timeout`, `join_timeout` | `put_deadline`, `get_deadline`, `join_deadline` |
+//! | [`SimpleQueue`] | `get` (`put` never blocks) | `put_nowait`, `get_nowait` | `get_timeout` | `get_deadline` |
+//! | [`Future`] | `wait`, `result`, `into_result`, `exception` | `done` | `wait_timeout`, `result_timeout`, `exception_timeout` | `wait_deadline`, `result_deadline` |
+//! | [`ThreadHandle`] | `join` | `is_alive` | `join_timeout` | `join_deadline` |
+//!
 //! ## Python to threadkit
 //!
 //! | Python | threadkit |

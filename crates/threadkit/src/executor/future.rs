@@ -151,6 +151,18 @@ impl<T> Future<T> {
             .wait(Until::Done, wait::deadline_after(timeout))
     }
 
+    /// Waits until `deadline` at the latest; `true` if the future is done.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let pool = threadkit::ThreadPoolExecutor::new(1).unwrap();
+    /// let f = pool.submit(|| ()).unwrap();
+    /// assert!(f.wait_deadline(Instant::now() + Duration::from_secs(60)));
+    /// ```
+    pub fn wait_deadline(&self, deadline: Instant) -> bool {
+        self.state().wait(Until::Done, Some(deadline))
+    }
+
     /// Blocks for the outcome and moves the value out (any `T`).
     ///
     /// # Errors
@@ -273,6 +285,22 @@ impl<T: Clone + Sync> Future<T> {
     /// ```
     pub fn result_timeout(&self, timeout: Duration) -> Result<T, FutureError> {
         self.result_until(wait::deadline_after(timeout))
+    }
+
+    /// Like [`result`](Self::result), waiting until `deadline` at the latest.
+    ///
+    /// # Errors
+    ///
+    /// [`FutureError::Timeout`] if not done in time (the task goes on), or the task's failure.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let pool = threadkit::ThreadPoolExecutor::new(1).unwrap();
+    /// let f = pool.submit(|| 1).unwrap();
+    /// assert_eq!(f.result_deadline(Instant::now() + Duration::from_secs(60)), Ok(1));
+    /// ```
+    pub fn result_deadline(&self, deadline: Instant) -> Result<T, FutureError> {
+        self.result_until(Some(deadline))
     }
 
     fn result_until(&self, deadline: Option<Instant>) -> Result<T, FutureError> {

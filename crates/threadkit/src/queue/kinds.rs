@@ -253,6 +253,19 @@ macro_rules! python_queue {
                 self.core.join(wait::deadline_after(timeout))
             }
 
+            /// Like [`join`](Self::join) until `deadline` at the latest; `true` if all tasks
+            /// are done.
+            ///
+            /// ```
+            /// use std::time::{Duration, Instant};
+            #[doc = concat!("let q = threadkit::", stringify!($name), "::new(0);")]
+            #[doc = concat!("q.put(", $ex, ").unwrap();")]
+            /// assert!(!q.join_deadline(Instant::now() + Duration::from_millis(1)));
+            /// ```
+            pub fn join_deadline(&self, deadline: Instant) -> bool {
+                self.core.join(Some(deadline))
+            }
+
             /// Items put and not yet marked done (Python: `unfinished_tasks`).
             ///
             /// ```

@@ -49,7 +49,8 @@ impl<T: Send> SimpleQueue<T> {
         }
     }
 
-    /// Adds an item; never blocks (Python: `put(item)`, `put_nowait(item)`).
+    /// Adds an item; never blocks (Python: `put(item)`; see also
+    /// [`put_nowait`](Self::put_nowait)).
     ///
     /// ```
     /// let q = threadkit::SimpleQueue::new();
@@ -61,6 +62,18 @@ impl<T: Send> SimpleQueue<T> {
         if self.core.put(item, Patience::Never).is_err() {
             unreachable!("a segmented store is never full nor closed");
         }
+    }
+
+    /// Python's `put_nowait(item)`: the same as [`put`](Self::put), which never blocks.
+    ///
+    /// ```
+    /// let q = threadkit::SimpleQueue::new();
+    /// q.put_nowait(1);
+    /// assert_eq!(q.get_nowait(), Ok(1));
+    /// ```
+    #[inline]
+    pub fn put_nowait(&self, item: T) {
+        self.put(item);
     }
 
     /// Removes an item, blocking while empty (Python: `get()`).

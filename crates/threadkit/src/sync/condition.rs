@@ -304,6 +304,28 @@ impl<L: ConditionLock> Condition<L> {
         self.wait_for_until(&mut predicate, wait::deadline_after(timeout))
     }
 
+    /// Waits until `deadline` at the latest for `predicate`; returns the predicate's last
+    /// value.
+    ///
+    /// # Errors
+    ///
+    /// [`NotOwnedError`] if the calling thread does not hold the lock.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let cond = threadkit::Condition::new();
+    /// let _with = cond.guard();
+    /// let deadline = Instant::now() + Duration::from_millis(1);
+    /// assert_eq!(cond.wait_for_deadline(|| false, deadline), Ok(false));
+    /// ```
+    pub fn wait_for_deadline(
+        &self,
+        mut predicate: impl FnMut() -> bool,
+        deadline: Instant,
+    ) -> Result<bool, NotOwnedError> {
+        self.wait_for_until(&mut predicate, Some(deadline))
+    }
+
     /// Wakes up to `n` waiting threads, oldest first (Python: `notify(n)`).
     ///
     /// # Errors

@@ -90,6 +90,7 @@ impl Lock {
     /// # lock.release().unwrap();
     /// ```
     #[inline]
+    #[must_use = "if the lock was acquired, it must be released"]
     pub fn try_acquire(&self) -> bool {
         let mut state = self.state.load(Ordering::Relaxed);
         loop {
@@ -119,6 +120,7 @@ impl Lock {
     /// # lock.release().unwrap();
     /// ```
     #[inline]
+    #[must_use = "if the lock was acquired, it must be released"]
     pub fn acquire_timeout(&self, timeout: Duration) -> bool {
         self.try_acquire() || self.acquire_slow(wait::deadline_after(timeout))
     }
@@ -132,6 +134,7 @@ impl Lock {
     /// # lock.release().unwrap();
     /// ```
     #[inline]
+    #[must_use = "if the lock was acquired, it must be released"]
     pub fn acquire_deadline(&self, deadline: Instant) -> bool {
         self.try_acquire() || self.acquire_slow(Some(deadline))
     }
@@ -209,6 +212,21 @@ impl Lock {
     #[inline]
     pub fn guard_timeout(&self, timeout: Duration) -> Option<LockGuard<'_>> {
         self.acquire_timeout(timeout)
+            .then(|| LockGuard { lock: self })
+    }
+
+    /// A guard if the lock could be acquired by `deadline`.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let lock = threadkit::Lock::new();
+    /// let held = lock.guard();
+    /// assert!(lock.guard_deadline(Instant::now() + Duration::from_millis(1)).is_none());
+    /// # drop(held);
+    /// ```
+    #[inline]
+    pub fn guard_deadline(&self, deadline: Instant) -> Option<LockGuard<'_>> {
+        self.acquire_deadline(deadline)
             .then(|| LockGuard { lock: self })
     }
 

@@ -4,7 +4,7 @@
 //! Python's `Lock` allows cannot free the data while a guard still hands out `&mut T`.
 
 use super::lock::Lock;
-use crate::facade::Duration;
+use crate::facade::{Duration, Instant};
 use std::cell::UnsafeCell;
 use std::fmt;
 use std::marker::PhantomData;
@@ -118,6 +118,23 @@ impl<T: ?Sized> Mutex<T> {
     #[inline]
     pub fn lock_timeout(&self, timeout: Duration) -> Option<MutexGuard<'_, T>> {
         self.lock.acquire_timeout(timeout).then(|| MutexGuard {
+            mutex: self,
+            _not_sync_unless_t_is: PhantomData,
+        })
+    }
+
+    /// The guard if the lock could be taken by `deadline`.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let m = threadkit::Mutex::new(1);
+    /// let held = m.lock();
+    /// assert!(m.lock_deadline(Instant::now() + Duration::from_millis(1)).is_none());
+    /// # drop(held);
+    /// ```
+    #[inline]
+    pub fn lock_deadline(&self, deadline: Instant) -> Option<MutexGuard<'_, T>> {
+        self.lock.acquire_deadline(deadline).then(|| MutexGuard {
             mutex: self,
             _not_sync_unless_t_is: PhantomData,
         })

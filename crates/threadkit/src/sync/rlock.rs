@@ -77,6 +77,7 @@ impl RLock {
     /// # lock.release().unwrap(); lock.release().unwrap();
     /// ```
     #[inline]
+    #[must_use = "if the lock was acquired, it must be released"]
     pub fn try_acquire(&self) -> bool {
         let me = current_ident();
         self.reenter(me) || (self.lock.try_acquire() && self.take(me, 1))
@@ -90,6 +91,7 @@ impl RLock {
     /// assert!(lock.acquire_timeout(Duration::from_millis(1)));
     /// # lock.release().unwrap();
     /// ```
+    #[must_use = "if the lock was acquired, it must be released"]
     pub fn acquire_timeout(&self, timeout: Duration) -> bool {
         let me = current_ident();
         self.reenter(me) || (self.lock.acquire_timeout(timeout) && self.take(me, 1))
@@ -102,6 +104,7 @@ impl RLock {
     /// assert!(lock.acquire_deadline(std::time::Instant::now()));
     /// # lock.release().unwrap();
     /// ```
+    #[must_use = "if the lock was acquired, it must be released"]
     pub fn acquire_deadline(&self, deadline: Instant) -> bool {
         let me = current_ident();
         self.reenter(me) || (self.lock.acquire_deadline(deadline) && self.take(me, 1))
@@ -212,6 +215,22 @@ impl RLock {
     /// ```
     pub fn guard_timeout(&self, timeout: Duration) -> Option<RLockGuard<'_>> {
         self.acquire_timeout(timeout).then(|| RLockGuard {
+            lock: self,
+            _owner_thread_only: PhantomData,
+        })
+    }
+
+    /// A guard if the lock could be acquired by `deadline`.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let lock = threadkit::RLock::new();
+    /// let g = lock.guard_deadline(Instant::now() + Duration::from_millis(1)).unwrap();
+    /// assert_eq!(lock.recursion_count(), 1);
+    /// # drop(g);
+    /// ```
+    pub fn guard_deadline(&self, deadline: Instant) -> Option<RLockGuard<'_>> {
+        self.acquire_deadline(deadline).then(|| RLockGuard {
             lock: self,
             _owner_thread_only: PhantomData,
         })

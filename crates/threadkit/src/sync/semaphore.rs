@@ -90,9 +90,17 @@ impl Counter {
     }
 }
 
+/// The acquire and guard forms every semaphore kind shares (the crate's rule: try, timeout,
+/// deadline, blocking), with examples on the kind they are generated for.
 macro_rules! acquire_forms {
-    () => {
+    ($kind:ident) => {
         /// Blocks until a permit is available and takes it (Python: `acquire()`).
+        ///
+        /// ```
+        #[doc = concat!("let sem = threadkit::", stringify!($kind), "::new(1);")]
+        /// sem.acquire();
+        /// assert_eq!(sem.available(), 0);
+        /// ```
         #[inline]
         pub fn acquire(&self) {
             if !self.counter.try_acquire() {
@@ -101,24 +109,105 @@ macro_rules! acquire_forms {
         }
 
         /// Takes a permit if one is available now (Python: `acquire(blocking=False)`).
+        ///
+        /// ```
+        #[doc = concat!("let sem = threadkit::", stringify!($kind), "::new(1);")]
+        /// assert!(sem.try_acquire());
+        /// assert!(!sem.try_acquire());
+        /// ```
         #[inline]
+        #[must_use = "if the permit was taken, it must be released"]
         pub fn try_acquire(&self) -> bool {
             self.counter.try_acquire()
         }
 
         /// Waits at most `timeout` for a permit; `true` if taken (Python: `acquire(timeout=)`).
+        ///
+        /// ```
+        /// use std::time::Duration;
+        #[doc = concat!("let sem = threadkit::", stringify!($kind), "::new(1);")]
+        /// assert!(sem.acquire_timeout(Duration::from_millis(10)));
+        /// assert!(!sem.acquire_timeout(Duration::from_millis(1)));
+        /// ```
+        #[must_use = "if the permit was taken, it must be released"]
         pub fn acquire_timeout(&self, timeout: Duration) -> bool {
             self.counter.try_acquire() || self.counter.acquire_slow(wait::deadline_after(timeout))
         }
 
         /// Waits until `deadline` at the latest for a permit; `true` if taken.
+        ///
+        /// ```
+        /// use std::time::{Duration, Instant};
+        #[doc = concat!("let sem = threadkit::", stringify!($kind), "::new(0);")]
+        /// assert!(!sem.acquire_deadline(Instant::now() + Duration::from_millis(1)));
+        /// ```
+        #[must_use = "if the permit was taken, it must be released"]
         pub fn acquire_deadline(&self, deadline: Instant) -> bool {
             self.counter.try_acquire() || self.counter.acquire_slow(Some(deadline))
         }
 
         /// Permits available now (a snapshot; Python's `_value`).
+        ///
+        /// ```
+        #[doc = concat!("assert_eq!(threadkit::", stringify!($kind), "::new(3).available(), 3);")]
+        /// ```
         pub fn available(&self) -> usize {
             self.counter.permits.load(Ordering::Relaxed)
+        }
+
+        /// Takes a permit and returns a guard that gives it back when dropped (Python's
+        /// `with sem:`).
+        ///
+        /// ```
+        #[doc = concat!("let sem = threadkit::", stringify!($kind), "::new(1);")]
+        /// {
+        ///     let _permit = sem.guard();
+        ///     assert_eq!(sem.available(), 0);
+        /// }
+        /// assert_eq!(sem.available(), 1);
+        /// ```
+        pub fn guard(&self) -> SemaphoreGuard<'_> {
+            self.acquire();
+            SemaphoreGuard {
+                counter: &self.counter,
+            }
+        }
+
+        /// A guard if a permit is available now.
+        ///
+        /// ```
+        #[doc = concat!("assert!(threadkit::", stringify!($kind), "::new(0).try_guard().is_none());")]
+        /// ```
+        pub fn try_guard(&self) -> Option<SemaphoreGuard<'_>> {
+            self.try_acquire().then(|| SemaphoreGuard {
+                counter: &self.counter,
+            })
+        }
+
+        /// A guard if a permit could be taken within `timeout`.
+        ///
+        /// ```
+        /// use std::time::Duration;
+        #[doc = concat!("let sem = threadkit::", stringify!($kind), "::new(1);")]
+        /// assert!(sem.guard_timeout(Duration::from_millis(1)).is_some());
+        /// ```
+        pub fn guard_timeout(&self, timeout: Duration) -> Option<SemaphoreGuard<'_>> {
+            self.acquire_timeout(timeout).then(|| SemaphoreGuard {
+                counter: &self.counter,
+            })
+        }
+
+        /// A guard if a permit could be taken by `deadline`.
+        ///
+        /// ```
+        /// use std::time::{Duration, Instant};
+        #[doc = concat!("let sem = threadkit::", stringify!($kind), "::new(0);")]
+        /// assert!(sem.guard_deadline(Instant::now() + Duration::from_millis(1)).is_none());
+        /// ```
+        pub fn guard_deadline(&self, deadline: Instant) -> Option<SemaphoreGuard<'_>> {
+            self.acquire_deadline(deadline).then(|| SemaphoreGuard {
+                counter: &self.counter,
+            })
         }
     };
 }
@@ -156,7 +245,7 @@ impl Semaphore {
         }
     }
 
-    acquire_forms!();
+    acquire_forms!(Semaphore);
 
     /// Adds one permit, waking a waiter (Python: `release()`).
     ///
@@ -187,46 +276,6 @@ impl Semaphore {
     /// ```
     pub fn release_n(&self, n: usize) {
         self.counter.release(n).expect("semaphore count overflow");
-    }
-
-    /// Takes a permit and returns a guard that gives it back when dropped (Python's `with`).
-    ///
-    /// ```
-    /// let sem = threadkit::Semaphore::new(1);
-    /// {
-    ///     let _g = sem.guard();
-    ///     assert_eq!(sem.available(), 0);
-    /// }
-    /// assert_eq!(sem.available(), 1);
-    /// ```
-    pub fn guard(&self) -> SemaphoreGuard<'_> {
-        self.acquire();
-        SemaphoreGuard {
-            counter: &self.counter,
-        }
-    }
-
-    /// A guard if a permit is available now.
-    ///
-    /// ```
-    /// assert!(threadkit::Semaphore::new(0).try_guard().is_none());
-    /// ```
-    pub fn try_guard(&self) -> Option<SemaphoreGuard<'_>> {
-        self.try_acquire().then(|| SemaphoreGuard {
-            counter: &self.counter,
-        })
-    }
-
-    /// A guard if a permit could be taken within `timeout`.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// assert!(threadkit::Semaphore::new(1).guard_timeout(Duration::from_millis(1)).is_some());
-    /// ```
-    pub fn guard_timeout(&self, timeout: Duration) -> Option<SemaphoreGuard<'_>> {
-        self.acquire_timeout(timeout).then(|| SemaphoreGuard {
-            counter: &self.counter,
-        })
     }
 }
 
@@ -261,7 +310,7 @@ impl BoundedSemaphore {
         }
     }
 
-    acquire_forms!();
+    acquire_forms!(BoundedSemaphore);
 
     /// Gives one permit back.
     ///
@@ -292,20 +341,6 @@ impl BoundedSemaphore {
     /// ```
     pub fn release_n(&self, n: usize) -> Result<(), ReleaseError> {
         self.counter.release(n)
-    }
-
-    /// Takes a permit and returns a guard that gives it back when dropped.
-    ///
-    /// ```
-    /// let sem = threadkit::BoundedSemaphore::new(1);
-    /// drop(sem.guard());
-    /// assert_eq!(sem.available(), 1);
-    /// ```
-    pub fn guard(&self) -> SemaphoreGuard<'_> {
-        self.acquire();
-        SemaphoreGuard {
-            counter: &self.counter,
-        }
     }
 }
 
