@@ -279,6 +279,17 @@ impl Semaphore {
     }
 }
 
+impl Default for Semaphore {
+    /// One permit, as Python's `Semaphore()`.
+    ///
+    /// ```
+    /// assert_eq!(threadkit::Semaphore::default().available(), 1);
+    /// ```
+    fn default() -> Self {
+        Semaphore::new(1)
+    }
+}
+
 /// A semaphore that refuses to be released above its initial value, like Python's
 /// `threading.BoundedSemaphore`: a release without a matching acquire is caught.
 ///
@@ -341,6 +352,17 @@ impl BoundedSemaphore {
     /// ```
     pub fn release_n(&self, n: usize) -> Result<(), ReleaseError> {
         self.counter.release(n)
+    }
+}
+
+impl Default for BoundedSemaphore {
+    /// One permit, as Python's `BoundedSemaphore()`.
+    ///
+    /// ```
+    /// assert_eq!(threadkit::BoundedSemaphore::default().available(), 1);
+    /// ```
+    fn default() -> Self {
+        BoundedSemaphore::new(1)
     }
 }
 

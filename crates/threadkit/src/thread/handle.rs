@@ -146,6 +146,21 @@ impl ThreadHandle {
         }
     }
 
+    /// Whether threadkit did not start this thread: a foreign thread seen through
+    /// [`current_thread`](crate::current_thread), named `Dummy-N` (Python's `_DummyThread`).
+    /// Such a thread cannot be joined.
+    ///
+    /// ```
+    /// assert!(!threadkit::main_thread().is_dummy());
+    /// let foreign = std::thread::spawn(|| threadkit::current_thread().is_dummy());
+    /// assert!(foreign.join().unwrap());
+    /// let ours = threadkit::Thread::spawn(|| threadkit::current_thread().is_dummy());
+    /// assert!(!ours.into_output().unwrap());
+    /// ```
+    pub fn is_dummy(&self) -> bool {
+        self.inner.origin == Origin::Foreign
+    }
+
     /// Whether the thread has started and not yet finished (Python: `is_alive()`).
     ///
     /// ```
