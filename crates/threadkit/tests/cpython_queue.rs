@@ -353,6 +353,7 @@ macro_rules! base_queue_tests {
                         break;
                     }
                     Err(GetError::Empty) => std::thread::yield_now(),
+                    Err(e) => panic!("get_nowait: {e}"),
                 }
             }
         }
@@ -436,7 +437,9 @@ macro_rules! base_queue_tests {
                 match q.get() {
                     Ok(_) => !shutdown,
                     Err(GetError::ShutDown) => shutdown,
-                    Err(GetError::Empty) => unreachable!("a blocking get does not time out"),
+                    Err(e) => {
+                        unreachable!("a blocking get ends only by an item or a shutdown: {e}")
+                    }
                 }
             })
         }

@@ -71,7 +71,7 @@ fn shutdown_racing_producers_accounts_for_every_item() {
                                 refused.fetch_add(1, Ordering::SeqCst);
                                 break;
                             }
-                            Err(PutError::Full(_)) => unreachable!("blocking put"),
+                            Err(_) => unreachable!("blocking put"),
                         }
                     }
                     mine
@@ -90,7 +90,7 @@ fn shutdown_racing_producers_accounts_for_every_item() {
                                 q.task_done().unwrap();
                             }
                             Err(GetError::ShutDown) => return got,
-                            Err(GetError::Empty) => unreachable!("blocking get"),
+                            Err(_) => unreachable!("blocking get"),
                         }
                         if got.len() % 64 == 0 {
                             std::thread::yield_now();

@@ -18,6 +18,7 @@ use thiserror::Error;
 /// }
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum FutureError {
     /// The task was cancelled before it ran (Python: `CancelledError`).
     #[error("the future was cancelled")]
@@ -51,6 +52,7 @@ pub enum FutureError {
 /// assert_eq!((err.into_inner())(), 1);
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum SubmitError<F> {
     /// After `shutdown` (Python: `RuntimeError: cannot schedule new futures after shutdown`).
     #[error("cannot schedule new futures after shutdown")]

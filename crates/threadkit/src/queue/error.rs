@@ -16,6 +16,7 @@ use thiserror::Error;
 /// assert_eq!(err.into_inner(), "b");
 /// ```
 #[derive(PartialEq, Eq, Clone, Copy, Error)]
+#[non_exhaustive]
 pub enum PutError<T> {
     /// The queue was full: at once for `put_nowait`, or for the whole timeout
     /// (Python: `queue.Full`).
@@ -59,6 +60,7 @@ impl<T> fmt::Debug for PutError<T> {
 /// assert_eq!(q.get(), Err(GetError::ShutDown));
 /// ```
 #[derive(Debug, PartialEq, Eq, Clone, Copy, Error)]
+#[non_exhaustive]
 pub enum GetError {
     /// Nothing to get: at once for `get_nowait`, or for the whole timeout
     /// (Python: `queue.Empty`).

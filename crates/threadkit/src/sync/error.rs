@@ -14,6 +14,7 @@ use thiserror::Error;
 /// assert_eq!(lock.release(), Err(ReleaseError::Unlocked));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum ReleaseError {
     /// The lock was not held (Python: `RuntimeError: release unlocked lock`).
     #[error("release unlocked lock")]

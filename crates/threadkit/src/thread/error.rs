@@ -15,6 +15,7 @@ use thiserror::Error;
 /// # t.join().unwrap();
 /// ```
 #[derive(Debug, Clone, Error)]
+#[non_exhaustive]
 pub enum StartError {
     /// `start` was called twice, or `set_daemon` after start
     /// (Python: `RuntimeError: threads can only be started once`).
@@ -39,6 +40,7 @@ impl std::panic::RefUnwindSafe for StartError {}
 /// assert!(matches!(t.join(), Err(JoinError::NotStarted)));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum JoinError {
     /// The thread was never started (Python: `cannot join thread before it is started`).
     #[error("cannot join thread before it is started")]
