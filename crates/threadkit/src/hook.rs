@@ -7,7 +7,7 @@ use crate::sync::Mutex;
 use std::io::Write;
 use std::sync::Arc;
 
-type Callback<A> = Arc<dyn Fn(&A) + Send + Sync>;
+pub(crate) type Callback<A> = Arc<dyn Fn(&A) + Send + Sync>;
 
 pub(crate) struct Hook<A: 'static> {
     /// What the hook is called in reports of its own panics.
@@ -27,8 +27,16 @@ impl<A: 'static> Hook<A> {
         }
     }
 
-    pub(crate) fn set(&self, callback: impl Fn(&A) + Send + Sync + 'static) {
-        *self.installed.lock() = Some(Arc::new(callback));
+    /// Installs `callback`; returns the hook it replaces (the default, if none was set).
+    pub(crate) fn set(&self, callback: impl Fn(&A) + Send + Sync + 'static) -> Callback<A> {
+        let previous = self.installed.lock().replace(Arc::new(callback));
+        previous.unwrap_or_else(|| Arc::new(self.default))
+    }
+
+    /// The installed hook, or the default.
+    pub(crate) fn current(&self) -> Callback<A> {
+        let installed = self.installed.lock().clone();
+        installed.unwrap_or_else(|| Arc::new(self.default))
     }
 
     pub(crate) fn reset(&self) {

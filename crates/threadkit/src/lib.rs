@@ -55,7 +55,7 @@
 //! | `threading.enumerate()` | [`enumerate`] |
 //! | `threading.active_count()` | [`active_count`] |
 //! | `threading.get_ident()` / `get_native_id()` | [`get_ident`] / [`get_native_id`] |
-//! | `threading.excepthook = hook` | [`set_excepthook`], [`reset_excepthook`] |
+//! | `threading.excepthook = hook`, `old = threading.excepthook` | [`set_excepthook`] (returns the replaced hook), [`excepthook`], [`reset_excepthook`] |
 //! | `threading.__excepthook__`, `ExceptHookArgs` | [`default_excepthook`], [`ExceptHookArgs`] |
 //! | `threading.local()` | [`Local`] (a threadkit thread's values are dropped when it ends) |
 //! | the exception of a thread | [`Panic`], inside [`JoinError::Panicked`] |
@@ -155,7 +155,7 @@ pub use sync::{
     SemaphoreGuard, Timer, ZeroPartiesError,
 };
 pub use thread::{
-    active_count, current_thread, default_excepthook, enumerate, get_ident, get_native_id,
-    main_thread, reset_excepthook, set_excepthook, Builder, ExceptHookArgs, JoinError, Local,
-    StartError, Thread, ThreadHandle,
+    active_count, current_thread, default_excepthook, enumerate, excepthook, get_ident,
+    get_native_id, main_thread, reset_excepthook, set_excepthook, Builder, ExceptHook,
+    ExceptHookArgs, JoinError, Local, StartError, Thread, ThreadHandle,
 };

@@ -25,8 +25,18 @@ const_static! {
     static HOOK: Hook<ExceptHookArgs> = Hook::new("threading.excepthook", default_excepthook);
 }
 
+/// An installed excepthook, as [`set_excepthook`] hands back the one it replaces.
+///
+/// ```
+/// let hook: threadkit::ExceptHook = std::sync::Arc::new(|_: &threadkit::ExceptHookArgs| ());
+/// # drop(hook);
+/// ```
+pub type ExceptHook = crate::hook::Callback<ExceptHookArgs>;
+
 /// Replaces the excepthook for uncaught panics in threads (Python: assigning
-/// `threading.excepthook`). The hook runs on the thread that panicked, before `join` returns.
+/// `threading.excepthook`) and returns the one it replaced ([`default_excepthook`] if none was
+/// set), so hooks can chain (Python: `old = threading.excepthook`). The hook runs on the
+/// thread that panicked, before `join` returns.
 ///
 /// ```
 /// use std::sync::{Arc, Mutex};
@@ -40,8 +50,24 @@ const_static! {
 /// threadkit::reset_excepthook();
 /// assert_eq!(*seen.lock().unwrap(), ["bad"]);
 /// ```
-pub fn set_excepthook(hook: impl Fn(&ExceptHookArgs) + Send + Sync + 'static) {
-    HOOK.set(hook);
+pub fn set_excepthook(hook: impl Fn(&ExceptHookArgs) + Send + Sync + 'static) -> ExceptHook {
+    HOOK.set(hook)
+}
+
+/// The excepthook in place now ([`default_excepthook`] if none was set): read it before
+/// [`set_excepthook`] to chain to it (Python: `old = threading.excepthook`).
+///
+/// ```
+/// let old = threadkit::excepthook();
+/// let previous = threadkit::set_excepthook(move |args| {
+///     eprintln!("before the usual report");
+///     old(args);
+/// });
+/// # threadkit::reset_excepthook();
+/// # drop(previous);
+/// ```
+pub fn excepthook() -> ExceptHook {
+    HOOK.current()
 }
 
 /// Restores the default excepthook ([`default_excepthook`]).

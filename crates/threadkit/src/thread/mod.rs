@@ -16,7 +16,9 @@ mod registry;
 mod spawn;
 
 pub use error::{JoinError, StartError};
-pub use excepthook::{default_excepthook, reset_excepthook, set_excepthook, ExceptHookArgs};
+pub use excepthook::{
+    default_excepthook, excepthook, reset_excepthook, set_excepthook, ExceptHook, ExceptHookArgs,
+};
 pub use handle::ThreadHandle;
 pub use local::Local;
 pub use registry::{
