@@ -39,6 +39,16 @@
 //! | [`Future`] | `wait`, `result`, `into_result`, `exception` | `done` | `wait_timeout`, `result_timeout`, `exception_timeout` | `wait_deadline`, `result_deadline` |
 //! | [`ThreadHandle`] | `join` | `is_alive` | `join_timeout` | `join_deadline` |
 //!
+//! ### Coming from crossbeam-channel
+//!
+//! A [`Queue`] is one shared handle for both ends (clone it), not a sender/receiver pair.
+//! `Queue::new(0)` is Python's unbounded queue, **not** a rendezvous channel as crossbeam's
+//! `bounded(0)` is; [`Queue::unbounded`] says it explicitly and [`Queue::capacity`] gives
+//! `None` for it. A queue ends by [`shutdown`](Queue::shutdown) (graceful: consumers drain
+//! what is left; immediate: it is dropped) rather than by dropping every sender, and
+//! [`Queue::iter`] ends there as crossbeam's `iter` ends at disconnection; [`Queue::try_iter`]
+//! is crossbeam's `try_iter`. `put_nowait`/`get_nowait` are `try_send`/`try_recv`.
+//!
 //! ## Python to threadkit
 //!
 //! | Python | threadkit |

@@ -39,6 +39,17 @@ macro_rules! python_queue {
                 $name { core: Arc::new(Core::new(make(maxsize))) }
             }
 
+            #[doc = concat!("A new ", stringify!($name), " with no bound: the same as `", stringify!($name), "::new(0)`, said explicitly (crossbeam's `unbounded()`).")]
+            ///
+            /// ```
+            #[doc = concat!("let q = threadkit::", stringify!($name), "::unbounded();")]
+            #[doc = concat!("q.put(", $ex, ").unwrap();")]
+            /// assert_eq!(q.capacity(), None);
+            /// ```
+            pub fn unbounded() -> Self {
+                Self::new(0)
+            }
+
             /// Puts an item, blocking while the queue is full (Python: `put(item)`).
             ///
             /// # Errors
@@ -207,6 +218,17 @@ macro_rules! python_queue {
                 self.core.store().capacity().unwrap_or(0)
             }
 
+            /// The bound, `None` if unbounded (crossbeam's `capacity()`; Python's `maxsize`
+            /// says 0 for that).
+            ///
+            /// ```
+            #[doc = concat!("assert_eq!(threadkit::", stringify!($name), "::<u8>::new(4).capacity(), Some(4));")]
+            #[doc = concat!("assert_eq!(threadkit::", stringify!($name), "::<u8>::new(0).capacity(), None);")]
+            /// ```
+            pub fn capacity(&self) -> Option<usize> {
+                self.core.store().capacity()
+            }
+
             /// Marks one item got earlier as processed (Python: `task_done()`).
             ///
             /// # Errors
@@ -317,6 +339,20 @@ macro_rules! python_queue {
             pub fn iter(&self) -> Iter<'_, T> {
                 Iter { get: Box::new(move || self.get().ok()) }
             }
+
+            /// An iterator of non-blocking gets: the items there now, ending at the first
+            /// empty moment (crossbeam's `try_iter`; a drain).
+            ///
+            /// ```
+            #[doc = concat!("let q = threadkit::", stringify!($name), "::new(0);")]
+            #[doc = concat!("q.put(", $ex, ").unwrap();")]
+            #[doc = concat!("q.put(", $ex, ").unwrap();")]
+            /// assert_eq!(q.try_iter().count(), 2);
+            /// assert!(q.empty());
+            /// ```
+            pub fn try_iter(&self) -> Iter<'_, T> {
+                Iter { get: Box::new(move || self.get_nowait().ok()) }
+            }
         }
 
         impl<T> Clone for $name<T> {
@@ -413,7 +449,8 @@ python_queue! {
     PriorityQueue<T: Ord>, store: Locked<PriorityHeap<T>>, new: |maxsize| Locked::new(PriorityHeap::new(), (maxsize > 0).then_some(maxsize)), example_item: "1"
 }
 
-/// The items of a queue, by blocking `get`s, until it is shut down and drained.
+/// The items of a queue: by blocking `get`s until it is shut down and drained
+/// ([`Queue::iter`]), or by non-blocking ones until it is empty ([`Queue::try_iter`]).
 ///
 /// ```
 /// let q = threadkit::Queue::new(0);
