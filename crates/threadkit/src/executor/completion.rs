@@ -75,7 +75,18 @@ pub fn as_completed<T>(futures: &[Future<T>], timeout: Option<Duration>) -> AsCo
     }
 }
 
-/// The iterator of [`as_completed`].
+/// The iterator of [`as_completed`]: each future once, as it completes.
+///
+/// ```
+/// let pool = threadkit::ThreadPoolExecutor::new(2).unwrap();
+/// let futures: Vec<_> = (0..3).map(|i| pool.submit(move || i * 10).unwrap()).collect();
+/// let it: threadkit::AsCompleted<'_, i32> = threadkit::as_completed(&futures, None);
+/// let mut sum = 0;
+/// for f in it {
+///     sum += f.unwrap().result().unwrap();
+/// }
+/// assert_eq!(sum, 30);
+/// ```
 pub struct AsCompleted<'a, T> {
     futures: &'a [Future<T>],
     watch: Arc<Watch>,
@@ -144,6 +155,15 @@ pub enum ReturnWhen {
 }
 
 /// What [`wait`] found: the futures done and those not done (Python: `DoneAndNotDoneFutures`).
+///
+/// ```
+/// use threadkit::ReturnWhen;
+/// let pool = threadkit::ThreadPoolExecutor::new(1).unwrap();
+/// let futures = vec![pool.submit(|| 1).unwrap()];
+/// let found: threadkit::DoneAndNotDone<'_, i32> =
+///     threadkit::wait(&futures, None, ReturnWhen::AllCompleted);
+/// assert_eq!((found.done.len(), found.not_done.len()), (1, 0));
+/// ```
 pub struct DoneAndNotDone<'a, T> {
     /// Futures done (finished, failed or cancelled), in the order given.
     pub done: Vec<&'a Future<T>>,

@@ -35,15 +35,37 @@ mod sealed {
 /// ```
 pub trait ConditionLock: sealed::Sealed + Send + Sync {
     /// Blocks until held.
+    ///
+    /// ```
+    /// use threadkit::{ConditionLock, RLock};
+    /// let lock = RLock::new();
+    /// ConditionLock::acquire(&lock);
+    /// assert!(lock.is_owned());
+    /// # ConditionLock::release(&lock).unwrap();
+    /// ```
     fn acquire(&self);
     /// Releases one level (see [`Lock::release`], [`RLock::release`]).
     ///
     /// # Errors
     ///
     /// As the lock's own `release`.
+    ///
+    /// ```
+    /// use threadkit::{ConditionLock, Lock};
+    /// let lock = Lock::new();
+    /// assert!(ConditionLock::release(&lock).is_err(), "not held");
+    /// ```
     fn release(&self) -> Result<(), super::ReleaseError>;
     /// Whether the calling thread may wait on / notify the condition: for an `RLock`, it owns
     /// it; for a `Lock`, which has no owner, it is locked (Python's rule).
+    ///
+    /// ```
+    /// use threadkit::{ConditionLock, Lock};
+    /// let lock = Lock::new();
+    /// assert!(!ConditionLock::is_owned(&lock));
+    /// let _g = lock.guard();
+    /// assert!(ConditionLock::is_owned(&lock));
+    /// ```
     fn is_owned(&self) -> bool;
     #[doc(hidden)]
     fn release_save(&self) -> usize;
