@@ -147,11 +147,16 @@ pub(crate) fn bunch<R>(
     })
 }
 
-/// Asserts that `elapsed` is at least `timeout`: a timed wait that gave up must not give up
-/// early (the clock is monotonic). Nothing is asserted about how late it was.
-pub(crate) fn assert_waited(elapsed: Duration, timeout: Duration) {
-    assert!(
-        elapsed >= timeout,
-        "a wait with a timeout of {timeout:?} gave up after only {elapsed:?}"
-    );
+/// The earliest instant a timed wait of `timeout` that starts now may give up: the wait
+/// computes its own deadline after this call, so it is at least this late.
+pub(crate) fn earliest_give_up(timeout: Duration) -> Instant {
+    Instant::now() + timeout
+}
+
+/// Whether it is now no earlier than `earliest` (see [`earliest_give_up`]): checked right
+/// after a timed wait gave up, it says the wait did not give up before its deadline. A
+/// guarantee of the deadline and the monotonic clock, whatever the load: nothing is asserted
+/// about how late the wait was.
+pub(crate) fn not_early(earliest: Instant) -> bool {
+    Instant::now() >= earliest
 }
