@@ -109,35 +109,41 @@ stress_queue!(Queue);
 stress_queue!(LifoQueue);
 stress_queue!(PriorityQueue);
 
-/// 8 producers and 8 consumers; every get is followed by one `task_done`; `join` returns once
-/// the last is marked (defect 1 of issue 10 refused some and hung `join`).
-fn eight_by_eight<Q: StressQueue>(q: Q) {
-    let total = items();
-    let per = total / (THREADS / 2);
-    let total = per * (THREADS / 2);
+/// 8 producers put distinct ids while 8 consumers `take` them; `after_puts` runs once the
+/// producers are done, before the consumers are joined. Every id is taken exactly once.
+fn transfer_8p8c<Q: Clone + Send + 'static>(
+    q: &Q,
+    put: fn(&Q, u64),
+    take: fn(&Q) -> u64,
+    after_puts: impl FnOnce(),
+) {
+    let per = items() / (THREADS / 2);
     let producers: Vec<_> = (0..THREADS / 2)
         .map(|p| {
             let q = q.clone();
-            Thread::spawn(move || (p * per..(p + 1) * per).for_each(|id| q.put(id)))
+            Thread::spawn(move || (p * per..(p + 1) * per).for_each(|id| put(&q, id)))
         })
         .collect();
     let consumers: Vec<_> = (0..THREADS / 2)
         .map(|_| {
             let q = q.clone();
-            Thread::spawn(move || {
-                (0..per)
-                    .map(|_| {
-                        let id = q.get();
-                        q.task_done();
-                        id
-                    })
-                    .collect::<Vec<_>>()
-            })
+            Thread::spawn(move || (0..per).map(|_| take(&q)).collect::<Vec<_>>())
         })
         .collect();
     join_all(producers);
-    assert!(q.join(), "join hung");
-    assert_each_once(total, join_all(consumers));
+    after_puts();
+    assert_each_once(per * (THREADS / 2), join_all(consumers));
+}
+
+/// 8 producers and 8 consumers; every get is followed by one `task_done`; `join` returns once
+/// the last is marked (defect 1 of issue 10 refused some and hung `join`).
+fn eight_by_eight<Q: StressQueue>(q: Q) {
+    let take = |q: &Q| {
+        let id = q.get();
+        q.task_done();
+        id
+    };
+    transfer_8p8c(&q, Q::put, take, || assert!(q.join(), "join hung"));
 }
 
 /// 8 producers put until refused while 8 consumers get and mark done, and a graceful shutdown
@@ -221,23 +227,12 @@ fn priority_queue() {
 
 #[test]
 fn simple_queue() {
-    let total = items() / (THREADS / 2) * (THREADS / 2);
-    let per = total / (THREADS / 2);
-    let q = SimpleQueue::new();
-    let producers: Vec<_> = (0..THREADS / 2)
-        .map(|p| {
-            let q = q.clone();
-            Thread::spawn(move || (p * per..(p + 1) * per).for_each(|id| q.put(id)))
-        })
-        .collect();
-    let consumers: Vec<_> = (0..THREADS / 2)
-        .map(|_| {
-            let q = q.clone();
-            Thread::spawn(move || (0..per).map(|_| q.get()).collect::<Vec<_>>())
-        })
-        .collect();
-    join_all(producers);
-    assert_each_once(total, join_all(consumers));
+    transfer_8p8c(
+        &SimpleQueue::new(),
+        SimpleQueue::put,
+        SimpleQueue::get,
+        || (),
+    );
 }
 
 /// A plain read-modify-write of a counter (not an atomic add) under the lock, by 16 threads:
