@@ -148,24 +148,26 @@ mod panic;
 mod queue;
 mod sync;
 mod thread;
+mod timeout;
 mod wait;
 
 pub use executor::{
     as_completed, reset_unretrieved_hook, set_unretrieved_hook, wait, AsCompleted, DoneAndNotDone,
     ExecutorBuilder, Future, FutureError, InvalidMaxWorkers, Map, MapOptions, ReturnWhen,
-    SubmitError, ThreadPoolExecutor, TimeoutError, UnretrievedFailure,
+    SubmitError, ThreadPoolExecutor, UnretrievedFailure,
 };
 pub use panic::Panic;
 pub use queue::{
     GetError, Iter, LifoQueue, PriorityQueue, PutError, Queue, SimpleQueue, TaskDoneError,
 };
 pub use sync::{
-    Barrier, BoundedSemaphore, BrokenBarrierError, Condition, ConditionGuard, ConditionLock, Event,
-    Lock, LockGuard, Mutex, MutexGuard, NotOwnedError, RLock, RLockGuard, ReleaseError, Semaphore,
-    SemaphoreGuard, Timer, ZeroPartiesError,
+    Barrier, BoundedSemaphore, BrokenBarrierError, Condition, ConditionGuard, ConditionLock,
+    Condvar, Event, Lock, LockGuard, Mutex, MutexGuard, NotOwnedError, RLock, RLockGuard,
+    ReleaseError, Semaphore, SemaphoreGuard, Timer, ZeroPartiesError,
 };
 pub use thread::{
     active_count, current_thread, default_excepthook, enumerate, excepthook, get_ident,
     get_native_id, main_thread, reset_excepthook, set_excepthook, Builder, ExceptHook,
     ExceptHookArgs, JoinError, Local, StartError, Thread, ThreadHandle,
 };
+pub use timeout::{TimeoutError, WaitError};

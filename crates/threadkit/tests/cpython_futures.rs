@@ -44,13 +44,14 @@
 //! - `test_get_snapshot`'s private `_get_snapshot`: its public equivalent (every reader of a
 //!   done future sees the same state) is ported.
 
+use std::num::NonZeroUsize;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex as StdMutex};
 use std::time::{Duration, Instant};
 use threadkit::{
     as_completed, wait, Event, Future, FutureError, MapOptions, ReturnWhen, Semaphore, SubmitError,
-    Thread, ThreadPoolExecutor,
+    Thread, ThreadPoolExecutor, TimeoutError, WaitError,
 };
 
 /// Only a hang guard: no test expects to wait this long.
@@ -69,8 +70,8 @@ fn spawn<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Thread<T>
 /// Joins `t` and returns its output; fails if it runs past the hang guard or panicked.
 fn finish<T: Send + 'static>(t: Thread<T>) -> T {
     match t.join_timeout(HANG_GUARD) {
-        Ok(true) => {}
-        Ok(false) => panic!("thread {} did not finish (hang guard)", t.name()),
+        Ok(()) => {}
+        Err(e) if e.is_timeout() => panic!("thread {} did not finish (hang guard)", t.name()),
         Err(e) => panic!("thread {} failed: {e}", t.name()),
     }
     t.into_output().unwrap_or_else(|e| panic!("{e}"))
@@ -331,7 +332,10 @@ mod thread_pool_executor_test {
         let mut i = ex.map(|(x, y)| divmod(x, y), inputs).unwrap();
         assert_eq!(i.next(), Some(Ok((2, 1))));
         assert_eq!(i.next(), Some(Ok((1, 2))));
-        assert!(matches!(i.next(), Some(Err(FutureError::Panicked(_)))));
+        assert!(matches!(
+            i.next(),
+            Some(Err(WaitError::Failed(FutureError::Panicked(_))))
+        ));
         assert_eq!(i.next(), Some(Ok((1, 0))));
         assert_eq!(i.next(), None);
         assert_eq!(i.next(), None);
@@ -352,7 +356,9 @@ mod thread_pool_executor_test {
             let mut i = ex.map_with(timeout_on_one, [0, 1, 2, 3], options).unwrap();
             assert_eq!(i.next(), Some(Ok(0)));
             match i.next() {
-                Some(Err(FutureError::Panicked(p))) => assert_eq!(p.message(), "TimeoutError"),
+                Some(Err(WaitError::Failed(FutureError::Panicked(p)))) => {
+                    assert_eq!(p.message(), "TimeoutError")
+                }
                 other => panic!("{other:?}"),
             }
             assert_eq!(i.next(), Some(Ok(2)));
@@ -384,7 +390,7 @@ mod thread_pool_executor_test {
         loop {
             match i.next() {
                 Some(Ok(())) => results.push(()),
-                Some(Err(FutureError::Timeout)) => break,
+                Some(Err(WaitError::Timeout(_))) => break,
                 other => panic!("expected a timeout, got {other:?}"),
             }
         }
@@ -398,14 +404,15 @@ mod thread_pool_executor_test {
 
     #[test]
     fn test_map_buffersize_value_validation() {
-        // Rust form: CPython refuses `buffersize` < 1; `MapOptions::buffersize` makes it at
-        // least 1.
+        // Rust form: CPython refuses `buffersize` < 1 with ValueError; `MapOptions::buffersize`
+        // takes a `NonZeroUsize`, so 0 is refused before any map starts.
+        assert!(NonZeroUsize::new(0).is_none());
         let ex = executor();
         let res = ex
             .map_with(
                 |x: i32| x.to_string(),
                 0..4,
-                MapOptions::new().buffersize(0),
+                MapOptions::new().buffersize(NonZeroUsize::MIN),
             )
             .unwrap();
         assert_eq!(
@@ -418,7 +425,7 @@ mod thread_pool_executor_test {
     fn test_map_buffersize() {
         let ex = executor();
         for buffersize in [1, 2, 4, 8] {
-            let options = MapOptions::new().buffersize(buffersize);
+            let options = MapOptions::new().buffersize(NonZeroUsize::new(buffersize).unwrap());
             let res = ex.map_with(|x: i32| x.to_string(), 0..4, options).unwrap();
             assert_eq!(
                 res.map(Result::unwrap).collect::<Vec<_>>(),
@@ -431,7 +438,7 @@ mod thread_pool_executor_test {
     fn test_map_buffersize_on_multiple_iterables() {
         let ex = executor();
         for buffersize in [1, 2, 4, 8] {
-            let options = MapOptions::new().buffersize(buffersize);
+            let options = MapOptions::new().buffersize(NonZeroUsize::new(buffersize).unwrap());
             let res = ex
                 .map_with(|(x, y): (i32, i32)| x + y, (0..4).zip(0..4), options)
                 .unwrap();
@@ -442,7 +449,7 @@ mod thread_pool_executor_test {
     #[test]
     fn test_map_buffersize_on_infinite_iterable() {
         let ex = executor();
-        let options = MapOptions::new().buffersize(2);
+        let options = MapOptions::new().buffersize(NonZeroUsize::new(2).unwrap());
         let mut res = ex.map_with(|x: u64| x.to_string(), 0.., options).unwrap();
         assert_eq!(res.next(), Some(Ok("0".to_owned())));
         assert_eq!(res.next(), Some(Ok("1".to_owned())));
@@ -452,7 +459,7 @@ mod thread_pool_executor_test {
     #[test]
     fn test_map_buffersize_on_multiple_infinite_iterables() {
         let ex = executor();
-        let options = MapOptions::new().buffersize(2);
+        let options = MapOptions::new().buffersize(NonZeroUsize::new(2).unwrap());
         let mut res = ex
             .map_with(|(x, y): (u64, u64)| x + y, (0..).zip(0..), options)
             .unwrap();
@@ -464,7 +471,7 @@ mod thread_pool_executor_test {
     #[test]
     fn test_map_buffersize_on_empty_iterable() {
         let ex = executor();
-        let options = MapOptions::new().buffersize(2);
+        let options = MapOptions::new().buffersize(NonZeroUsize::new(2).unwrap());
         let mut res = ex
             .map_with(|x: i32| x.to_string(), Vec::new(), options)
             .unwrap();
@@ -483,7 +490,7 @@ mod thread_pool_executor_test {
         drop(ex.map_with(
             |x: i32| x.to_string(),
             ints,
-            MapOptions::new().buffersize(buffersize),
+            MapOptions::new().buffersize(NonZeroUsize::new(buffersize).unwrap()),
         ));
         ex.shutdown(true, false); // wait for the tasks to complete
         assert_eq!(
@@ -635,7 +642,7 @@ mod thread_pool_executor_test {
                 let mut gen = pool
                     .map_with(log_n_wait, ["second", "third"], options)
                     .unwrap();
-                assert!(matches!(gen.next(), Some(Err(FutureError::Timeout))));
+                assert!(matches!(gen.next(), Some(Err(WaitError::Timeout(_)))));
             } // closing the map: dropping it
             stop_event.set();
             fut.result().unwrap();
@@ -770,7 +777,7 @@ mod thread_pool_shutdown_test {
         sem.release_n(3);
         ex.shutdown(true, false);
         for t in ex.workers() {
-            assert!(t.join_timeout(HANG_GUARD).unwrap());
+            t.join_timeout(HANG_GUARD).unwrap();
         }
     }
 
@@ -789,7 +796,7 @@ mod thread_pool_shutdown_test {
             threads = e.workers();
         }
         for t in threads {
-            assert!(t.join_timeout(HANG_GUARD).unwrap());
+            t.join_timeout(HANG_GUARD).unwrap();
         }
     }
 
@@ -807,7 +814,7 @@ mod thread_pool_shutdown_test {
         let threads = executor.workers();
         drop(executor);
         for t in threads {
-            assert!(t.join_timeout(HANG_GUARD).unwrap());
+            t.join_timeout(HANG_GUARD).unwrap();
         }
         check_abs(res);
     }
@@ -820,7 +827,7 @@ mod thread_pool_shutdown_test {
         let threads = executor.workers();
         executor.shutdown(false, false);
         for t in threads {
-            assert!(t.join_timeout(HANG_GUARD).unwrap());
+            t.join_timeout(HANG_GUARD).unwrap();
         }
         check_abs(res);
     }
@@ -845,7 +852,7 @@ mod thread_pool_shutdown_test {
         assert!(!threads.is_empty());
         for t in threads {
             assert!(named(&t.name(), "SpecialPool"), "{}", t.name());
-            assert!(t.join_timeout(HANG_GUARD).unwrap());
+            t.join_timeout(HANG_GUARD).unwrap();
         }
     }
 
@@ -866,7 +873,7 @@ mod thread_pool_shutdown_test {
                 "{name}"
             );
             assert!(named(&name, prefix), "{name}");
-            assert!(t.join_timeout(HANG_GUARD).unwrap());
+            t.join_timeout(HANG_GUARD).unwrap();
         }
     }
 
@@ -1092,7 +1099,7 @@ mod thread_pool_as_completed_test {
             for item in as_completed(&fs, Some(timeout)) {
                 match item {
                     Ok(f) => completed.push(f),
-                    Err(e) => timed_out = Some(e.unfinished),
+                    Err(e) => timed_out = Some(e.unfinished()),
                 }
             }
             let mut completed = positions(&fs, &completed);
@@ -1112,10 +1119,8 @@ mod thread_pool_as_completed_test {
         let Some(Err(e)) = last else {
             panic!("expected a timeout, got {last:?}")
         };
-        assert_eq!(e.unfinished, 2);
-        // Rust form: the message does not repeat the total (CPython: "2 (of 4) futures
-        // unfinished").
-        assert_eq!(e.to_string(), "2 (of the) futures unfinished");
+        assert_eq!((e.unfinished(), e.total()), (2, 4));
+        assert_eq!(e.to_string(), "2 (of 4) futures unfinished");
     }
 }
 
@@ -1315,21 +1320,21 @@ mod future_tests {
     #[test]
     fn test_result_with_timeout() {
         let ([pending, running, cancelled, failed, successful], _held) = states();
-        assert_eq!(
-            pending.result_timeout(Duration::ZERO),
-            Err(FutureError::Timeout)
-        );
-        assert_eq!(
-            running.result_timeout(Duration::ZERO),
-            Err(FutureError::Timeout)
-        );
+        assert!(pending
+            .result_timeout(Duration::ZERO)
+            .unwrap_err()
+            .is_timeout());
+        assert!(running
+            .result_timeout(Duration::ZERO)
+            .unwrap_err()
+            .is_timeout());
         assert_eq!(
             cancelled.result_timeout(Duration::ZERO),
-            Err(FutureError::Cancelled)
+            Err(WaitError::Failed(FutureError::Cancelled))
         );
         assert!(matches!(
             failed.result_timeout(Duration::ZERO),
-            Err(FutureError::Panicked(p)) if p.message() == "OSError"
+            Err(WaitError::Failed(FutureError::Panicked(p))) if p.message() == "OSError"
         ));
         assert_eq!(successful.result_timeout(Duration::ZERO), Ok(42));
     }
@@ -1354,7 +1359,10 @@ mod future_tests {
                 std::thread::sleep(Duration::from_millis(5)); // as above
                 f1.cancel()
             });
-            assert_eq!(f1.result_timeout(HANG_GUARD), Err(FutureError::Cancelled));
+            assert_eq!(
+                f1.result_timeout(HANG_GUARD),
+                Err(WaitError::Failed(FutureError::Cancelled))
+            );
             assert!(t.join().unwrap());
         });
     }
@@ -1362,25 +1370,19 @@ mod future_tests {
     #[test]
     fn test_exception_with_timeout() {
         let ([pending, running, cancelled, failed, successful], _held) = states();
-        // Rust form: a timeout or a cancellation is the returned failure (CPython raises
-        // TimeoutError or CancelledError).
-        assert_eq!(
-            pending.exception_timeout(Duration::ZERO),
-            Some(FutureError::Timeout)
-        );
-        assert_eq!(
-            running.exception_timeout(Duration::ZERO),
-            Some(FutureError::Timeout)
-        );
+        // Rust form: a timeout is the error (CPython raises TimeoutError); a cancellation is
+        // the returned failure (CPython raises CancelledError).
+        assert!(pending.exception_timeout(Duration::ZERO).is_err());
+        assert!(running.exception_timeout(Duration::ZERO).is_err());
         assert_eq!(
             cancelled.exception_timeout(Duration::ZERO),
-            Some(FutureError::Cancelled)
+            Ok(Some(FutureError::Cancelled))
         );
         assert_eq!(
-            panic_message(failed.exception_timeout(Duration::ZERO)),
+            panic_message(failed.exception_timeout(Duration::ZERO).unwrap()),
             "OSError"
         );
-        assert_eq!(successful.exception_timeout(Duration::ZERO), None);
+        assert_eq!(successful.exception_timeout(Duration::ZERO), Ok(None));
     }
 
     #[test]
@@ -1398,7 +1400,10 @@ mod future_tests {
             std::thread::sleep(Duration::from_millis(5)); // as above
             gate.set();
         });
-        assert_eq!(panic_message(f1.exception_timeout(HANG_GUARD)), "OSError");
+        assert_eq!(
+            panic_message(f1.exception_timeout(HANG_GUARD).unwrap()),
+            "OSError"
+        );
         finish(t);
     }
 
@@ -1407,7 +1412,12 @@ mod future_tests {
         // The public side of `_get_snapshot`: (done, cancelled, result, exception) is one
         // consistent state for each kind of future, and every reader of a done future sees
         // the same.
-        type Snapshot = (bool, bool, Result<i32, FutureError>, Option<FutureError>);
+        type Snapshot = (
+            bool,
+            bool,
+            Result<i32, WaitError<FutureError>>,
+            Result<Option<FutureError>, TimeoutError>,
+        );
         let snapshot = |f: &F| -> Snapshot {
             (
                 f.done(),
@@ -1417,24 +1427,28 @@ mod future_tests {
             )
         };
         let (pending, _held) = pending_future();
-        let timeout = Err(FutureError::Timeout);
+        let (done, cancelled, result, exception) = snapshot(&pending);
+        assert!(!done && !cancelled);
+        assert!(result.unwrap_err().is_timeout() && exception.is_err());
         assert_eq!(
-            snapshot(&pending),
-            (false, false, timeout, Some(FutureError::Timeout))
+            snapshot(&finished_future(42)),
+            (true, false, Ok(42), Ok(None))
         );
-        assert_eq!(snapshot(&finished_future(42)), (true, false, Ok(42), None));
         let (done, cancelled, result, exception) = snapshot(&failed_future("test error"));
         assert!(done && !cancelled);
-        assert!(matches!(result, Err(FutureError::Panicked(_))));
-        assert_eq!(panic_message(exception), "test error");
-        let cancelled = Err(FutureError::Cancelled);
+        assert!(matches!(
+            result,
+            Err(WaitError::Failed(FutureError::Panicked(_)))
+        ));
+        assert_eq!(panic_message(exception.unwrap()), "test error");
+        let cancelled = Err(WaitError::Failed(FutureError::Cancelled));
         assert_eq!(
             snapshot(&cancelled_future()),
-            (true, true, cancelled, Some(FutureError::Cancelled))
+            (true, true, cancelled, Ok(Some(FutureError::Cancelled)))
         );
         // Concurrent readers.
         let f = finished_future(100);
-        let expected: Snapshot = (true, false, Ok(100), None);
+        let expected: Snapshot = (true, false, Ok(100), Ok(None));
         std::thread::scope(|s| {
             let readers: Vec<_> = (0..4)
                 .map(|_| s.spawn(|| (0..1000).all(|_| snapshot(&f) == expected)))
@@ -1517,7 +1531,7 @@ mod thread_pool_failing_initializer_test {
         gate.set();
         assert!(matches!(
             future.result_timeout(HANG_GUARD),
-            Err(FutureError::BrokenPool(_))
+            Err(WaitError::Failed(FutureError::BrokenPool(_)))
         ));
         // From this point, submit is guaranteed to fail.
         assert!(matches!(ex.submit(|| 0), Err(SubmitError::BrokenPool(_))));
@@ -1537,7 +1551,7 @@ mod executor_deadlock_test {
         let ex = ThreadPoolExecutor::new(2).unwrap();
         let res = ex.submit(|| -> i32 { panic!("RuntimeError") }).unwrap();
         assert_eq!(
-            panic_message(res.exception_timeout(HANG_GUARD)),
+            panic_message(res.exception_timeout(HANG_GUARD).unwrap()),
             "RuntimeError"
         );
         guarded(move || ex.shutdown(true, false));
@@ -1566,11 +1580,11 @@ mod executor_deadlock_test {
         let f = ex.submit(|| -> i32 { panic!("error in pickle") }).unwrap();
         ex.shutdown(false, false);
         assert_eq!(
-            panic_message(f.exception_timeout(HANG_GUARD)),
+            panic_message(f.exception_timeout(HANG_GUARD).unwrap()),
             "error in pickle"
         );
         for t in ex.workers() {
-            assert!(t.join_timeout(HANG_GUARD).unwrap());
+            t.join_timeout(HANG_GUARD).unwrap();
         }
     }
 
@@ -1586,7 +1600,10 @@ mod executor_deadlock_test {
         });
         assert_eq!(results.len(), 10);
         for r in results {
-            assert!(matches!(r, Err(FutureError::Panicked(_))));
+            assert!(matches!(
+                r,
+                Err(WaitError::Failed(FutureError::Panicked(_)))
+            ));
         }
     }
 }

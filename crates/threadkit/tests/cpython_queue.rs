@@ -51,8 +51,8 @@ fn spawn<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Thread<T>
 /// Joins `t` and returns its output; fails if it runs past the hang guard or panicked.
 fn finish<T: Send + 'static>(t: Thread<T>) -> T {
     match t.join_timeout(HANG_GUARD) {
-        Ok(true) => {}
-        Ok(false) => panic!("thread {} did not finish (hang guard)", t.name()),
+        Ok(()) => {}
+        Err(e) if e.is_timeout() => panic!("thread {} did not finish (hang guard)", t.name()),
         Err(e) => panic!("thread {} failed: {e}", t.name()),
     }
     t.into_output().unwrap_or_else(|e| panic!("{e}"))

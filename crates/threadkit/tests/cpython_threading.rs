@@ -251,7 +251,10 @@ mod thread_tests {
         });
         let dummy = rx.recv().unwrap();
         assert!(
-            dummy.join_timeout(Duration::from_millis(1)).is_err(),
+            matches!(
+                dummy.join_timeout(Duration::from_millis(1)),
+                Err(threadkit::WaitError::Failed(JoinError::DummyThread))
+            ),
             "a running dummy thread was joined"
         );
         go_tx.send(()).unwrap();
@@ -302,7 +305,7 @@ mod thread_tests {
                 .collect();
             go.set();
             for j in joiners {
-                assert_eq!(j.into_output().unwrap(), Ok(true));
+                assert_eq!(j.into_output().unwrap(), Ok(()));
             }
             worker.join().unwrap();
         }
@@ -315,7 +318,10 @@ mod thread_tests {
         let l = lock.clone();
         let thread = Thread::spawn(move || assert!(l.acquire_timeout(HANG_GUARD)));
         // Rust form: `join_timeout` says whether the thread finished.
-        assert_eq!(thread.join_timeout(Duration::from_millis(10)), Ok(false));
+        assert!(thread
+            .join_timeout(Duration::from_millis(10))
+            .unwrap_err()
+            .is_timeout());
         assert!(thread.is_alive());
         lock.release().unwrap();
         thread.join().unwrap();
@@ -453,7 +459,7 @@ mod thread_tests {
         wait_until("saw the unjoined thread unregistered", || {
             !enumerate().contains(&handle)
         });
-        assert_eq!(handle.join_timeout(HANG_GUARD), Ok(true));
+        assert_eq!(handle.join_timeout(HANG_GUARD), Ok(()));
     }
 }
 

@@ -4,12 +4,13 @@
 mod common;
 
 use std::collections::HashSet;
+use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex as StdMutex};
 use std::time::Duration;
 use threadkit::{
     current_thread, Event, FutureError, InvalidMaxWorkers, MapOptions, SubmitError,
-    ThreadPoolExecutor,
+    ThreadPoolExecutor, WaitError,
 };
 
 const HANG_GUARD: Duration = Duration::from_secs(60);
@@ -206,7 +207,10 @@ fn map_keeps_input_order_and_surfaces_failures_in_place() {
     threadkit::reset_unretrieved_hook();
     assert_eq!(results[0], Ok(0));
     assert_eq!(results[1], Ok(10));
-    assert!(matches!(&results[2], Err(FutureError::Panicked(p)) if p.message() == "two"));
+    assert!(matches!(
+        &results[2],
+        Err(WaitError::Failed(FutureError::Panicked(p))) if p.message() == "two"
+    ));
     assert_eq!(results[3], Ok(30));
     assert_eq!(results[4], Ok(40));
 }
@@ -229,7 +233,7 @@ fn map_timeout_runs_from_the_call() {
         )
         .unwrap();
     assert_eq!(results.next(), Some(Ok(0)));
-    assert_eq!(results.next(), Some(Err(FutureError::Timeout)));
+    assert!(results.next().unwrap().unwrap_err().is_timeout());
     assert_eq!(results.next(), None, "the map stops after a timeout");
     gate.set();
 }
@@ -246,7 +250,7 @@ fn map_buffersize_bounds_tasks_in_flight() {
                 x
             },
             0.., // endless
-            MapOptions::new().buffersize(3),
+            MapOptions::new().buffersize(NonZeroUsize::new(3).unwrap()),
         )
         .unwrap();
     for expected in 0..50 {
@@ -266,7 +270,7 @@ fn waiting_on_the_same_full_pool_is_an_error_not_a_hang() {
             inner.result_timeout(Duration::from_millis(50))
         })
         .unwrap();
-    assert_eq!(outer.into_result().unwrap(), Err(FutureError::Timeout));
+    assert!(outer.into_result().unwrap().unwrap_err().is_timeout());
 }
 
 #[test]
@@ -331,10 +335,7 @@ fn callbacks_of_cancelled_futures_may_use_the_pool() {
     });
     let p = pool.clone();
     let shutter = threadkit::Thread::spawn(move || p.shutdown(false, true));
-    assert!(
-        shutter.join_timeout(HANG_GUARD).unwrap(),
-        "shutdown returned"
-    );
+    shutter.join_timeout(HANG_GUARD).expect("shutdown returned");
     assert!(queued.cancelled());
     assert_eq!(refused.load(Ordering::SeqCst), 1);
     gate.set();
@@ -425,7 +426,7 @@ fn panicking_drops_neither_kill_workers_nor_stop_a_shutdown() {
     for f in &backlog {
         assert_eq!(
             f.exception_timeout(HANG_GUARD),
-            Some(FutureError::Cancelled)
+            Ok(Some(FutureError::Cancelled))
         );
     }
     gate.set();
@@ -490,10 +491,17 @@ fn map_dropped_unread_runs_every_task_and_a_started_map_cancels_the_rest() {
 fn lazy_map_after_shutdown_reports_shutdown_not_a_broken_pool() {
     let pool = ThreadPoolExecutor::new(1).unwrap();
     let mut map = pool
-        .map_with(|x: u32| x, 0..10, MapOptions::new().buffersize(1))
+        .map_with(
+            |x: u32| x,
+            0..10,
+            MapOptions::new().buffersize(NonZeroUsize::MIN),
+        )
         .unwrap();
     pool.shutdown(true, false);
     assert_eq!(map.next(), Some(Ok(0)), "submitted before the shutdown");
-    assert_eq!(map.next(), Some(Err(FutureError::ShutDown)));
+    assert_eq!(
+        map.next(),
+        Some(Err(WaitError::Failed(FutureError::ShutDown)))
+    );
     assert_eq!(map.next(), None);
 }

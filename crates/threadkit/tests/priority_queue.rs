@@ -85,10 +85,9 @@ fn a_panicking_ord_fails_one_call_and_leaves_the_queue_intact() {
     assert!(q.empty());
     let q2 = q.clone();
     let timed = threadkit::Thread::spawn(move || q2.get_timeout(Duration::from_millis(20)));
-    assert!(
-        timed.join_timeout(Duration::from_secs(60)).unwrap(),
-        "a timed get on the emptied queue returns (hang guard)"
-    );
+    timed
+        .join_timeout(Duration::from_secs(60))
+        .expect("a timed get on the emptied queue returns (hang guard)");
     assert_eq!(
         timed.into_output().unwrap().map(|t| t.0),
         Err(threadkit::GetError::Empty)

@@ -30,7 +30,7 @@ fn join_all<T: Send + 'static>(threads: Vec<Thread<T>>) -> Vec<T> {
     threads
         .into_iter()
         .map(|t| {
-            assert!(t.join_timeout(HANG_GUARD).unwrap(), "a thread hung");
+            t.join_timeout(HANG_GUARD).expect("a thread hung");
             t.into_output().unwrap()
         })
         .collect()

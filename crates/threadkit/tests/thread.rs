@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex as StdMutex};
 use std::time::Duration;
 use threadkit::{
     active_count, current_thread, enumerate, get_ident, get_native_id, main_thread, Event,
-    JoinError, Local, StartError, Thread,
+    JoinError, Local, StartError, Thread, WaitError,
 };
 
 const HANG_GUARD: Duration = Duration::from_secs(60);
@@ -30,7 +30,7 @@ fn join_before_start_is_an_error() {
     assert_eq!(t.join(), Err(JoinError::NotStarted));
     assert_eq!(
         t.join_timeout(Duration::from_millis(1)),
-        Err(JoinError::NotStarted)
+        Err(WaitError::Failed(JoinError::NotStarted))
     );
 }
 
@@ -45,10 +45,13 @@ fn join_timeout_reports_whether_finished() {
     let release = Arc::new(Event::new());
     let r = release.clone();
     let t = Thread::spawn(move || r.wait());
-    assert_eq!(t.join_timeout(Duration::from_millis(5)), Ok(false));
+    assert!(t
+        .join_timeout(Duration::from_millis(5))
+        .unwrap_err()
+        .is_timeout());
     assert!(t.is_alive());
     release.set();
-    assert_eq!(t.join_timeout(HANG_GUARD), Ok(true));
+    assert_eq!(t.join_timeout(HANG_GUARD), Ok(()));
     assert!(!t.is_alive());
 }
 
@@ -256,7 +259,7 @@ fn joining_a_dummy_thread_is_an_error() {
     assert_eq!(dummy.join(), Err(threadkit::JoinError::DummyThread));
     assert_eq!(
         dummy.join_timeout(std::time::Duration::from_secs(1)),
-        Err(threadkit::JoinError::DummyThread)
+        Err(WaitError::Failed(threadkit::JoinError::DummyThread))
     );
 }
 

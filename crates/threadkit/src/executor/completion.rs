@@ -3,10 +3,10 @@
 //! Each call registers one `Watch` with every future; a future that completes pushes its index
 //! into the watch and wakes the watcher, so nobody polls.
 
-use super::error::TimeoutError;
 use super::future::Future;
 use crate::facade::{Duration, Instant};
 use crate::sync::Monitor;
+use crate::timeout::TimeoutError;
 use crate::wait::deadline_after;
 use std::fmt;
 use std::sync::Arc;
@@ -114,9 +114,10 @@ impl<'a, T> Iterator for AsCompleted<'a, T> {
             .wait_while(&mut finished, self.deadline, |f| f.len() <= self.yielded);
         if !arrived {
             self.timed_out = true;
-            return Some(Err(TimeoutError {
-                unfinished: self.futures.len() - self.yielded,
-            }));
+            return Some(Err(TimeoutError::futures(
+                self.futures.len() - self.yielded,
+                self.futures.len(),
+            )));
         }
         let index = finished[self.yielded];
         self.yielded += 1;

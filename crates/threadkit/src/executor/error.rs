@@ -5,7 +5,8 @@ use std::fmt;
 use std::sync::Arc;
 use thiserror::Error;
 
-/// Why a future gives no value (Python: the exception `result()` raises).
+/// Why a finished future gives no value: the task's outcome (Python: the exception `result()`
+/// raises). A timed wait adds its timeout around it: [`WaitError`](crate::WaitError).
 ///
 /// ```
 /// use threadkit::{FutureError, ThreadPoolExecutor};
@@ -23,9 +24,6 @@ pub enum FutureError {
     /// The task was cancelled before it ran (Python: `CancelledError`).
     #[error("the future was cancelled")]
     Cancelled,
-    /// The wait timed out; the task goes on (Python: `TimeoutError`).
-    #[error("timed out waiting for the future")]
-    Timeout,
     /// The task panicked; its message and location are inside (Python: the task's exception).
     #[error("the task panicked: {0}")]
     Panicked(Panic),
@@ -93,16 +91,3 @@ impl<F> fmt::Debug for SubmitError<F> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
 #[error("max_workers must be greater than 0")]
 pub struct InvalidMaxWorkers;
-
-/// `as_completed` ran out of time before every future finished (Python: `TimeoutError`).
-///
-/// ```
-/// let e = threadkit::TimeoutError { unfinished: 2 };
-/// assert_eq!(e.to_string(), "2 (of the) futures unfinished");
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
-#[error("{unfinished} (of the) futures unfinished")]
-pub struct TimeoutError {
-    /// How many futures had not finished.
-    pub unfinished: usize,
-}

@@ -9,6 +9,7 @@ use super::state::{report_callback_panic, FutureState, Until};
 use super::task::Slot;
 use crate::facade::{Duration, Instant};
 use crate::panic;
+use crate::timeout::{TimeoutError, WaitError};
 use crate::wait;
 use std::fmt;
 use std::sync::Arc;
@@ -196,31 +197,91 @@ impl<T> Future<T> {
     /// ```
     pub fn exception(&self) -> Option<FutureError> {
         self.exception_until(None)
+            .expect("a wait without deadline cannot time out")
     }
 
-    /// Like [`exception`](Self::exception), waiting at most `timeout`; a timeout gives
-    /// `Some(FutureError::Timeout)`.
+    /// Like [`exception`](Self::exception), waiting at most `timeout` (Python:
+    /// `exception(timeout)`).
+    ///
+    /// # Errors
+    ///
+    /// [`TimeoutError`] if the future is not done in time (the task goes on).
     ///
     /// ```
     /// use std::time::Duration;
     /// let pool = threadkit::ThreadPoolExecutor::new(1).unwrap();
     /// let f = pool.submit(|| 1).unwrap();
-    /// assert_eq!(f.exception_timeout(Duration::from_secs(60)), None);
+    /// assert_eq!(f.exception_timeout(Duration::from_secs(60)), Ok(None));
     /// ```
-    pub fn exception_timeout(&self, timeout: Duration) -> Option<FutureError> {
+    pub fn exception_timeout(
+        &self,
+        timeout: Duration,
+    ) -> Result<Option<FutureError>, TimeoutError> {
         self.exception_until(wait::deadline_after(timeout))
     }
 
-    fn exception_until(&self, deadline: Option<Instant>) -> Option<FutureError> {
+    /// Like [`exception`](Self::exception), waiting until `deadline` at the latest.
+    ///
+    /// # Errors
+    ///
+    /// [`TimeoutError`] if the future is not done in time (the task goes on).
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let pool = threadkit::ThreadPoolExecutor::new(1).unwrap();
+    /// let f = pool.submit(|| -> u8 { panic!("no") }).unwrap();
+    /// let failure = f.exception_deadline(Instant::now() + Duration::from_secs(60)).unwrap();
+    /// assert!(matches!(failure, Some(threadkit::FutureError::Panicked(_))));
+    /// ```
+    pub fn exception_deadline(
+        &self,
+        deadline: Instant,
+    ) -> Result<Option<FutureError>, TimeoutError> {
+        self.exception_until(Some(deadline))
+    }
+
+    fn exception_until(
+        &self,
+        deadline: Option<Instant>,
+    ) -> Result<Option<FutureError>, TimeoutError> {
         let state = self.state();
         state.wait(Until::Done, deadline);
         match state.outcome() {
-            Some(Ok(_)) => None,
+            Some(Ok(_)) => Ok(None),
             Some(Err(error)) => {
                 state.mark_retrieved();
-                Some(error.clone())
+                Ok(Some(error.clone()))
             }
-            None => Some(FutureError::Timeout),
+            None => Err(TimeoutError::single()),
+        }
+    }
+
+    /// Waits at most `timeout` for the outcome and moves the value out (any `T`); on a
+    /// timeout the future comes back, so the wait can go on.
+    ///
+    /// # Errors
+    ///
+    /// `Err(Ok(future))` if not done in time (the task goes on), `Err(Err(failure))` with the
+    /// task's failure.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let pool = threadkit::ThreadPoolExecutor::new(1).unwrap();
+    /// let mut f = pool.submit(|| vec![1, 2]).unwrap();
+    /// let value = loop {
+    ///     match f.into_result_timeout(Duration::from_secs(1)) {
+    ///         Ok(value) => break value,
+    ///         Err(Ok(pending)) => f = pending,
+    ///         Err(Err(failure)) => panic!("{failure}"),
+    ///     }
+    /// };
+    /// assert_eq!(value, [1, 2]);
+    /// ```
+    pub fn into_result_timeout(self, timeout: Duration) -> Result<T, Result<Self, FutureError>> {
+        if self.wait_timeout(timeout) {
+            self.into_result().map_err(Err)
+        } else {
+            Err(Ok(self))
         }
     }
 
@@ -268,14 +329,18 @@ impl<T: Clone + Sync> Future<T> {
     /// assert_eq!(f.result().unwrap(), "hi");
     /// ```
     pub fn result(&self) -> Result<T, FutureError> {
-        self.result_until(None)
+        self.result_until(None).map_err(|e| {
+            e.into_failure()
+                .expect("a wait without deadline cannot time out")
+        })
     }
 
     /// Like [`result`](Self::result), waiting at most `timeout` (Python: `result(timeout)`).
     ///
     /// # Errors
     ///
-    /// [`FutureError::Timeout`] if not done in time (the task goes on), or the task's failure.
+    /// [`WaitError::Timeout`] if not done in time (the task goes on), or
+    /// [`WaitError::Failed`] with the task's failure.
     ///
     /// ```
     /// use std::time::Duration;
@@ -283,7 +348,7 @@ impl<T: Clone + Sync> Future<T> {
     /// let f = pool.submit(|| 1).unwrap();
     /// assert_eq!(f.result_timeout(Duration::from_secs(60)), Ok(1));
     /// ```
-    pub fn result_timeout(&self, timeout: Duration) -> Result<T, FutureError> {
+    pub fn result_timeout(&self, timeout: Duration) -> Result<T, WaitError<FutureError>> {
         self.result_until(wait::deadline_after(timeout))
     }
 
@@ -291,7 +356,8 @@ impl<T: Clone + Sync> Future<T> {
     ///
     /// # Errors
     ///
-    /// [`FutureError::Timeout`] if not done in time (the task goes on), or the task's failure.
+    /// [`WaitError::Timeout`] if not done in time (the task goes on), or
+    /// [`WaitError::Failed`] with the task's failure.
     ///
     /// ```
     /// use std::time::{Duration, Instant};
@@ -299,20 +365,20 @@ impl<T: Clone + Sync> Future<T> {
     /// let f = pool.submit(|| 1).unwrap();
     /// assert_eq!(f.result_deadline(Instant::now() + Duration::from_secs(60)), Ok(1));
     /// ```
-    pub fn result_deadline(&self, deadline: Instant) -> Result<T, FutureError> {
+    pub fn result_deadline(&self, deadline: Instant) -> Result<T, WaitError<FutureError>> {
         self.result_until(Some(deadline))
     }
 
-    fn result_until(&self, deadline: Option<Instant>) -> Result<T, FutureError> {
+    fn result_until(&self, deadline: Option<Instant>) -> Result<T, WaitError<FutureError>> {
         let state = self.state();
         state.wait(Until::Done, deadline);
         match state.outcome() {
             Some(Ok(value)) => Ok(value.clone()),
             Some(Err(error)) => {
                 state.mark_retrieved();
-                Err(error.clone())
+                Err(WaitError::Failed(error.clone()))
             }
-            None => Err(FutureError::Timeout),
+            None => Err(WaitError::Timeout(TimeoutError::single())),
         }
     }
 }

@@ -4,16 +4,20 @@ use super::error::{FutureError, SubmitError};
 use super::future::Future;
 use super::pool::Pool;
 use crate::facade::{Duration, Instant};
+use crate::timeout::{TimeoutError, WaitError};
 use crate::wait;
 use std::collections::VecDeque;
 use std::fmt;
+use std::num::NonZeroUsize;
 use std::sync::Arc;
 
 /// Options of [`ThreadPoolExecutor::map_with`](crate::ThreadPoolExecutor::map_with).
 ///
 /// ```
 /// use std::time::Duration;
-/// let options = threadkit::MapOptions::new().timeout(Duration::from_secs(5)).buffersize(8);
+/// let options = threadkit::MapOptions::new()
+///     .timeout(Duration::from_secs(5))
+///     .buffersize(8.try_into().unwrap());
 /// # drop(options);
 /// ```
 #[derive(Debug, Clone, Copy, Default)]
@@ -33,7 +37,7 @@ impl MapOptions {
     }
 
     /// The whole map must finish within `timeout` of the call; a result not ready by then is
-    /// [`FutureError::Timeout`], and the remaining tasks are cancelled.
+    /// [`WaitError::Timeout`], and the remaining tasks are cancelled.
     ///
     /// ```
     /// let _ = threadkit::MapOptions::new().timeout(std::time::Duration::from_secs(1));
@@ -43,13 +47,17 @@ impl MapOptions {
         self
     }
 
-    /// At most `n` tasks (at least 1) submitted and not yet yielded at any time.
+    /// At most `n` tasks submitted and not yet yielded at any time. A buffer of 0 cannot
+    /// be asked for (Python: `ValueError: buffersize must be None or > 0`): `n` is non-zero
+    /// by type.
     ///
     /// ```
-    /// let _ = threadkit::MapOptions::new().buffersize(16);
+    /// use std::num::NonZeroUsize;
+    /// let _ = threadkit::MapOptions::new().buffersize(NonZeroUsize::new(16).unwrap());
+    /// assert!(NonZeroUsize::new(0).is_none()); // Python's buffersize=0 has no equivalent
     /// ```
-    pub fn buffersize(mut self, n: usize) -> Self {
-        self.buffersize = Some(n.max(1));
+    pub fn buffersize(mut self, n: NonZeroUsize) -> Self {
+        self.buffersize = Some(n.get());
         self
     }
 }
@@ -145,7 +153,7 @@ impl<T: Send + 'static> Map<T> {
 }
 
 impl<T: Send + 'static> Iterator for Map<T> {
-    type Item = Result<T, FutureError>;
+    type Item = Result<T, WaitError<FutureError>>;
 
     fn next(&mut self) -> Option<Self::Item> {
         self.started = true;
@@ -154,10 +162,10 @@ impl<T: Send + 'static> Iterator for Map<T> {
         }
         if let Err(e) = self.fill() {
             self.stop();
-            return Some(Err(match e {
+            return Some(Err(WaitError::Failed(match e {
                 SubmitError::ShutDown(()) => FutureError::ShutDown,
                 SubmitError::BrokenPool(()) => FutureError::BrokenPool(e.to_string().into()),
-            }));
+            })));
         }
         let future = self.in_flight.pop_front()?;
         let ready = match self.deadline {
@@ -169,9 +177,9 @@ impl<T: Send + 'static> Iterator for Map<T> {
         if !ready {
             future.cancel();
             self.stop();
-            return Some(Err(FutureError::Timeout));
+            return Some(Err(WaitError::Timeout(TimeoutError::single())));
         }
-        Some(future.into_result())
+        Some(future.into_result().map_err(WaitError::Failed))
     }
 }
 

@@ -20,7 +20,7 @@ mod state;
 mod task;
 
 pub use completion::{as_completed, wait, AsCompleted, DoneAndNotDone, ReturnWhen};
-pub use error::{FutureError, InvalidMaxWorkers, SubmitError, TimeoutError};
+pub use error::{FutureError, InvalidMaxWorkers, SubmitError};
 pub use future::Future;
 pub use map::{Map, MapOptions};
 pub use pool::{ExecutorBuilder, ThreadPoolExecutor};

@@ -331,7 +331,7 @@ impl ThreadPoolExecutor {
     ///
     /// let pool = threadkit::ThreadPoolExecutor::new(2).unwrap();
     /// let evens = pool
-    ///     .map_with(|x: u64| x * 2, 0.., MapOptions::new().buffersize(4)) // endless input
+    ///     .map_with(|x: u64| x * 2, 0.., MapOptions::new().buffersize(4.try_into().unwrap())) // endless input
     ///     .unwrap()
     ///     .take(3)
     ///     .map(Result::unwrap)

@@ -39,9 +39,30 @@ use thiserror::Error;
 #[error("barrier is broken")]
 pub struct BrokenBarrierError {
     action_panic: Option<Panic>,
+    timed_out: bool,
 }
 
 impl BrokenBarrierError {
+    fn broken() -> Self {
+        BrokenBarrierError {
+            action_panic: None,
+            timed_out: false,
+        }
+    }
+
+    /// Whether this thread's own wait timed out, and so broke the barrier for every party
+    /// (the others get a `BrokenBarrierError` without it, as after an abort).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let b = threadkit::Barrier::new(2).unwrap();
+    /// assert!(b.wait_timeout(Duration::from_millis(1)).unwrap_err().timed_out());
+    /// assert!(!b.wait().unwrap_err().timed_out()); // broken on arrival
+    /// ```
+    pub fn timed_out(&self) -> bool {
+        self.timed_out
+    }
+
     /// The action's panic, for the one thread that ran the panicking action.
     ///
     /// ```
@@ -305,7 +326,7 @@ impl Barrier {
         self.state
             .wait_while(&mut state, None, |s| s.phase == Phase::Closing);
         if state.phase == Phase::Broken {
-            return Err(BrokenBarrierError { action_panic: None });
+            return Err(BrokenBarrierError::broken());
         }
         let cycle = state.cycle;
         let index = state.count;
@@ -314,9 +335,10 @@ impl Barrier {
             return self.close_cycle(&mut state).map(|()| index);
         }
         let in_this_cycle = |s: &State| s.cycle == cycle;
-        if !self.state.wait_while(&mut state, deadline, |s| {
+        let timed_out = !self.state.wait_while(&mut state, deadline, |s| {
             in_this_cycle(s) && s.phase == Phase::Filling
-        }) {
+        });
+        if timed_out {
             self.break_barrier(&mut state);
         }
         // The action may still run: its outcome decides this cycle, whatever the clock.
@@ -324,9 +346,12 @@ impl Barrier {
             in_this_cycle(s) && s.phase == Phase::Closing
         });
         if in_this_cycle(&state) {
-            // Broken while this thread was in it.
+            // Broken while this thread was in it (by its own timeout, if it timed out).
             state.count -= 1;
-            return Err(BrokenBarrierError { action_panic: None });
+            return Err(BrokenBarrierError {
+                action_panic: None,
+                timed_out,
+            });
         }
         let passed = state.passed;
         state.unread -= 1;
@@ -337,7 +362,7 @@ impl Barrier {
         if passed {
             Ok(index)
         } else {
-            Err(BrokenBarrierError { action_panic: None })
+            Err(BrokenBarrierError::broken())
         }
     }
 
@@ -353,6 +378,7 @@ impl Barrier {
                     self.break_barrier(state);
                     outcome = Err(BrokenBarrierError {
                         action_panic: Some(p),
+                        timed_out: false,
                     });
                 }
             }
@@ -360,7 +386,7 @@ impl Barrier {
         if state.phase != Phase::Closing {
             // Aborted (by the action or another thread) or the action panicked.
             state.count -= 1;
-            return outcome.and(Err(BrokenBarrierError { action_panic: None }));
+            return outcome.and(Err(BrokenBarrierError::broken()));
         }
         self.end_cycle(state, true);
         Ok(())

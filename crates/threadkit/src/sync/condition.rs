@@ -71,6 +71,12 @@ pub trait ConditionLock: sealed::Sealed + Send + Sync {
     fn release_save(&self) -> usize;
     #[doc(hidden)]
     fn acquire_restore(&self, saved: usize);
+    #[doc(hidden)]
+    fn acquire_now(&self) -> bool;
+    #[doc(hidden)]
+    fn acquire_by(&self, deadline: Instant) -> bool;
+    #[doc(hidden)]
+    fn is_locked(&self) -> bool;
 }
 
 impl ConditionLock for Lock {
@@ -90,6 +96,15 @@ impl ConditionLock for Lock {
     fn acquire_restore(&self, _saved: usize) {
         Lock::acquire(self);
     }
+    fn acquire_now(&self) -> bool {
+        Lock::try_acquire(self)
+    }
+    fn acquire_by(&self, deadline: Instant) -> bool {
+        Lock::acquire_deadline(self, deadline)
+    }
+    fn is_locked(&self) -> bool {
+        Lock::locked(self)
+    }
 }
 
 impl ConditionLock for RLock {
@@ -108,6 +123,15 @@ impl ConditionLock for RLock {
     fn acquire_restore(&self, saved: usize) {
         self.acquire_with_count(saved);
     }
+    fn acquire_now(&self) -> bool {
+        RLock::try_acquire(self)
+    }
+    fn acquire_by(&self, deadline: Instant) -> bool {
+        RLock::acquire_deadline(self, deadline)
+    }
+    fn is_locked(&self) -> bool {
+        RLock::locked(self)
+    }
 }
 
 impl<L: ConditionLock> ConditionLock for Arc<L> {
@@ -125,6 +149,15 @@ impl<L: ConditionLock> ConditionLock for Arc<L> {
     }
     fn acquire_restore(&self, saved: usize) {
         (**self).acquire_restore(saved);
+    }
+    fn acquire_now(&self) -> bool {
+        (**self).acquire_now()
+    }
+    fn acquire_by(&self, deadline: Instant) -> bool {
+        (**self).acquire_by(deadline)
+    }
+    fn is_locked(&self) -> bool {
+        (**self).is_locked()
     }
 }
 
@@ -229,6 +262,119 @@ impl<L: ConditionLock> Condition<L> {
         self.lock.release()
     }
 
+    /// Acquires the lock if it is free, without blocking; `true` if acquired
+    /// (Python: `cond.acquire(blocking=False)`).
+    ///
+    /// ```
+    /// let cond = threadkit::Condition::with_lock(threadkit::Lock::new());
+    /// assert!(cond.try_acquire());
+    /// assert!(!cond.try_acquire());
+    /// cond.release().unwrap();
+    /// ```
+    #[must_use = "false means the lock was not acquired"]
+    pub fn try_acquire(&self) -> bool {
+        self.lock.acquire_now()
+    }
+
+    /// Acquires the lock, waiting at most `timeout`; `true` if acquired
+    /// (Python: `cond.acquire(timeout=t)`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let cond = threadkit::Condition::new();
+    /// assert!(cond.acquire_timeout(Duration::from_secs(1)));
+    /// cond.release().unwrap();
+    /// ```
+    #[must_use = "false means the lock was not acquired"]
+    pub fn acquire_timeout(&self, timeout: Duration) -> bool {
+        match wait::deadline_after(timeout) {
+            Some(deadline) => self.lock.acquire_by(deadline),
+            None => {
+                self.lock.acquire();
+                true
+            }
+        }
+    }
+
+    /// Acquires the lock, waiting until `deadline` at the latest; `true` if acquired.
+    ///
+    /// ```
+    /// let cond = threadkit::Condition::new();
+    /// assert!(cond.acquire_deadline(std::time::Instant::now()));
+    /// cond.release().unwrap();
+    /// ```
+    #[must_use = "false means the lock was not acquired"]
+    pub fn acquire_deadline(&self, deadline: Instant) -> bool {
+        self.lock.acquire_by(deadline)
+    }
+
+    /// Whether the lock is held by any thread (Python: `cond._lock.locked()`; Python 3.13's
+    /// `Condition` passes `locked` through as well).
+    ///
+    /// ```
+    /// let cond = threadkit::Condition::new();
+    /// let g = cond.guard();
+    /// assert!(cond.locked());
+    /// drop(g);
+    /// assert!(!cond.locked());
+    /// ```
+    pub fn locked(&self) -> bool {
+        self.lock.is_locked()
+    }
+
+    /// Whether the calling thread may wait or notify: it owns an `RLock`, or a `Lock` is
+    /// held (Python: `cond._is_owned()`).
+    ///
+    /// ```
+    /// let cond = threadkit::Condition::new();
+    /// assert!(!cond.is_owned());
+    /// let _with = cond.guard();
+    /// assert!(cond.is_owned());
+    /// ```
+    pub fn is_owned(&self) -> bool {
+        self.lock.is_owned()
+    }
+
+    /// Acquires the lock for a scope if it is free, without blocking.
+    ///
+    /// ```
+    /// let cond = threadkit::Condition::with_lock(threadkit::Lock::new());
+    /// let g = cond.try_guard().unwrap();
+    /// assert!(cond.try_guard().is_none());
+    /// drop(g);
+    /// ```
+    pub fn try_guard(&self) -> Option<ConditionGuard<'_, L>> {
+        self.try_acquire().then(|| self.guard_held())
+    }
+
+    /// Acquires the lock for a scope, waiting at most `timeout`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let cond = threadkit::Condition::new();
+    /// let _with = cond.guard_timeout(Duration::from_secs(1)).unwrap();
+    /// ```
+    pub fn guard_timeout(&self, timeout: Duration) -> Option<ConditionGuard<'_, L>> {
+        self.acquire_timeout(timeout).then(|| self.guard_held())
+    }
+
+    /// Acquires the lock for a scope, waiting until `deadline` at the latest.
+    ///
+    /// ```
+    /// let cond = threadkit::Condition::new();
+    /// let _with = cond.guard_deadline(std::time::Instant::now()).unwrap();
+    /// ```
+    pub fn guard_deadline(&self, deadline: Instant) -> Option<ConditionGuard<'_, L>> {
+        self.acquire_deadline(deadline).then(|| self.guard_held())
+    }
+
+    fn guard_held(&self) -> ConditionGuard<'_, L> {
+        ConditionGuard {
+            cond: self,
+            _owner_thread_only: std::marker::PhantomData,
+        }
+    }
+
     /// Acquires the lock for a scope (Python: `with cond:`).
     ///
     /// ```
@@ -238,10 +384,7 @@ impl<L: ConditionLock> Condition<L> {
     /// ```
     pub fn guard(&self) -> ConditionGuard<'_, L> {
         self.lock.acquire();
-        ConditionGuard {
-            cond: self,
-            _owner_thread_only: std::marker::PhantomData,
-        }
+        self.guard_held()
     }
 
     /// Releases the lock, blocks until notified, re-acquires (Python: `wait()`).

@@ -1,18 +1,16 @@
-//! `Monitor<T>`: a [`Mutex`] with one wait queue, the crate's internal condition variable.
+//! `Monitor<T>`: a [`Mutex`] paired with its [`Condvar`], the crate's internal condition.
 //!
-//! Barrier, the queues and futures keep their state in a monitor. A waiter parks with the
-//! mutex released in `before_sleep` (see `wait::park_then`), so a notifier that takes the
-//! mutex afterwards always finds it queued; the `WaitQueue` lets `notify_*` skip the parking
-//! lot when nobody waits.
+//! Barrier, the queues and futures keep their state in a monitor (the condvar's design note
+//! says why no notify made under the lock is lost).
 
+use super::condvar::Condvar;
 use super::mutex::{Mutex, MutexGuard};
 use crate::facade::Instant;
-use crate::wait::{WaitQueue, Wake};
 use std::fmt;
 
 pub(crate) struct Monitor<T> {
     data: Mutex<T>,
-    waiters: WaitQueue,
+    waiters: Condvar,
 }
 
 impl<T> Monitor<T> {
@@ -20,7 +18,7 @@ impl<T> Monitor<T> {
         pub(crate) const fn new(value: T) -> Self {
             Monitor {
                 data: Mutex::new(value),
-                waiters: WaitQueue::new(),
+                waiters: Condvar::new(),
             }
         }
     }
@@ -33,11 +31,7 @@ impl<T> Monitor<T> {
     /// Releases the guard's lock, sleeps until notified or `deadline`, re-locks.
     /// Returns `false` on timeout.
     pub(crate) fn wait(&self, guard: &mut MutexGuard<'_, T>, deadline: Option<Instant>) -> bool {
-        let wake = self
-            .waiters
-            .park_then(|| true, || guard.unlock_raw(), deadline);
-        guard.relock_raw();
-        wake != Wake::TimedOut
+        self.waiters.wait_until(guard, deadline)
     }
 
     /// Waits while `blocked(&state)` holds, until `deadline`; returns `false` if it timed out
@@ -48,18 +42,14 @@ impl<T> Monitor<T> {
         deadline: Option<Instant>,
         mut blocked: impl FnMut(&T) -> bool,
     ) -> bool {
-        while blocked(guard) {
-            if !self.wait(guard, deadline) && blocked(guard) {
-                return false;
-            }
-        }
-        true
+        self.waiters
+            .wait_while_until(guard, &mut |state| blocked(state), deadline)
     }
 
     /// Wakes every waiter. Call with or without the lock held.
     #[inline]
     pub(crate) fn notify_all(&self) {
-        self.waiters.wake_all();
+        self.waiters.notify_all();
     }
 }
 

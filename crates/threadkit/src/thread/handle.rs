@@ -6,6 +6,7 @@ use super::registry;
 use crate::facade::{AtomicBool, AtomicU64, AtomicU8, Duration, Instant, Ordering};
 use crate::panic::Panic;
 use crate::sync::{Event, Mutex};
+use crate::timeout::{TimeoutError, WaitError};
 use crate::wait;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
@@ -198,55 +199,65 @@ impl ThreadHandle {
     /// t.join().unwrap();
     /// ```
     pub fn join(&self) -> Result<(), JoinError> {
-        self.join_until(None).map(drop)
+        self.join_until(None).map_err(|e| {
+            e.into_failure()
+                .expect("a wait without deadline cannot time out")
+        })
     }
 
-    /// Waits at most `timeout`; `Ok(true)` if the thread finished, `Ok(false)` if it is still
-    /// running (Python: `join(timeout)` followed by `is_alive()`).
+    /// Waits at most `timeout` for the thread to finish (Python: `join(timeout)` followed by
+    /// `is_alive()`).
     ///
     /// # Errors
     ///
-    /// As [`join`](Self::join).
+    /// [`WaitError::Timeout`] if the thread is still running, or [`WaitError::Failed`] with
+    /// what [`join`](Self::join) returns.
     ///
     /// ```
     /// use std::time::Duration;
     /// let t = threadkit::Thread::spawn(|| ());
-    /// while !t.join_timeout(Duration::from_secs(10)).unwrap() {}
+    /// while let Err(e) = t.join_timeout(Duration::from_secs(10)) {
+    ///     assert!(e.is_timeout(), "{e}");
+    /// }
     /// ```
-    pub fn join_timeout(&self, timeout: Duration) -> Result<bool, JoinError> {
+    pub fn join_timeout(&self, timeout: Duration) -> Result<(), WaitError<JoinError>> {
         self.join_until(wait::deadline_after(timeout))
     }
 
     /// Waits until `deadline` at the latest; like [`join_timeout`](Self::join_timeout).
     ///
+    /// # Errors
+    ///
+    /// As [`join_timeout`](Self::join_timeout).
+    ///
     /// ```
     /// use std::time::{Duration, Instant};
     /// let t = threadkit::Thread::spawn(|| ());
-    /// assert!(t.join_deadline(Instant::now() + Duration::from_secs(30)).unwrap());
+    /// assert!(t.join_deadline(Instant::now() + Duration::from_secs(30)).is_ok());
     /// ```
-    pub fn join_deadline(&self, deadline: Instant) -> Result<bool, JoinError> {
+    pub fn join_deadline(&self, deadline: Instant) -> Result<(), WaitError<JoinError>> {
         self.join_until(Some(deadline))
     }
 
-    /// The three join forms: `Ok(false)` if `deadline` passed first (`None`: wait forever).
-    fn join_until(&self, deadline: Option<Instant>) -> Result<bool, JoinError> {
+    /// The three join forms (`deadline` `None`: wait forever).
+    fn join_until(&self, deadline: Option<Instant>) -> Result<(), WaitError<JoinError>> {
         if !self.is_started() {
-            return Err(JoinError::NotStarted);
+            return Err(WaitError::Failed(JoinError::NotStarted));
         }
         if registry::current_ident() == self.inner.ident.load(Ordering::Acquire) {
-            return Err(JoinError::CurrentThread);
+            return Err(WaitError::Failed(JoinError::CurrentThread));
         }
         if self.inner.origin == Origin::Foreign {
-            return Err(JoinError::DummyThread);
+            return Err(WaitError::Failed(JoinError::DummyThread));
         }
         let finished = match deadline {
             None => self.inner.finished.wait(),
             Some(deadline) => self.inner.finished.wait_deadline(deadline),
         };
         match self.inner.panic.get() {
-            _ if !finished => Ok(false),
-            Some(p) => Err(JoinError::Panicked(p.clone())),
-            None => Ok(true),
+            _ if !finished => Err(WaitError::Timeout(TimeoutError::single())),
+            Some(p) => Err(WaitError::Failed(JoinError::Panicked(p.clone()))),
+            None => Ok(()),
         }
     }
 
