@@ -152,9 +152,9 @@ mod timeout;
 mod wait;
 
 pub use executor::{
-    as_completed, reset_unretrieved_hook, set_unretrieved_hook, wait, AsCompleted, DoneAndNotDone,
-    ExecutorBuilder, Future, FutureError, InvalidMaxWorkers, Map, MapOptions, ReturnWhen,
-    SubmitError, ThreadPoolExecutor, UnretrievedFailure,
+    as_completed, promise, reset_unretrieved_hook, set_unretrieved_hook, wait, AsCompleted,
+    DoneAndNotDone, ExecutorBuilder, Future, FutureError, InvalidMaxWorkers, InvalidStateError,
+    Map, MapOptions, Promise, ReturnWhen, SubmitError, ThreadPoolExecutor, UnretrievedFailure,
 };
 pub use panic::Panic;
 pub use queue::{

@@ -56,8 +56,10 @@ fn every_public_type_is_unwind_safe() {
     both::<Future<NotUnwindSafe>>();
     both::<Map<NotUnwindSafe>>();
     both::<MapOptions>();
-    both::<AsCompleted<'static, u8>>();
-    both::<DoneAndNotDone<'static, u8>>();
+    both::<AsCompleted<u8, &'static Future<u8>>>();
+    both::<AsCompleted<NotUnwindSafe, Future<NotUnwindSafe>>>();
+    both::<DoneAndNotDone<&'static Future<u8>>>();
+    both::<DoneAndNotDone<Future<NotUnwindSafe>>>();
     both::<FutureError>();
     both::<SubmitError<fn()>>();
     both::<TimeoutError>();

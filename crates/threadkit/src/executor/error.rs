@@ -36,6 +36,10 @@ pub enum FutureError {
     /// `RuntimeError: cannot schedule new futures after shutdown`).
     #[error("cannot schedule new futures after shutdown")]
     ShutDown,
+    /// The [`Promise`](crate::Promise) of a standalone future was dropped without setting an
+    /// outcome (C++: `broken_promise`; in Python the future would stay pending forever).
+    #[error("the promise was dropped without setting an outcome")]
+    Abandoned,
 }
 
 /// A submission the executor refused; the closure comes back (`into_inner`).

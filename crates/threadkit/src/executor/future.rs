@@ -51,6 +51,11 @@ impl<T> Future<T> {
         self.slot.state()
     }
 
+    /// The future's identity: the address of its shared state.
+    pub(crate) fn id(&self) -> usize {
+        Arc::as_ptr(&self.slot).cast::<()>() as usize
+    }
+
     /// Whether the task finished, failed or was cancelled (Python: `done()`).
     ///
     /// ```
@@ -67,7 +72,9 @@ impl<T> Future<T> {
     pub(crate) fn failed(&self) -> bool {
         matches!(
             self.state().outcome(),
-            Some(Err(FutureError::Panicked(_) | FutureError::BrokenPool(_)))
+            Some(Err(FutureError::Panicked(_)
+                | FutureError::BrokenPool(_)
+                | FutureError::Abandoned))
         )
     }
 
@@ -380,6 +387,31 @@ impl<T: Clone + Sync> Future<T> {
             }
             None => Err(WaitError::Timeout(TimeoutError::single())),
         }
+    }
+}
+
+/// Futures are equal when they are the same future (Python: identity), so a future can key a
+/// map, as in Python's `future_to_url[future]`.
+///
+/// ```
+/// use std::collections::HashMap;
+/// let pool = threadkit::ThreadPoolExecutor::new(1).unwrap();
+/// let (a, b) = (pool.submit(|| 1).unwrap(), pool.submit(|| 1).unwrap());
+/// assert!(a == a && a != b);
+/// let names = HashMap::from([(a, "a"), (b, "b")]);
+/// assert_eq!(names.len(), 2);
+/// ```
+impl<T> PartialEq for Future<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.id() == other.id()
+    }
+}
+
+impl<T> Eq for Future<T> {}
+
+impl<T> std::hash::Hash for Future<T> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.id().hash(state);
     }
 }
 

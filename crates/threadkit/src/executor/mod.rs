@@ -8,6 +8,7 @@
 //! - `future`: the user's handle on that state;
 //! - `map`: ordered results, eager or buffered;
 //! - `completion`: `as_completed` and `wait`;
+//! - `promise`: standalone futures, completed by hand;
 //! - `report`: where unretrieved failures are reported; `error`: the errors.
 
 mod completion;
@@ -15,6 +16,7 @@ mod error;
 mod future;
 mod map;
 mod pool;
+mod promise;
 mod report;
 mod state;
 mod task;
@@ -24,4 +26,5 @@ pub use error::{FutureError, InvalidMaxWorkers, SubmitError};
 pub use future::Future;
 pub use map::{Map, MapOptions};
 pub use pool::{ExecutorBuilder, ThreadPoolExecutor};
+pub use promise::{promise, InvalidStateError, Promise};
 pub use report::{reset_unretrieved_hook, set_unretrieved_hook, UnretrievedFailure};
