@@ -22,7 +22,7 @@ fn main() {
     for p in producers {
         p.join().unwrap();
     }
-    queue.shutdown(false);
+    queue.shutdown();
     let consumed: usize = consumers
         .into_iter()
         .map(|c| c.into_output().unwrap())

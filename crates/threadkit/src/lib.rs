@@ -103,7 +103,7 @@
 //! | `q.get()`, `get(timeout=t)`, `get_nowait()` | [`Queue::get`], [`Queue::get_timeout`], [`Queue::get_nowait`] |
 //! | `q.qsize()`, `empty()`, `full()`, `maxsize` | [`Queue::qsize`], [`Queue::empty`], [`Queue::full`], [`Queue::maxsize`] |
 //! | `q.task_done()`, `q.join()`, `unfinished_tasks` | [`Queue::task_done`], [`Queue::join`] / [`Queue::join_timeout`], [`Queue::unfinished_tasks`] |
-//! | `q.shutdown(immediate)`, `is_shutdown` (3.13) | [`Queue::shutdown`], [`Queue::is_shutdown`] |
+//! | `if immediate { q.shutdown_immediate() } else { q.shutdown() }`, `is_shutdown` (3.13) | [`Queue::shutdown`], [`Queue::is_shutdown`] |
 //! | `while True: item = q.get() ...` | `for item in &q` ([`Queue::iter`]): ends at shutdown, no race |
 //! | `queue.Full`, `queue.Empty`, `queue.ShutDown` | [`PutError::Full`] (with the item), [`GetError::Empty`], [`PutError::ShutDown`] / [`GetError::ShutDown`] |
 //! | `ValueError: task_done() called too many times` | [`TaskDoneError`] |
@@ -154,7 +154,8 @@ mod wait;
 pub use executor::{
     as_completed, promise, reset_unretrieved_hook, set_unretrieved_hook, wait, AsCompleted,
     DoneAndNotDone, ExecutorBuilder, Future, FutureError, InvalidMaxWorkers, InvalidStateError,
-    Map, MapOptions, Promise, ReturnWhen, SubmitError, ThreadPoolExecutor, UnretrievedFailure,
+    Map, MapOptions, Promise, ReturnWhen, ShutdownOptions, SubmitError, ThreadPoolExecutor,
+    UnretrievedFailure,
 };
 pub use panic::Panic;
 pub use queue::{

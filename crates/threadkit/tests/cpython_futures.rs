@@ -492,7 +492,7 @@ mod thread_pool_executor_test {
             ints,
             MapOptions::new().buffersize(NonZeroUsize::new(buffersize).unwrap()),
         ));
-        ex.shutdown(true, false); // wait for the tasks to complete
+        ex.shutdown(); // wait for the tasks to complete
         assert_eq!(
             fetched.load(SeqCst),
             buffersize,
@@ -504,7 +504,7 @@ mod thread_pool_executor_test {
     fn test_shutdown_race_issue12456() {
         let ex = executor();
         drop(ex.map(|x: i32| x.to_string(), vec![2; WORKER_COUNT + 1]));
-        guarded(move || ex.shutdown(true, false));
+        guarded(move || ex.shutdown());
     }
 
     struct MyObject {
@@ -581,7 +581,7 @@ mod thread_pool_executor_test {
         let f = Arc::clone(&finished);
         drop(ex.map(move |n: i32| f.lock().unwrap().push(n), 0..10));
         gate.set();
-        ex.shutdown(true, false);
+        ex.shutdown();
         let mut finished = finished.lock().unwrap().clone();
         finished.sort_unstable();
         assert_eq!(finished, (0..10).collect::<Vec<_>>());
@@ -606,7 +606,7 @@ mod thread_pool_executor_test {
             .collect();
         assert_eq!(ex.workers().len(), ex.max_workers());
         sem.release_n(15 * ex.max_workers());
-        ex.shutdown(true, false);
+        ex.shutdown();
         assert!(futures.iter().all(Future::done));
     }
 
@@ -617,7 +617,7 @@ mod thread_pool_executor_test {
         assert_eq!(ex.submit(|| mul(6, 7)).unwrap().result(), Ok(42));
         assert_eq!(ex.submit(|| mul(3, 14)).unwrap().result(), Ok(42));
         assert_eq!(ex.workers().len(), 1);
-        ex.shutdown(true, false);
+        ex.shutdown();
     }
 
     #[test]
@@ -663,7 +663,7 @@ mod thread_pool_shutdown_test {
     #[test]
     fn test_run_after_shutdown() {
         let ex = executor();
-        ex.shutdown(true, false);
+        ex.shutdown();
         // Rust form: the refused closure comes back inside the error.
         match ex.submit(|| 2i32.pow(5)) {
             Err(SubmitError::ShutDown(f)) => assert_eq!(f(), 32),
@@ -695,7 +695,7 @@ mod thread_pool_shutdown_test {
                     .unwrap()
             })
             .collect();
-        ex.shutdown(true, false);
+        ex.shutdown();
         for f in fs {
             f.result().unwrap();
         }
@@ -724,7 +724,7 @@ mod thread_pool_shutdown_test {
                 fs[49].wait_timeout(HANG_GUARD);
                 gate.set();
             });
-            ex.shutdown(true, true);
+            ex.shutdown_with(threadkit::ShutdownOptions::new().cancel_futures(true));
         });
         let cancelled = fs.iter().filter(|f| f.cancelled()).count();
         assert!(cancelled > 20, "only {cancelled} cancelled");
@@ -743,7 +743,7 @@ mod thread_pool_shutdown_test {
         if is_child() {
             let t = ThreadPoolExecutor::new(3).unwrap();
             drop(t.submit(|| sleep_and_print(Duration::from_millis(200), "apple")));
-            t.shutdown(false, false);
+            t.shutdown_with(threadkit::ShutdownOptions::new().wait(false));
             std::mem::forget(t); // alive when the program ends, like CPython's module-level `t`
             return;
         }
@@ -761,7 +761,7 @@ mod thread_pool_shutdown_test {
         assert_eq!(ex.submit(|| 0).unwrap().result(), Ok(0));
         guarded(move || {
             ex.submit(|| 0).unwrap().cancel();
-            ex.shutdown(true, false);
+            ex.shutdown();
         });
     }
 
@@ -775,7 +775,7 @@ mod thread_pool_shutdown_test {
         }
         assert_eq!(ex.workers().len(), 3);
         sem.release_n(3);
-        ex.shutdown(true, false);
+        ex.shutdown();
         for t in ex.workers() {
             t.join_timeout(HANG_GUARD).unwrap();
         }
@@ -825,7 +825,7 @@ mod thread_pool_shutdown_test {
         let executor = ThreadPoolExecutor::new(5).unwrap();
         let res = executor.map(|x: i32| x.abs(), -5..5).unwrap();
         let threads = executor.workers();
-        executor.shutdown(false, false);
+        executor.shutdown_with(threadkit::ShutdownOptions::new().wait(false));
         for t in threads {
             t.join_timeout(HANG_GUARD).unwrap();
         }
@@ -882,7 +882,11 @@ mod thread_pool_shutdown_test {
         if is_child() {
             let t = ThreadPoolExecutor::builder().build().unwrap();
             drop(t.submit(|| sleep_and_print(Duration::from_millis(100), "apple")));
-            t.shutdown(false, true);
+            t.shutdown_with(
+                threadkit::ShutdownOptions::new()
+                    .wait(false)
+                    .cancel_futures(true),
+            );
             std::mem::forget(t); // alive when the program ends, like CPython's module-level `t`
             return;
         }
@@ -1554,7 +1558,7 @@ mod executor_deadlock_test {
             panic_message(res.exception_timeout(HANG_GUARD).unwrap()),
             "RuntimeError"
         );
-        guarded(move || ex.shutdown(true, false));
+        guarded(move || ex.shutdown());
     }
 
     #[test]
@@ -1567,7 +1571,7 @@ mod executor_deadlock_test {
                 panic!("crash")
             })
             .unwrap();
-        guarded(move || ex.shutdown(true, false));
+        guarded(move || ex.shutdown());
         assert!(matches!(f.result(), Err(FutureError::Panicked(_))));
     }
 
@@ -1578,7 +1582,7 @@ mod executor_deadlock_test {
         let ex = ThreadPoolExecutor::new(2).unwrap();
         assert_eq!(ex.submit(|| 42).unwrap().result(), Ok(42));
         let f = ex.submit(|| -> i32 { panic!("error in pickle") }).unwrap();
-        ex.shutdown(false, false);
+        ex.shutdown_with(threadkit::ShutdownOptions::new().wait(false));
         assert_eq!(
             panic_message(f.exception_timeout(HANG_GUARD).unwrap()),
             "error in pickle"

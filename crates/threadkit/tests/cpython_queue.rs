@@ -233,7 +233,7 @@ macro_rules! base_queue_tests {
         #[test]
         fn test_shutdown_empty() {
             let q = $Q::new(0);
-            q.shutdown(false);
+            q.shutdown();
             assert_eq!(q.put("data"), Err(PutError::ShutDown("data")));
             assert_eq!(q.get(), Err(GetError::ShutDown));
         }
@@ -242,7 +242,7 @@ macro_rules! base_queue_tests {
         fn test_shutdown_nonempty() {
             let q = $Q::new(0);
             q.put("data").unwrap();
-            q.shutdown(false);
+            q.shutdown();
             assert_eq!(q.get(), Ok("data"));
             assert_eq!(q.get(), Err(GetError::ShutDown));
         }
@@ -251,7 +251,7 @@ macro_rules! base_queue_tests {
         fn test_shutdown_immediate() {
             let q = $Q::new(0);
             q.put("data").unwrap();
-            q.shutdown(true);
+            q.shutdown_immediate();
             assert_eq!(q.get(), Err(GetError::ShutDown));
         }
 
@@ -260,11 +260,11 @@ macro_rules! base_queue_tests {
             // From alive, via shutdown, to immediate; shutting down again is allowed.
             let q = $Q::<i32>::new(0);
             assert!(!q.is_shutdown());
-            q.shutdown(false);
+            q.shutdown();
             assert!(q.is_shutdown());
-            q.shutdown(true);
+            q.shutdown_immediate();
             assert!(q.is_shutdown());
-            q.shutdown(false);
+            q.shutdown();
             assert!(q.is_shutdown());
         }
 
@@ -272,7 +272,11 @@ macro_rules! base_queue_tests {
             let q = $Q::new(2);
             q.put("L").unwrap();
             q.put_nowait("O").unwrap();
-            q.shutdown(immediate);
+            if immediate {
+                q.shutdown_immediate()
+            } else {
+                q.shutdown()
+            };
             assert_eq!(q.put("E"), Err(PutError::ShutDown("E")));
             assert_eq!(q.put_nowait("W"), Err(PutError::ShutDown("W")));
             if immediate {
@@ -392,7 +396,11 @@ macro_rules! base_queue_tests {
                 let (q, ev) = (q.clone(), Arc::clone(&ev_exec_shutdown));
                 spawn(move || {
                     ev.wait();
-                    q.shutdown(immediate);
+                    if immediate {
+                        q.shutdown_immediate()
+                    } else {
+                        q.shutdown()
+                    };
                     q.qsize() == 0
                 })
             };
@@ -494,7 +502,11 @@ macro_rules! base_queue_tests {
                 // shutdown.
                 (0..3).map(|_| get_thread(&q, &go, false)).collect()
             };
-            q.shutdown(immediate);
+            if immediate {
+                q.shutdown_immediate()
+            } else {
+                q.shutdown()
+            };
             go.set();
             let mut results: Vec<bool> = threads.into_iter().map(finish).collect();
             results.sort_unstable();
@@ -527,7 +539,11 @@ macro_rules! base_queue_tests {
             ];
             // CPython's helper calls `shutdown()` whatever `immediate` is; its evident intent
             // is used here (the contract for puts is the same).
-            q.shutdown(immediate);
+            if immediate {
+                q.shutdown_immediate()
+            } else {
+                q.shutdown()
+            };
             go.set();
             let results: Vec<bool> = threads.into_iter().map(finish).collect();
             assert_eq!(results, [true, true]);
@@ -554,7 +570,11 @@ macro_rules! base_queue_tests {
             } else {
                 (0..nb).map(|_| get_task_done_thread(&q, &go)).collect()
             };
-            q.shutdown(immediate);
+            if immediate {
+                q.shutdown_immediate()
+            } else {
+                q.shutdown()
+            };
             go.set();
             for g in getters {
                 finish(g);
@@ -580,7 +600,11 @@ macro_rules! base_queue_tests {
             // The queue is not full.
             let threads = [put_shutdown_thread(&q, "E", &go), join_thread(&q)];
             assert_eq!(q.unfinished_tasks(), 1);
-            q.shutdown(immediate);
+            if immediate {
+                q.shutdown_immediate()
+            } else {
+                q.shutdown()
+            };
             go.set();
             if immediate {
                 assert_eq!(q.get_nowait(), Err(GetError::ShutDown));
@@ -616,7 +640,7 @@ macro_rules! base_queue_tests {
                 join_thread(&q),
             ];
             go.set();
-            q.shutdown(false);
+            q.shutdown();
             let results: Vec<bool> = threads.into_iter().map(finish).collect();
             assert_eq!(results, [true, true, true, true]);
         }
@@ -626,7 +650,7 @@ macro_rules! base_queue_tests {
             let q = $Q::<i32>::new(0);
             let q2 = q.clone();
             let get_thread = spawn(move || q2.get());
-            q.shutdown(false);
+            q.shutdown();
             assert_eq!(finish(get_thread), Err(GetError::ShutDown));
         }
     };

@@ -79,7 +79,7 @@ fn idle_workers_are_reused() {
 #[test]
 fn submit_after_shutdown_hands_the_closure_back() {
     let pool = ThreadPoolExecutor::new(1).unwrap();
-    pool.shutdown(true, false);
+    pool.shutdown();
     match pool.submit(|| 41) {
         Err(SubmitError::ShutDown(f)) => assert_eq!(f(), 41),
         other => panic!("{other:?}"),
@@ -99,7 +99,7 @@ fn shutdown_wait_runs_queued_tasks() {
             .unwrap()
         })
         .collect();
-    pool.shutdown(true, false);
+    pool.shutdown();
     assert_eq!(ran.load(Ordering::SeqCst), 10);
     assert!(futures.iter().all(|f| f.done() && !f.cancelled()));
     assert!(
@@ -118,9 +118,13 @@ fn shutdown_cancel_futures_cancels_the_backlog() {
         std::thread::yield_now();
     }
     let backlog: Vec<_> = (0..100).map(|i| pool.submit(move || i).unwrap()).collect();
-    pool.shutdown(false, true); // cancel the backlog while the worker is busy
+    pool.shutdown_with(
+        threadkit::ShutdownOptions::new()
+            .wait(false)
+            .cancel_futures(true),
+    ); // cancel the backlog while the worker is busy
     gate.set();
-    pool.shutdown(true, false); // then wait for the running task
+    pool.shutdown(); // then wait for the running task
     assert_eq!(running.into_result(), Ok(true), "the running task finished");
     assert!(backlog.iter().all(|f| f.done()));
     let cancelled = backlog.iter().filter(|f| f.cancelled()).count();
@@ -293,7 +297,7 @@ fn stress_many_submitters_racing_shutdown() {
             })
             .collect();
         std::thread::sleep(Duration::from_millis(2));
-        pool.shutdown(true, true);
+        pool.shutdown_with(threadkit::ShutdownOptions::new().cancel_futures(true));
         for s in submitters {
             s.join().unwrap();
         }
@@ -334,7 +338,13 @@ fn callbacks_of_cancelled_futures_may_use_the_pool() {
         }
     });
     let p = pool.clone();
-    let shutter = threadkit::Thread::spawn(move || p.shutdown(false, true));
+    let shutter = threadkit::Thread::spawn(move || {
+        p.shutdown_with(
+            threadkit::ShutdownOptions::new()
+                .wait(false)
+                .cancel_futures(true),
+        )
+    });
     shutter.join_timeout(HANG_GUARD).expect("shutdown returned");
     assert!(queued.cancelled());
     assert_eq!(refused.load(Ordering::SeqCst), 1);
@@ -422,7 +432,11 @@ fn panicking_drops_neither_kill_workers_nor_stop_a_shutdown() {
             .unwrap()
         })
         .collect();
-    pool.shutdown(false, true);
+    pool.shutdown_with(
+        threadkit::ShutdownOptions::new()
+            .wait(false)
+            .cancel_futures(true),
+    );
     for f in &backlog {
         assert_eq!(
             f.exception_timeout(HANG_GUARD),
@@ -431,7 +445,7 @@ fn panicking_drops_neither_kill_workers_nor_stop_a_shutdown() {
     }
     gate.set();
     assert_eq!(blocker.result_timeout(HANG_GUARD), Ok(true));
-    pool.shutdown(true, false);
+    pool.shutdown();
     assert_eq!(
         reports.load(Ordering::SeqCst),
         5,
@@ -452,7 +466,7 @@ fn map_dropped_unread_runs_every_task_and_a_started_map_cancels_the_rest() {
         pool.map(move |_| r.fetch_add(1, Ordering::SeqCst), 0..9)
             .unwrap(),
     );
-    pool.shutdown(true, false);
+    pool.shutdown();
     assert_eq!(ran.load(Ordering::SeqCst), 9);
 
     let pool = ThreadPoolExecutor::new(1).unwrap();
@@ -478,7 +492,7 @@ fn map_dropped_unread_runs_every_task_and_a_started_map_cancels_the_rest() {
     // Task 1 runs (blocked on the gate); 2..6 wait in the queue, behind it.
     drop(map);
     gate.set();
-    pool.shutdown(true, false);
+    pool.shutdown();
     assert_eq!(
         started.load(Ordering::SeqCst),
         2,
@@ -497,7 +511,7 @@ fn lazy_map_after_shutdown_reports_shutdown_not_a_broken_pool() {
             MapOptions::new().buffersize(NonZeroUsize::MIN),
         )
         .unwrap();
-    pool.shutdown(true, false);
+    pool.shutdown();
     assert_eq!(map.next(), Some(Ok(0)), "submitted before the shutdown");
     assert_eq!(
         map.next(),

@@ -90,7 +90,7 @@ fn unretrieved_failure() {
         .build()
         .unwrap();
     drop(pool.submit(|| -> () { panic!("nobody looked") }).unwrap());
-    pool.shutdown(true, false);
+    pool.shutdown();
 }
 
 /// Issue 10, defect 3: a thread that joins the main thread returns once `main` returns
@@ -133,7 +133,7 @@ fn live_executors_finish_at_exit() {
                 .unwrap(),
         );
     }
-    other.shutdown(false, false);
+    other.shutdown_with(threadkit::ShutdownOptions::new().wait(false));
     std::mem::forget(other);
     say("main: all done");
 }

@@ -104,7 +104,7 @@ fn unretrieved_failure_is_reported_once_with_thread_name() {
     drop(pool.submit(|| -> () { panic!("nobody looked") }).unwrap());
     let ok = pool.submit(|| ()).unwrap(); // a success is never reported
     drop(ok);
-    pool.shutdown(true, false);
+    pool.shutdown();
     threadkit::reset_unretrieved_hook();
     let seen = seen.lock().unwrap();
     let mine: Vec<_> = seen.iter().filter(|(t, _)| t == "lost_0").collect();

@@ -153,7 +153,7 @@ fn immediate_shutdown_survives_a_panicking_drop() {
     };
     // Most runs shut down with the putter blocked; every assertion holds either way.
     common::wait_until_blocked(putter.native_id().unwrap());
-    let shutdown = catch_unwind(AssertUnwindSafe(|| q.shutdown(true)));
+    let shutdown = catch_unwind(AssertUnwindSafe(|| q.shutdown_immediate()));
     assert!(shutdown.is_err(), "the drop's panic reaches the caller");
     assert!(
         drops.load(Ordering::SeqCst) >= 2,

@@ -105,7 +105,11 @@ macro_rules! check_against_model {
                 Op::Get => prop_assert_eq!(q.get_nowait(), m.get()),
                 Op::TaskDone => prop_assert_eq!(q.task_done(), m.task_done()),
                 Op::Shutdown(immediate) => {
-                    q.shutdown(immediate);
+                    if immediate {
+                        q.shutdown_immediate()
+                    } else {
+                        q.shutdown()
+                    };
                     m.shutdown(immediate);
                 }
             }

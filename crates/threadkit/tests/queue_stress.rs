@@ -31,7 +31,7 @@ fn graceful_shutdown_loses_nothing() {
         for p in producers {
             p.join_timeout(HANG_GUARD).unwrap();
         }
-        q.shutdown(false);
+        q.shutdown();
         let mut seen = HashSet::new();
         for c in consumers {
             for id in c.into_output().unwrap() {
@@ -102,7 +102,11 @@ fn shutdown_racing_producers_accounts_for_every_item() {
         while accepted.load(Ordering::SeqCst) < 2_000 {
             std::thread::yield_now();
         }
-        q.shutdown(immediate);
+        if immediate {
+            q.shutdown_immediate()
+        } else {
+            q.shutdown()
+        };
         let mut put_ids = HashSet::new();
         for p in producers {
             for id in p.into_output().unwrap() {

@@ -100,7 +100,7 @@ macro_rules! stress_queue {
                 $kind::get_nowait(self).ok()
             }
             fn shutdown(&self) {
-                $kind::shutdown(self, false)
+                $kind::shutdown(self)
             }
         }
     };
@@ -430,7 +430,7 @@ fn executor_shutdown_races_submitters() {
     while ran.load(Ordering::Relaxed) < per {
         std::thread::yield_now();
     }
-    pool.shutdown(true, true);
+    pool.shutdown_with(threadkit::ShutdownOptions::new().cancel_futures(true));
     let (mut done, mut cancelled, mut refused) = (0, 0, 0);
     for (d, c, r) in join_all(submitters) {
         done += d;

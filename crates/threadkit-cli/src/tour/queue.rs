@@ -120,7 +120,7 @@ pub(crate) fn queue_shutdown_pipeline() {
         .flat_map(|p| p.into_output().expect("producer"))
         .collect();
     log!("Main: producers done, shutting the queue down");
-    pipeline.shutdown(false);
+    pipeline.shutdown();
     let consumed: Vec<u64> = consumers
         .into_iter()
         .flat_map(|c| c.into_output().expect("consumer"))

@@ -48,7 +48,7 @@ pub enum FutureError {
 /// use threadkit::{SubmitError, ThreadPoolExecutor};
 ///
 /// let pool = ThreadPoolExecutor::new(1).unwrap();
-/// pool.shutdown(true, false);
+/// pool.shutdown();
 /// let err = pool.submit(|| 1).unwrap_err();
 /// assert!(matches!(err, SubmitError::ShutDown(_)));
 /// assert_eq!((err.into_inner())(), 1);

@@ -79,7 +79,7 @@ type Submitter<T> = Box<dyn FnMut() -> Option<Result<Future<T>, SubmitError<()>>
 /// let pool = threadkit::ThreadPoolExecutor::new(2).unwrap();
 /// let r = Arc::clone(&ran);
 /// drop(pool.map(move |_| r.fetch_add(1, Ordering::SeqCst), 0..9).unwrap());
-/// pool.shutdown(true, false);
+/// pool.shutdown();
 /// assert_eq!(ran.load(Ordering::SeqCst), 9);
 /// ```
 #[must_use = "iterate the map to get its results; dropping it unread still runs every task"]

@@ -354,19 +354,41 @@ impl ThreadPoolExecutor {
         Map::start(Arc::clone(&self.pool), f, inputs.into_iter(), options)
     }
 
-    /// Stops accepting tasks; with `wait`, blocks until the queued tasks ran and the workers
-    /// exited; with `cancel_futures`, cancels the tasks that have not started
-    /// (Python: `shutdown(wait=True, *, cancel_futures=False)`).
+    /// Stops accepting tasks and blocks until the queued tasks ran and the workers exited
+    /// (Python: `shutdown()`, i.e. `wait=True, cancel_futures=False`). Dropping the executor
+    /// does the same.
     ///
     /// ```
     /// let pool = threadkit::ThreadPoolExecutor::new(1).unwrap();
     /// let f = pool.submit(|| 1).unwrap();
-    /// pool.shutdown(true, false);
+    /// pool.shutdown();
     /// assert!(f.done());
     /// assert!(pool.submit(|| 2).is_err());
     /// ```
-    pub fn shutdown(&self, wait: bool, cancel_futures: bool) {
-        self.pool.shutdown(wait, cancel_futures);
+    pub fn shutdown(&self) {
+        self.shutdown_with(ShutdownOptions::new());
+    }
+
+    /// Stops accepting tasks, as [`options`](ShutdownOptions) say: whether to wait for the
+    /// workers, whether to cancel the tasks that have not started (Python:
+    /// `shutdown(wait, *, cancel_futures)`).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use threadkit::{Event, ShutdownOptions, ThreadPoolExecutor};
+    ///
+    /// let pool = ThreadPoolExecutor::new(1).unwrap();
+    /// let gate = Arc::new(Event::new());
+    /// let g = Arc::clone(&gate);
+    /// let running = pool.submit(move || g.wait()).unwrap();
+    /// let queued = pool.submit(|| 1).unwrap();
+    /// pool.shutdown_with(ShutdownOptions::new().wait(false).cancel_futures(true));
+    /// assert!(queued.cancelled());
+    /// gate.set();
+    /// assert_eq!(running.into_result(), Ok(true));
+    /// ```
+    pub fn shutdown_with(&self, options: ShutdownOptions) {
+        self.pool.shutdown(options.wait, options.cancel_futures);
     }
 
     /// The maximum number of worker threads.
@@ -388,6 +410,60 @@ impl ThreadPoolExecutor {
     /// ```
     pub fn workers(&self) -> Vec<ThreadHandle> {
         self.pool.state.lock().workers.clone()
+    }
+}
+
+/// How [`ThreadPoolExecutor::shutdown_with`] stops the pool (Python: the `wait` and
+/// `cancel_futures` arguments of `shutdown`).
+///
+/// ```
+/// let options = threadkit::ShutdownOptions::new().wait(false).cancel_futures(true);
+/// # drop(options);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShutdownOptions {
+    wait: bool,
+    cancel_futures: bool,
+}
+
+impl ShutdownOptions {
+    /// Python's defaults: wait, cancel nothing.
+    ///
+    /// ```
+    /// assert_eq!(threadkit::ShutdownOptions::new(), threadkit::ShutdownOptions::default());
+    /// ```
+    pub const fn new() -> Self {
+        ShutdownOptions {
+            wait: true,
+            cancel_futures: false,
+        }
+    }
+
+    /// Whether `shutdown_with` blocks until the queued tasks ran and the workers exited
+    /// (default `true`).
+    ///
+    /// ```
+    /// let _ = threadkit::ShutdownOptions::new().wait(false);
+    /// ```
+    pub const fn wait(mut self, wait: bool) -> Self {
+        self.wait = wait;
+        self
+    }
+
+    /// Whether the tasks that have not started are cancelled (default `false`).
+    ///
+    /// ```
+    /// let _ = threadkit::ShutdownOptions::new().cancel_futures(true);
+    /// ```
+    pub const fn cancel_futures(mut self, cancel: bool) -> Self {
+        self.cancel_futures = cancel;
+        self
+    }
+}
+
+impl Default for ShutdownOptions {
+    fn default() -> Self {
+        ShutdownOptions::new()
     }
 }
 

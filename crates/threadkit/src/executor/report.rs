@@ -38,7 +38,7 @@ const_static! {
 /// });
 /// let pool = ThreadPoolExecutor::new(1).unwrap();
 /// drop(pool.submit(|| -> () { panic!("nobody looks") }).unwrap());
-/// pool.shutdown(true, false);
+/// pool.shutdown();
 /// threadkit::reset_unretrieved_hook();
 /// assert_eq!(seen.load(Ordering::SeqCst), 1);
 /// ```

@@ -56,7 +56,7 @@ impl<T> fmt::Debug for PutError<T> {
 ///
 /// let q: Queue<u8> = Queue::new(0);
 /// assert_eq!(q.get_nowait(), Err(GetError::Empty));
-/// q.shutdown(false);
+/// q.shutdown();
 /// assert_eq!(q.get(), Err(GetError::ShutDown));
 /// ```
 #[derive(Debug, PartialEq, Eq, Clone, Copy, Error)]

@@ -299,28 +299,42 @@ macro_rules! python_queue {
                 self.core.unfinished()
             }
 
-            /// Shuts the queue down (Python 3.13: `shutdown(immediate)`): every later put fails
-            /// and blocked putters wake with [`PutError::ShutDown`]. With `immediate = false`,
-            /// getters take the remaining items, then get [`GetError::ShutDown`]; with
-            /// `immediate = true`, the remaining items are dropped and counted as done (so
-            /// `join` returns) and blocked getters wake with [`GetError::ShutDown`].
+            /// Shuts the queue down gracefully (Python 3.13: `shutdown()`): every later put
+            /// fails and blocked putters wake with [`PutError::ShutDown`]; getters take the
+            /// remaining items, then get [`GetError::ShutDown`].
             ///
             /// ```
             #[doc = concat!("let q = threadkit::", stringify!($name), "::new(0);")]
             #[doc = concat!("q.put(", $ex, ").unwrap();")]
-            /// q.shutdown(false);
+            /// q.shutdown();
             /// assert!(q.get().is_ok()); // drained first
             /// assert_eq!(q.get(), Err(threadkit::GetError::ShutDown));
             /// ```
-            pub fn shutdown(&self, immediate: bool) {
-                self.core.shutdown(immediate);
+            pub fn shutdown(&self) {
+                self.core.shutdown(false);
+            }
+
+            /// Shuts the queue down at once (Python 3.13: `shutdown(immediate=True)`): as
+            /// [`shutdown`](Self::shutdown), but the remaining items are dropped and counted
+            /// as done (so `join` returns), and blocked getters wake with
+            /// [`GetError::ShutDown`].
+            ///
+            /// ```
+            #[doc = concat!("let q = threadkit::", stringify!($name), "::new(0);")]
+            #[doc = concat!("q.put(", $ex, ").unwrap();")]
+            /// q.shutdown_immediate();
+            /// assert_eq!(q.get(), Err(threadkit::GetError::ShutDown)); // dropped
+            /// q.join(); // and counted as done
+            /// ```
+            pub fn shutdown_immediate(&self) {
+                self.core.shutdown(true);
             }
 
             /// Whether [`shutdown`](Self::shutdown) was called (Python: `is_shutdown`).
             ///
             /// ```
             #[doc = concat!("let q: threadkit::", stringify!($name), "<u8> = threadkit::", stringify!($name), "::new(0);")]
-            /// q.shutdown(true);
+            /// q.shutdown_immediate();
             /// assert!(q.is_shutdown());
             /// ```
             pub fn is_shutdown(&self) -> bool {
@@ -333,7 +347,7 @@ macro_rules! python_queue {
             /// ```
             #[doc = concat!("let q = threadkit::", stringify!($name), "::new(0);")]
             #[doc = concat!("q.put(", $ex, ").unwrap();")]
-            /// q.shutdown(false);
+            /// q.shutdown();
             /// assert_eq!(q.iter().count(), 1);
             /// ```
             pub fn iter(&self) -> Iter<'_, T> {
@@ -413,7 +427,7 @@ python_queue! {
     /// for i in 1..=4 {
     ///     q.put(i).unwrap();
     /// }
-    /// q.shutdown(false);
+    /// q.shutdown();
     /// assert_eq!(consumer.into_output().unwrap(), 10);
     /// ```
     Queue<T>, store: Fifo<T>, new: Fifo::new, example_item: "1"
@@ -455,7 +469,7 @@ python_queue! {
 /// ```
 /// let q = threadkit::Queue::new(0);
 /// q.put('a').unwrap();
-/// q.shutdown(false);
+/// q.shutdown();
 /// let all: Vec<char> = q.iter().collect();
 /// assert_eq!(all, ['a']);
 /// ```

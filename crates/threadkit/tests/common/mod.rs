@@ -41,7 +41,7 @@ macro_rules! queue_rules {
                 Err(PutError::Full(item)) => assert_eq!(item, "timeout"),
                 other => panic!("{other:?}"),
             }
-            q.shutdown(false);
+            q.shutdown();
             match q.put(String::from("late")) {
                 Err(PutError::ShutDown(item)) => assert_eq!(item, "late"),
                 other => panic!("{other:?}"),
@@ -113,7 +113,7 @@ macro_rules! queue_rules {
             );
             assert_eq!(q.unfinished_tasks(), 0);
             assert_eq!(q.task_done(), Err(TaskDoneError));
-            q.shutdown(false);
+            q.shutdown();
             for w in workers {
                 w.join_timeout(HANG_GUARD).unwrap();
             }
@@ -124,7 +124,7 @@ macro_rules! queue_rules {
             let q = $Q::new(0);
             q.put(1).unwrap();
             q.put(2).unwrap();
-            q.shutdown(false);
+            q.shutdown();
             assert!(q.is_shutdown());
             let mut got = vec![q.get().unwrap(), q.get_nowait().unwrap()];
             got.sort_unstable();
@@ -144,7 +144,7 @@ macro_rules! queue_rules {
             for _ in 0..3 {
                 q.put(Arc::clone(&item)).unwrap();
             }
-            q.shutdown(true);
+            q.shutdown_immediate();
             assert_eq!(Arc::strong_count(&item), 1, "remaining items were dropped");
             assert_eq!(q.get(), Err(GetError::ShutDown));
             assert!(q.join_timeout(HANG_GUARD), "dropped items count as done");
@@ -161,7 +161,11 @@ macro_rules! queue_rules {
                         Thread::spawn(move || q.get_timeout(HANG_GUARD))
                     })
                     .collect();
-                q.shutdown(immediate);
+                if immediate {
+                    q.shutdown_immediate()
+                } else {
+                    q.shutdown()
+                };
                 for g in getters {
                     assert_eq!(g.into_output().unwrap(), Err(GetError::ShutDown));
                 }
@@ -170,7 +174,11 @@ macro_rules! queue_rules {
                 let q2 = q.clone();
                 let putter = Thread::spawn(move || q2.put_timeout(1, HANG_GUARD));
                 while q.qsize() == 0 {}
-                q.shutdown(immediate);
+                if immediate {
+                    q.shutdown_immediate()
+                } else {
+                    q.shutdown()
+                };
                 assert!(matches!(
                     putter.into_output().unwrap(),
                     Err(PutError::ShutDown(1))
@@ -188,7 +196,7 @@ macro_rules! queue_rules {
             for i in 0..100 {
                 q.put(i).unwrap();
             }
-            q.shutdown(false);
+            q.shutdown();
             assert_eq!(consumer.into_output().unwrap(), 100);
         }
 
