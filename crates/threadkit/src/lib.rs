@@ -153,9 +153,9 @@ mod wait;
 
 pub use executor::{
     as_completed, promise, reset_unretrieved_hook, set_unretrieved_hook, wait, AsCompleted,
-    DoneAndNotDone, ExecutorBuilder, Future, FutureError, InvalidMaxWorkers, InvalidStateError,
-    Map, MapOptions, Promise, ReturnWhen, ShutdownOptions, SubmitError, ThreadPoolExecutor,
-    UnretrievedFailure,
+    DoneAndNotDone, ExecutorBuilder, ExecutorStats, Future, FutureError, InvalidMaxWorkers,
+    InvalidStateError, Map, MapOptions, Promise, ReturnWhen, ShutdownOptions, SubmitError,
+    ThreadPoolExecutor, UnretrievedFailure,
 };
 pub use panic::Panic;
 pub use queue::{

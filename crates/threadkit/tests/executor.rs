@@ -519,3 +519,33 @@ fn lazy_map_after_shutdown_reports_shutdown_not_a_broken_pool() {
     );
     assert_eq!(map.next(), None);
 }
+
+#[test]
+fn stats_count_workers_idle_queued_and_completed() {
+    let pool = ThreadPoolExecutor::new(1).unwrap();
+    let gate = Arc::new(Event::new());
+    let g = gate.clone();
+    let running = pool.submit(move || g.wait()).unwrap();
+    let queued: Vec<_> = (0..3).map(|i| pool.submit(move || i).unwrap()).collect();
+    // The worker takes the first task (it is busy now) and the rest wait behind it.
+    let give_up = std::time::Instant::now() + HANG_GUARD;
+    let stats = loop {
+        let stats = pool.stats();
+        if stats.idle == 0 {
+            break stats;
+        }
+        assert!(std::time::Instant::now() < give_up, "the worker never looked busy");
+        std::thread::yield_now();
+    };
+    assert_eq!((stats.workers, stats.idle, stats.queued), (1, 0, 3));
+    assert_eq!(stats.completed, 0);
+    gate.set();
+    for f in &queued {
+        f.wait();
+    }
+    running.wait();
+    pool.shutdown();
+    let stats = pool.stats();
+    assert_eq!((stats.completed, stats.queued, stats.idle), (4, 0, 1));
+    assert!(stats.shutdown && !stats.broken && pool.is_shutdown() && !pool.is_broken());
+}

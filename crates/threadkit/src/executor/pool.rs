@@ -26,6 +26,7 @@ use crate::panic;
 use crate::queue::SimpleQueue;
 use crate::sync::{Mutex, Semaphore};
 use crate::thread::{Builder, ThreadHandle};
+use crossbeam_utils::CachePadded;
 use std::fmt;
 use std::sync::{Arc, Weak};
 
@@ -61,6 +62,16 @@ struct State {
     shutdown: bool,
     broken: bool,
     workers: Vec<ThreadHandle>,
+    /// One per worker, in the order of `workers`.
+    counters: Vec<Arc<CachePadded<WorkerCounters>>>,
+}
+
+/// What a worker did, written by that worker alone (plain stores on its own cache line, so
+/// counting costs the hot path nothing measurable) and read by [`ThreadPoolExecutor::stats`].
+#[derive(Default)]
+struct WorkerCounters {
+    completed: AtomicU64,
+    busy: AtomicBool,
 }
 
 pub(crate) struct Pool {
@@ -71,6 +82,7 @@ pub(crate) struct Pool {
     state: Mutex<State>,
     max_workers: usize,
     prefix: String,
+    stack_size: Option<usize>,
     initializer: Option<Initializer>,
 }
 
@@ -106,18 +118,21 @@ impl Pool {
     fn start_worker(self: &Arc<Self>, state: &mut State) -> bool {
         let name = format!("{}_{}", self.prefix, state.workers.len());
         let pool = Arc::clone(self);
+        let counters = Arc::new(CachePadded::new(WorkerCounters::default()));
+        let mine = Arc::clone(&counters);
         // Daemon: dropping the executor waits for its workers (shutdown), but a leaked
         // executor's idle workers must not keep the process alive.
-        match Builder::new()
-            .name(name)
-            .daemon(true)
-            .spawn(move || pool.work())
-        {
+        let mut builder = Builder::new().name(name).daemon(true);
+        if let Some(bytes) = self.stack_size {
+            builder = builder.stack_size(bytes);
+        }
+        match builder.spawn(move || pool.work(&mine)) {
             Ok(worker) => {
                 if state.workers.is_empty() {
                     list_for_exit(self);
                 }
                 state.workers.push(worker.handle());
+                state.counters.push(counters);
                 if state.workers.len() == self.max_workers {
                     self.full.store(true, Ordering::Relaxed);
                 }
@@ -128,7 +143,7 @@ impl Pool {
         }
     }
 
-    fn work(self: Arc<Self>) {
+    fn work(self: Arc<Self>, counters: &WorkerCounters) {
         if let Some(init) = &self.initializer {
             if let Err(p) = panic::catch(|| init()) {
                 crate::thread::report_uncaught(&p);
@@ -141,13 +156,20 @@ impl Pool {
         // Idle again before the task's future is seen done: a submission that follows a result
         // finds this worker, rather than starting another.
         let free = || {
+            // Only this worker writes its counters.
+            let done = counters.completed.load(Ordering::Relaxed);
+            counters.completed.store(done + 1, Ordering::Relaxed);
+            counters.busy.store(false, Ordering::Relaxed);
             if !self.full.load(Ordering::Relaxed) {
                 self.idle.release();
             }
         };
         loop {
             match self.queue.get() {
-                Some(task) => task.run(&free),
+                Some(task) => {
+                    counters.busy.store(true, Ordering::Relaxed);
+                    task.run(&free);
+                }
                 None => {
                     self.queue.put(None); // pass the shutdown sentinel on
                     return;
@@ -168,6 +190,12 @@ impl Pool {
         for task in tasks {
             task.abandon(&reason);
         }
+    }
+
+    /// Tasks waiting in the queue; after `shutdown` one item is the sentinel, not a task
+    /// (approximate while a worker passes the sentinel on).
+    fn queued(&self, shutdown: bool) -> usize {
+        self.queue.qsize().saturating_sub(usize::from(shutdown))
     }
 
     /// Empties the task queue, keeping the shutdown sentinel in it if it was there.
@@ -216,14 +244,14 @@ impl Pool {
 /// A pool of worker threads running submitted closures, like Python's
 /// `concurrent.futures.ThreadPoolExecutor`.
 ///
-/// Dropping the executor is `shutdown(wait = true, cancel_futures = false)`, the end of
+/// Dropping the executor is [`shutdown`](Self::shutdown) (`wait=True, cancel_futures=False`), the end of
 /// Python's `with` block. A task that panics does not take its worker down: the panic is
 /// delivered by its [`Future`].
 ///
 /// **Deadlock warning** (as in Python's docs): a task that waits for the result of another
 /// task of the same pool can wait forever when every worker is busy waiting. Use
-/// [`Future::result_timeout`] to turn such a wait into
-/// [`FutureError::Timeout`](crate::FutureError::Timeout).
+/// [`Future::result_timeout`] to turn such a wait into a
+/// [`WaitError::Timeout`](crate::WaitError::Timeout).
 ///
 /// # Examples
 ///
@@ -400,6 +428,67 @@ impl ThreadPoolExecutor {
         self.pool.max_workers
     }
 
+    /// A snapshot of the pool for monitoring: workers started, idle and busy, tasks queued
+    /// and completed (each count read at a slightly different moment while the pool runs).
+    ///
+    /// ```
+    /// let pool = threadkit::ThreadPoolExecutor::new(2).unwrap();
+    /// pool.submit(|| ()).unwrap().wait();
+    /// let stats = pool.stats();
+    /// assert_eq!((stats.workers, stats.completed), (1, 1));
+    /// assert_eq!(stats.max_workers, 2);
+    /// ```
+    pub fn stats(&self) -> ExecutorStats {
+        let state = self.pool.state.lock();
+        let busy = state
+            .counters
+            .iter()
+            .filter(|c| c.busy.load(Ordering::Relaxed))
+            .count();
+        ExecutorStats {
+            max_workers: self.pool.max_workers,
+            workers: state.workers.len(),
+            idle: state.workers.len() - busy,
+            queued: self.pool.queued(state.shutdown),
+            completed: state
+                .counters
+                .iter()
+                .map(|c| c.completed.load(Ordering::Relaxed))
+                .sum(),
+            shutdown: state.shutdown,
+            broken: state.broken,
+        }
+    }
+
+    /// Whether the pool is broken: a worker's initializer panicked, so every queued and
+    /// later task fails (Python: the `_broken` state behind `BrokenThreadPool`).
+    ///
+    /// ```
+    /// let pool = threadkit::ExecutorBuilder::new()
+    ///     .initializer(|| panic!("no database"))
+    ///     .build()
+    ///     .unwrap();
+    /// # threadkit::set_excepthook(|_| {});
+    /// let f = pool.submit(|| 1).unwrap();
+    /// assert!(f.result().is_err());
+    /// assert!(pool.is_broken());
+    /// # threadkit::reset_excepthook();
+    /// ```
+    pub fn is_broken(&self) -> bool {
+        self.pool.state.lock().broken
+    }
+
+    /// Whether [`shutdown`](Self::shutdown) was called.
+    ///
+    /// ```
+    /// let pool = threadkit::ThreadPoolExecutor::new(1).unwrap();
+    /// pool.shutdown();
+    /// assert!(pool.is_shutdown());
+    /// ```
+    pub fn is_shutdown(&self) -> bool {
+        self.pool.state.lock().shutdown
+    }
+
     /// The worker threads started so far (they start lazily).
     ///
     /// ```
@@ -411,6 +500,32 @@ impl ThreadPoolExecutor {
     pub fn workers(&self) -> Vec<ThreadHandle> {
         self.pool.state.lock().workers.clone()
     }
+}
+
+/// A snapshot of a [`ThreadPoolExecutor`], from [`stats`](ThreadPoolExecutor::stats).
+///
+/// ```
+/// let pool = threadkit::ThreadPoolExecutor::new(1).unwrap();
+/// let s = pool.stats();
+/// assert_eq!((s.workers, s.idle, s.queued, s.completed), (0, 0, 0, 0));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ExecutorStats {
+    /// The most workers the pool starts.
+    pub max_workers: usize,
+    /// Workers started so far (they start lazily).
+    pub workers: usize,
+    /// Workers not running a task now.
+    pub idle: usize,
+    /// Tasks submitted and not started.
+    pub queued: usize,
+    /// Tasks the workers ran to the end (returned or panicked).
+    pub completed: u64,
+    /// Whether the pool was shut down.
+    pub shutdown: bool,
+    /// Whether the pool is broken (see [`is_broken`](ThreadPoolExecutor::is_broken)).
+    pub broken: bool,
 }
 
 /// How [`ThreadPoolExecutor::shutdown_with`] stops the pool (Python: the `wait` and
@@ -509,6 +624,7 @@ impl fmt::Debug for ThreadPoolExecutor {
 pub struct ExecutorBuilder {
     max_workers: Option<usize>,
     prefix: Option<String>,
+    stack_size: Option<usize>,
     initializer: Option<Initializer>,
 }
 
@@ -547,6 +663,19 @@ impl ExecutorBuilder {
     /// ```
     pub fn thread_name_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = Some(prefix.into());
+        self
+    }
+
+    /// The stack size of each worker thread, in bytes (Python: `threading.stack_size(n)`
+    /// before creating the pool); the platform's default otherwise.
+    ///
+    /// ```
+    /// let pool = threadkit::ExecutorBuilder::new().stack_size(4 << 20).build().unwrap();
+    /// let deep = pool.submit(|| (0..1000u64).sum::<u64>()).unwrap();
+    /// assert_eq!(deep.result(), Ok(499_500));
+    /// ```
+    pub fn stack_size(mut self, bytes: usize) -> Self {
+        self.stack_size = Some(bytes);
         self
     }
 
@@ -595,9 +724,11 @@ impl ExecutorBuilder {
                     shutdown: false,
                     broken: false,
                     workers: Vec::new(),
+                    counters: Vec::new(),
                 }),
                 max_workers,
                 prefix,
+                stack_size: self.stack_size,
                 initializer: self.initializer,
             }),
         })
@@ -609,6 +740,7 @@ impl fmt::Debug for ExecutorBuilder {
         f.debug_struct("ExecutorBuilder")
             .field("max_workers", &self.max_workers)
             .field("prefix", &self.prefix)
+            .field("stack_size", &self.stack_size)
             .field("initializer", &self.initializer.is_some())
             .finish()
     }
