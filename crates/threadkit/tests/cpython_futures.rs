@@ -605,7 +605,7 @@ mod thread_pool_executor_test {
             })
             .collect();
         assert_eq!(ex.workers().len(), ex.max_workers());
-        sem.release_n(15 * ex.max_workers());
+        sem.release_n(15 * ex.max_workers()).unwrap();
         ex.shutdown();
         assert!(futures.iter().all(Future::done));
     }
@@ -774,7 +774,7 @@ mod thread_pool_shutdown_test {
             drop(ex.submit(move || sem.acquire()).unwrap());
         }
         assert_eq!(ex.workers().len(), 3);
-        sem.release_n(3);
+        sem.release_n(3).unwrap();
         ex.shutdown();
         for t in ex.workers() {
             t.join_timeout(HANG_GUARD).unwrap();

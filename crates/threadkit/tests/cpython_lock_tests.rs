@@ -975,13 +975,10 @@ impl SemKind for Semaphore {
         Semaphore::acquire_timeout(self, timeout)
     }
     fn release(&self) -> Result<(), ReleaseError> {
-        // Rust form: an unbounded semaphore's release cannot fail, and returns `()`.
-        Semaphore::release(self);
-        Ok(())
+        Semaphore::release(self)
     }
     fn release_n(&self, n: usize) -> Result<(), ReleaseError> {
-        Semaphore::release_n(self, n);
-        Ok(())
+        Semaphore::release_n(self, n)
     }
     fn available(&self) -> usize {
         Semaphore::available(self)
@@ -1285,10 +1282,10 @@ mod semaphore_tests {
     fn test_release_unacquired() {
         // Unbounded releases are allowed and increment the semaphore's value.
         let sem = Semaphore::new(1);
-        sem.release();
+        sem.release().unwrap();
         sem.acquire();
         sem.acquire();
-        sem.release();
+        sem.release().unwrap();
         assert_eq!(sem.available(), 1);
     }
 
@@ -1299,8 +1296,8 @@ mod semaphore_tests {
         assert!(format!("{sem:?}").contains("available: 3"), "{sem:?}");
         sem.acquire();
         assert!(format!("{sem:?}").contains("available: 2"), "{sem:?}");
-        sem.release();
-        sem.release();
+        sem.release().unwrap();
+        sem.release().unwrap();
         assert!(format!("{sem:?}").contains("available: 4"), "{sem:?}");
     }
 }

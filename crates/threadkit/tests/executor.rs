@@ -534,7 +534,10 @@ fn stats_count_workers_idle_queued_and_completed() {
         if stats.idle == 0 {
             break stats;
         }
-        assert!(std::time::Instant::now() < give_up, "the worker never looked busy");
+        assert!(
+            std::time::Instant::now() < give_up,
+            "the worker never looked busy"
+        );
         std::thread::yield_now();
     };
     assert_eq!((stats.workers, stats.idle, stats.queued), (1, 0, 3));

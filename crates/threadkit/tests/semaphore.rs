@@ -12,7 +12,7 @@ fn counts_permits() {
     assert!(sem.try_acquire());
     assert!(!sem.try_acquire());
     assert!(!sem.acquire_timeout(Duration::from_millis(2)));
-    sem.release_n(2);
+    sem.release_n(2).unwrap();
     assert_eq!(sem.available(), 2);
 }
 
@@ -21,7 +21,7 @@ fn zero_initial_blocks_until_release() {
     let sem = Arc::new(Semaphore::new(0));
     let s = sem.clone();
     let t = Thread::spawn(move || s.acquire());
-    sem.release();
+    sem.release().unwrap();
     t.join().unwrap();
     assert_eq!(sem.available(), 0);
 }
@@ -35,7 +35,7 @@ fn release_n_wakes_n_waiters() {
             Thread::spawn(move || s.acquire())
         })
         .collect();
-    sem.release_n(3);
+    sem.release_n(3).unwrap();
     for t in threads {
         t.join_timeout(Duration::from_secs(60)).unwrap();
     }
@@ -101,4 +101,19 @@ fn stress_never_more_than_n_inside() {
     assert!(max_seen.load(Ordering::SeqCst) <= 3);
     assert_eq!(entries.load(Ordering::SeqCst), 12_000);
     assert_eq!(sem.available(), 3);
+}
+
+#[test]
+fn releasing_zero_permits_is_an_error_on_both_kinds_and_changes_nothing() {
+    // Python: `release(0)` raises `ValueError: n must be one or more`.
+    let sem = Semaphore::new(1);
+    assert_eq!(sem.release_n(0), Err(threadkit::ReleaseError::ZeroPermits));
+    assert_eq!(sem.available(), 1);
+    let bounded = threadkit::BoundedSemaphore::new(2);
+    bounded.acquire();
+    assert_eq!(
+        bounded.release_n(0),
+        Err(threadkit::ReleaseError::ZeroPermits)
+    );
+    assert_eq!(bounded.available(), 1);
 }

@@ -57,7 +57,7 @@ impl ByHand for threadkit::Semaphore {
     }
     #[inline]
     fn release(&self) {
-        threadkit::Semaphore::release(self);
+        threadkit::Semaphore::release(self).unwrap();
     }
 }
 

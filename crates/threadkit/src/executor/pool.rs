@@ -161,7 +161,7 @@ impl Pool {
             counters.completed.store(done + 1, Ordering::Relaxed);
             counters.busy.store(false, Ordering::Relaxed);
             if !self.full.load(Ordering::Relaxed) {
-                self.idle.release();
+                let _ = self.idle.release(); // unbounded: cannot fail
             }
         };
         loop {

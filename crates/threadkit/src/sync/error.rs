@@ -27,6 +27,9 @@ pub enum ReleaseError {
     /// (Python: `ValueError: Semaphore released too many times`).
     #[error("semaphore released too many times")]
     TooManyReleases,
+    /// `release_n(0)` on a semaphore (Python: `ValueError: n must be one or more`).
+    #[error("n must be one or more")]
+    ZeroPermits,
 }
 
 /// Waiting on or notifying a [`Condition`](crate::Condition) without holding its lock

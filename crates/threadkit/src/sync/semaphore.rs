@@ -66,6 +66,9 @@ impl Counter {
 
     #[inline]
     fn release(&self, n: usize) -> Result<(), ReleaseError> {
+        if n == 0 {
+            return Err(ReleaseError::ZeroPermits);
+        }
         let mut permits = self.permits.load(Ordering::Relaxed);
         loop {
             let next = match permits.checked_add(n) {
@@ -223,7 +226,7 @@ macro_rules! acquire_forms {
 /// let a = sem.guard(); // `with sem:`
 /// assert!(sem.try_acquire());
 /// assert!(!sem.try_acquire());
-/// sem.release();
+/// sem.release().unwrap();
 /// drop(a);
 /// assert_eq!(sem.available(), 2);
 /// ```
@@ -247,35 +250,39 @@ impl Semaphore {
 
     acquire_forms!(Semaphore);
 
-    /// Adds one permit, waking a waiter (Python: `release()`).
+    /// Adds one permit, waking a waiter (Python: `release()`). Same shape as
+    /// [`BoundedSemaphore::release`], so code can be generic over both.
     ///
-    /// # Panics
+    /// # Errors
     ///
-    /// If the count would overflow `usize`.
+    /// [`ReleaseError::TooManyReleases`] only if the count would overflow `usize`; nothing
+    /// changes then.
     ///
     /// ```
     /// let sem = threadkit::Semaphore::new(0);
-    /// sem.release();
+    /// sem.release().unwrap();
     /// assert!(sem.try_acquire());
     /// ```
     #[inline]
-    pub fn release(&self) {
-        self.release_n(1);
+    pub fn release(&self) -> Result<(), ReleaseError> {
+        self.counter.release(1)
     }
 
     /// Adds `n` permits, waking up to `n` waiters (Python: `release(n)`).
     ///
-    /// # Panics
+    /// # Errors
     ///
-    /// If the count would overflow `usize`.
+    /// [`ReleaseError::ZeroPermits`] if `n` is 0 (Python: `ValueError: n must be one or
+    /// more`), [`ReleaseError::TooManyReleases`] if the count would overflow `usize`.
     ///
     /// ```
     /// let sem = threadkit::Semaphore::new(0);
-    /// sem.release_n(2);
+    /// sem.release_n(2).unwrap();
     /// assert_eq!(sem.available(), 2);
+    /// assert!(sem.release_n(0).is_err());
     /// ```
-    pub fn release_n(&self, n: usize) {
-        self.counter.release(n).expect("semaphore count overflow");
+    pub fn release_n(&self, n: usize) -> Result<(), ReleaseError> {
+        self.counter.release(n)
     }
 }
 
@@ -342,7 +349,8 @@ impl BoundedSemaphore {
     ///
     /// # Errors
     ///
-    /// [`ReleaseError::TooManyReleases`] if that would exceed the initial value.
+    /// [`ReleaseError::TooManyReleases`] if that would exceed the initial value,
+    /// [`ReleaseError::ZeroPermits`] if `n` is 0.
     ///
     /// ```
     /// let sem = threadkit::BoundedSemaphore::new(2);

@@ -55,6 +55,7 @@ impl Timer {
     /// let t = threadkit::Timer::new(std::time::Duration::ZERO, || ());
     /// assert!(!t.is_alive());
     /// ```
+    #[must_use = "a timer does nothing until `start`ed"]
     pub fn new(interval: Duration, function: impl FnOnce() + Send + 'static) -> Self {
         Timer::with_builder(Builder::new(), interval, function)
     }
@@ -70,6 +71,7 @@ impl Timer {
     /// );
     /// assert_eq!(t.name(), "alarm");
     /// ```
+    #[must_use = "a timer does nothing until `start`ed"]
     pub fn with_builder(
         builder: Builder,
         interval: Duration,

@@ -26,6 +26,29 @@ pub enum StartError {
     Spawn(Arc<std::io::Error>),
 }
 
+/// A start error as an `io::Error`, so `?` works in a function returning `io::Result`: a
+/// refused spawn keeps the operating system's error kind, a second start is
+/// `ErrorKind::Other`; the message is the `StartError`'s.
+///
+/// ```
+/// fn run() -> std::io::Result<u32> {
+///     let t = threadkit::Thread::new(|| 7);
+///     t.start()?;
+///     Ok(t.into_output().map_err(std::io::Error::other)?)
+/// }
+/// assert_eq!(run().unwrap(), 7);
+/// let err: std::io::Error = threadkit::StartError::AlreadyStarted.into();
+/// assert_eq!(err.to_string(), "threads can only be started once");
+/// ```
+impl From<StartError> for std::io::Error {
+    fn from(error: StartError) -> Self {
+        match error {
+            StartError::Spawn(os) => std::io::Error::new(os.kind(), StartError::Spawn(os)),
+            other => std::io::Error::other(other),
+        }
+    }
+}
+
 // Unwind safety: no poisoning (as in Python and parking_lot); a panic elsewhere cannot leave
 // this error (immutable data) in a state its own methods would misread (issue 10, defect 14).
 impl std::panic::UnwindSafe for StartError {}

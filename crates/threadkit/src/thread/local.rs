@@ -190,6 +190,50 @@ impl<T: Send + 'static> Local<T> {
         drop(old);
     }
 
+    /// Removes the calling thread's value and returns it, if it has one; the next use makes
+    /// a fresh one with the initializer (Python: `del local.attr`, keeping the value).
+    ///
+    /// # Panics
+    ///
+    /// If called from inside [`with`](Self::with) or [`with_mut`](Self::with_mut) on the same
+    /// `Local` and thread.
+    ///
+    /// ```
+    /// let v = threadkit::Local::new(|| 1);
+    /// assert_eq!(v.take(), None); // nothing made yet
+    /// v.set(5);
+    /// assert_eq!(v.take(), Some(5));
+    /// assert!(!v.is_set());
+    /// assert_eq!(v.with(|x| *x), 1); // fresh
+    /// ```
+    pub fn take(&self) -> Option<T> {
+        let me = current_ident();
+        let slot = self.shared.slots.get()?;
+        if !matches!(&*slot.borrow(), Slot::Filled(owner, _) if *owner == me) {
+            return None;
+        }
+        match slot.replace(Slot::Empty) {
+            Slot::Filled(_, value) => Some(value),
+            _ => unreachable!("checked above"),
+        }
+    }
+
+    /// Drops the calling thread's value, if it has one (Python: `del local.attr`).
+    ///
+    /// # Panics
+    ///
+    /// As [`take`](Self::take).
+    ///
+    /// ```
+    /// let v = threadkit::Local::new(String::new);
+    /// v.with_mut(|s| s.push('x'));
+    /// v.clear();
+    /// assert_eq!(v.with(|s| s.len()), 0);
+    /// ```
+    pub fn clear(&self) {
+        drop(self.take());
+    }
+
     /// Whether the calling thread has a value yet.
     ///
     /// ```

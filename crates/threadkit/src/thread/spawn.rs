@@ -56,6 +56,7 @@ impl<T: Send + 'static> Thread<T> {
     /// assert!(!t.is_alive());
     /// assert!(t.name().starts_with("Thread-"));
     /// ```
+    #[must_use = "a thread does nothing until `start`ed; `Thread::spawn` creates and starts"]
     pub fn new(f: impl FnOnce() -> T + Send + 'static) -> Self {
         Builder::new().build(f)
     }
@@ -291,6 +292,7 @@ impl Builder {
     /// t.start().unwrap();
     /// # t.join().unwrap();
     /// ```
+    #[must_use = "a thread does nothing until `start`ed; `Builder::spawn` creates and starts"]
     pub fn build<T: Send + 'static>(self, f: impl FnOnce() -> T + Send + 'static) -> Thread<T> {
         let name = match self.name {
             Some(n) if !n.is_empty() => Arc::from(n),
