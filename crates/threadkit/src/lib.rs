@@ -11,32 +11,47 @@
 //!   reported once by the [excepthook](set_excepthook).
 //! - **Exit** works like Python: when `main` returns, the process waits for live non-daemon
 //!   threadkit threads and abandons daemon threads, without half-written output lines.
-//! - **Blocking calls** come in three forms with the same names everywhere: `try_*` never
+//! - **Blocking calls** come in four forms with the same names everywhere: `try_*` never
 //!   blocks, `*_timeout(Duration)` / `*_deadline(Instant)` wait at most that long and say
 //!   whether they succeeded, and the plain form blocks.
-//! - **Errors** are typed (`Result`), never a panic or a bare `bool`, and hand back whatever
-//!   could not be consumed. There is no lock poisoning.
+//! - **Errors** are typed (`Result`), never a panic, and hand back whatever could not be
+//!   consumed (a refused item, a closure, a value). There is no lock poisoning.
 //! - **Guards** are Python's `with` blocks: the lock is released when the guard is dropped.
 //!
 //! ## Blocking forms
 //!
 //! Every blocking call has its forms under one rule: the plain name blocks, `try_*` never
 //! blocks (Python's `*_nowait` names stay where Python has them), `*_timeout(Duration)` waits
-//! at most that long, `*_deadline(Instant)` until that instant. A form that acquires says
-//! whether it did with a `bool` (or an `Option` of the guard); a form that returns a value
-//! says "timed out" in its `Result`.
+//! at most that long, `*_deadline(Instant)` until that instant. A timed form says "timed out"
+//! one of two ways:
+//!
+//! - a form that acquires or waits for a state returns `false` (or `None` where it hands back
+//!   a guard, as `std` and parking_lot do);
+//! - a form that returns a value or a failure returns a `Result` whose error has a timeout
+//!   variant: [`WaitError::Timeout`] around the outcome's own error ([`FutureError`],
+//!   [`JoinError`]), [`TimeoutError`] alone where nothing else can fail, and Python's own
+//!   names where Python has them: [`GetError::Empty`], [`PutError::Full`], and a barrier's
+//!   [`BrokenBarrierError`] (the barrier breaks for everyone) with
+//!   [`timed_out`](BrokenBarrierError::timed_out) set for the party that timed out.
+//!
+//! So an outcome ([`FutureError`], [`JoinError`]) never has a timeout variant, and a blocking
+//! form's `match` does not offer one. A Python-form [`Condition`]'s `Err(NotOwnedError)` is
+//! only ever misuse (Python's `RuntimeError`), never a timeout.
 //!
 //! | primitive | blocking | never blocks | at most a `Duration` | until an `Instant` |
 //! |---|---|---|---|---|
 //! | [`Lock`], [`RLock`] | `acquire`, `guard` | `try_acquire`, `try_guard` | `acquire_timeout`, `guard_timeout` | `acquire_deadline`, `guard_deadline` |
 //! | [`Mutex`] | `lock` | `try_lock` | `lock_timeout` | `lock_deadline` |
 //! | [`Semaphore`], [`BoundedSemaphore`] | `acquire`, `guard` | `try_acquire`, `try_guard` | `acquire_timeout`, `guard_timeout` | `acquire_deadline`, `guard_deadline` |
-//! | [`Condition`] | `wait`, `wait_for` | (a wait must wait) | `wait_timeout`, `wait_for_timeout` | `wait_deadline`, `wait_for_deadline` |
+//! | [`Condition`] (its lock) | `acquire`, `guard` | `try_acquire`, `try_guard` | `acquire_timeout`, `guard_timeout` | `acquire_deadline`, `guard_deadline` |
+//! | [`Condition`] (waiting) | `wait`, `wait_for` | (a wait must wait) | `wait_timeout`, `wait_for_timeout` | `wait_deadline`, `wait_for_deadline` |
+//! | [`Condvar`] | `wait`, `wait_while`, `wait_for` | (a wait must wait) | `wait_timeout`, `wait_while_timeout`, `wait_for_timeout` | `wait_deadline`, `wait_while_deadline`, `wait_for_deadline` |
 //! | [`Event`] | `wait` | `is_set` | `wait_timeout` | `wait_deadline` |
 //! | [`Barrier`] | `wait` | (a barrier must wait) | `wait_timeout` | `wait_deadline` |
 //! | [`Queue`], [`LifoQueue`], [`PriorityQueue`] | `put`, `get`, `join` | `put_nowait`, `get_nowait`, `unfinished_tasks() == 0` | `put_timeout`, `get_timeout`, `join_timeout` | `put_deadline`, `get_deadline`, `join_deadline` |
 //! | [`SimpleQueue`] | `get` (`put` never blocks) | `put_nowait`, `get_nowait` | `get_timeout` | `get_deadline` |
-//! | [`Future`] | `wait`, `result`, `into_result`, `exception` | `done` | `wait_timeout`, `result_timeout`, `exception_timeout` | `wait_deadline`, `result_deadline` |
+//! | [`Future`] | `wait`, `result`, `into_result`, `exception` | `done` | `wait_timeout`, `result_timeout`, `into_result_timeout`, `exception_timeout` | `wait_deadline`, `result_deadline`, `exception_deadline` |
+//! | [`as_completed`], [`wait()`] | `timeout: None` | `Some(Duration::ZERO)` | `Some(timeout)` | `Some(deadline - now)` |
 //! | [`ThreadHandle`] | `join` | `is_alive` | `join_timeout` | `join_deadline` |
 //!
 //! ### Coming from crossbeam-channel
@@ -45,78 +60,95 @@
 //! `Queue::new(0)` is Python's unbounded queue, **not** a rendezvous channel as crossbeam's
 //! `bounded(0)` is; [`Queue::unbounded`] says it explicitly and [`Queue::capacity`] gives
 //! `None` for it. A queue ends by [`shutdown`](Queue::shutdown) (graceful: consumers drain
-//! what is left; immediate: it is dropped) rather than by dropping every sender, and
-//! [`Queue::iter`] ends there as crossbeam's `iter` ends at disconnection; [`Queue::try_iter`]
-//! is crossbeam's `try_iter`. `put_nowait`/`get_nowait` are `try_send`/`try_recv`.
+//! what is left) or [`shutdown_immediate`](Queue::shutdown_immediate) (what is left is
+//! dropped) rather than by dropping every sender, and [`Queue::iter`] ends there as
+//! crossbeam's `iter` ends at disconnection; [`Queue::try_iter`] is crossbeam's `try_iter`.
+//! `put_nowait`/`get_nowait` are `try_send`/`try_recv`.
+//!
+//! ## Coming from std, parking_lot, crossbeam, threadpool, rayon
+//!
+//! | you use | threadkit |
+//! |---|---|
+//! | `std::thread::spawn`, `Builder` | [`Thread::spawn`], [`Thread::builder`]: named, daemon or not, joinable many times, the output moved out by [`Thread::into_output`], a panic delivered as a [`Panic`] value |
+//! | `std::thread::scope` | scoped threads are not provided yet |
+//! | `std::sync::Mutex<T>` / `parking_lot::Mutex<T>` | [`Mutex<T>`](Mutex) (no poisoning, as parking_lot; `lock_timeout`, `lock_deadline` as parking_lot's `try_lock_for`/`try_lock_until`) |
+//! | `std::sync::Condvar` / `parking_lot::Condvar` | [`Condvar`]: `wait(&mut guard)`, `wait_while`, timed forms returning `false` on timeout |
+//! | `parking_lot::ReentrantMutex` | [`RLock`] |
+//! | `std::sync::Barrier` | [`Barrier`] (plus timeouts, abort, reset, an action) |
+//! | a `Mutex<bool>` + `Condvar` flag | [`Event`] |
+//! | a counting semaphore (tokio's, or hand-made) | [`Semaphore`], [`BoundedSemaphore`] |
+//! | `std::sync::mpsc`, `crossbeam_channel::{bounded, unbounded}`, flume | [`Queue`] (see above), [`SimpleQueue`]; `LifoQueue`, `PriorityQueue` have no peer |
+//! | `threadpool::ThreadPool::execute` | [`ThreadPoolExecutor::submit`], whose [`Future`] carries the value or the panic |
+//! | `rayon::ThreadPool::spawn` / `install`, `par_iter().map()` | [`ThreadPoolExecutor::submit`], [`ThreadPoolExecutor::map`] (ordered results, lazily bounded with [`MapOptions::buffersize`]) |
+//! | a oneshot channel as a promise | [`promise`] → ([`Promise`], [`Future`]) |
+//! | `thread_local!` | [`Local`]: a value per thread per `Local` object, not per `static` |
 //!
 //! ## Python to threadkit
 //!
 //! | Python | threadkit |
 //! |---|---|
-//! | **threads** (`threading`) | |
+//! | **threading** | |
 //! | `threading.Thread(target=f)` | [`Thread::new(f)`](Thread::new), [`Thread::builder()`](Thread::builder) |
-//! | `Thread(..., name=, daemon=)` | [`Builder::name`], [`Builder::daemon`], [`Builder::stack_size`] |
-//! | `t.start()` | [`Thread::start`] (or [`Thread::spawn`] to create and start) |
-//! | `t.join()` / `t.join(timeout)` | [`ThreadHandle::join`] / [`ThreadHandle::join_timeout`] |
-//! | the target's return value | [`Thread::into_output`] |
-//! | `t.is_alive()`, `t.name`, `t.ident`, `t.native_id`, `t.daemon` | [`ThreadHandle::is_alive`], [`name`](ThreadHandle::name) / [`set_name`](ThreadHandle::set_name), [`ident`](ThreadHandle::ident), [`native_id`](ThreadHandle::native_id), [`is_daemon`](ThreadHandle::is_daemon) / [`Thread::set_daemon`] |
-//! | `threading.current_thread()` | [`current_thread`] |
-//! | `threading.main_thread()` | [`main_thread`] |
-//! | `threading.enumerate()` | [`enumerate`] |
-//! | `threading.active_count()` | [`active_count`] |
-//! | `threading.get_ident()` / `get_native_id()` | [`get_ident`] / [`get_native_id`] |
-//! | `threading.excepthook = hook`, `old = threading.excepthook` | [`set_excepthook`] (returns the replaced hook), [`excepthook`], [`reset_excepthook`] |
-//! | `threading.__excepthook__`, `ExceptHookArgs` | [`default_excepthook`], [`ExceptHookArgs`] |
-//! | `threading.local()` | [`Local`] (a threadkit thread's values are dropped when it ends) |
-//! | the exception of a thread | [`Panic`], inside [`JoinError::Panicked`] |
-//! | `RuntimeError` from `start` / `join` | [`StartError`] / [`JoinError`] |
-//! | `main_thread().join()` from another thread | returns when `main` returns |
-//! | `RuntimeError: cannot join a dummy thread` (3.13) | [`JoinError::DummyThread`] |
+//! | `Thread(..., name=, daemon=)`, `threading.stack_size(n)` | [`Builder::name`], [`Builder::daemon`], [`Builder::stack_size`] |
 //! | `Thread(target=f, args=(1,), kwargs=...)`, overriding `run()` | the closure captures its arguments: `Thread::new(move \|\| f(1))` |
-//! | `threading.stack_size(n)` | per thread: [`Builder::stack_size`] |
-//! | `threading.TIMEOUT_MAX` | any [`Duration`](std::time::Duration); one too large for the clock means "forever" |
+//! | `t.start()` | [`Thread::start`] (or [`Thread::spawn`] to create and start) |
+//! | `t.join()`, `t.join(timeout)` then `t.is_alive()` | [`ThreadHandle::join`], [`ThreadHandle::join_timeout`] (`Err(WaitError::Timeout)` if still running) |
+//! | the target's return value (lost in Python) | [`Thread::into_output`] |
+//! | an exception in the thread | [`JoinError::Panicked`] with a [`Panic`] for every joiner, reported once by the excepthook |
+//! | `t.is_alive()`, `t.name`, `t.ident`, `t.native_id`, `t.daemon` | [`ThreadHandle::is_alive`], [`name`](ThreadHandle::name) / [`set_name`](ThreadHandle::set_name), [`ident`](ThreadHandle::ident), [`native_id`](ThreadHandle::native_id), [`is_daemon`](ThreadHandle::is_daemon) / [`Thread::set_daemon`] |
+//! | `threading.current_thread()`, `main_thread()` | [`current_thread`], [`main_thread`] |
+//! | `threading.enumerate()`, `active_count()` | [`enumerate`], [`active_count`] |
+//! | `threading.get_ident()`, `get_native_id()` | [`get_ident`], [`get_native_id`] |
+//! | `threading.excepthook = hook`, `old = threading.excepthook`, `threading.__excepthook__`, `ExceptHookArgs` | [`set_excepthook`] (returns the replaced hook), [`excepthook`], [`reset_excepthook`], [`default_excepthook`], [`ExceptHookArgs`] |
+//! | `threading.local()`: `local.x = v`, `local.x`, `del local.x` | [`Local::new`]: [`set`](Local::set), [`with`](Local::with) / [`with_mut`](Local::with_mut), [`take`](Local::take) / [`clear`](Local::clear) (a threadkit thread's values are dropped when it ends) |
+//! | `RuntimeError` from `start` / `join` | [`StartError`] (converts into `io::Error`) / [`JoinError`] |
+//! | `main_thread().join()` from another thread | returns when `main` returns |
+//! | `RuntimeError: cannot join a dummy thread` (3.13), `t._is_dummy` | [`JoinError::DummyThread`], [`ThreadHandle::is_dummy`] |
+//! | `threading.TIMEOUT_MAX` | any `Duration`; one too large for the clock means "forever" |
 //! | `threading.settrace`, `setprofile` | not provided: there is no interpreter to trace |
-//! | **synchronization** (`threading`) | |
-//! | `threading.Lock()` | [`Lock`] |
-//! | `with lock:` | [`Lock::guard`] → [`LockGuard`] |
-//! | `lock.acquire()`, `acquire(False)`, `acquire(timeout=t)` | [`Lock::acquire`], [`Lock::try_acquire`], [`Lock::acquire_timeout`] |
-//! | `lock.release()`, `lock.locked()` | [`Lock::release`], [`Lock::locked`] |
-//! | a lock guarding data (no Python equivalent) | [`Mutex<T>`](Mutex) |
-//! | `threading.Event()`: `set`, `clear`, `is_set`, `wait` | [`Event`]: [`set`](Event::set), [`clear`](Event::clear), [`is_set`](Event::is_set), [`wait`](Event::wait) / [`wait_timeout`](Event::wait_timeout) |
-//! | `threading.RLock()` | [`RLock`] (same methods as [`Lock`], plus [`is_owned`](RLock::is_owned), [`recursion_count`](RLock::recursion_count)) |
-//! | `threading.Condition(lock=None)` | [`Condition::new`] (over an [`RLock`]), [`Condition::with_lock`] |
+//! | `threading.Lock()`; `with lock:` | [`Lock::new`]; [`Lock::guard`] → [`LockGuard`] |
+//! | `acquire()`, `acquire(False)`, `acquire(timeout=t)`, `release()`, `locked()` | [`Lock::acquire`], [`try_acquire`](Lock::try_acquire), [`acquire_timeout`](Lock::acquire_timeout), [`release`](Lock::release), [`locked`](Lock::locked) |
+//! | a lock guarding data (no Python equivalent) | [`Mutex<T>`](Mutex): [`lock`](Mutex::lock), [`try_lock`](Mutex::try_lock), [`lock_timeout`](Mutex::lock_timeout) |
+//! | `threading.RLock()` | [`RLock`] (the methods of [`Lock`], plus [`is_owned`](RLock::is_owned), [`recursion_count`](RLock::recursion_count)) |
+//! | `threading.Condition(lock=None)`, `with cond:`, `cond.acquire(...)`, `cond._is_owned()` | [`Condition::new`] (over an [`RLock`]), [`Condition::with_lock`], [`Condition::guard`], [`Condition::acquire`] and its forms, [`Condition::is_owned`] |
 //! | `cond.wait(timeout)`, `cond.wait_for(pred, timeout)` | [`Condition::wait`] / [`wait_timeout`](Condition::wait_timeout), [`wait_for`](Condition::wait_for) / [`wait_for_timeout`](Condition::wait_for_timeout) |
 //! | `cond.notify(n)`, `cond.notify_all()` | [`Condition::notify`], [`notify_n`](Condition::notify_n), [`notify_all`](Condition::notify_all) |
-//! | `threading.Semaphore(n)`, `BoundedSemaphore(n)` | [`Semaphore`], [`BoundedSemaphore`] (`acquire*`, `release`, `release_n`, `guard`) |
+//! | a `Condition` over the data it guards (no Python equivalent) | [`Condvar`] with a [`Mutex<T>`](Mutex): [`wait_while`](Condvar::wait_while), [`wait_for`](Condvar::wait_for) read the data |
+//! | `threading.Semaphore(n)`, `BoundedSemaphore(n)`, `release(n)` | [`Semaphore`], [`BoundedSemaphore`]: `acquire*`, `guard*`, [`release`](Semaphore::release), [`release_n`](Semaphore::release_n) |
+//! | `threading.Event()`: `set`, `clear`, `is_set`, `wait(timeout)` | [`Event`]: [`set`](Event::set), [`clear`](Event::clear), [`is_set`](Event::is_set), [`wait`](Event::wait) / [`wait_timeout`](Event::wait_timeout) |
 //! | `threading.Barrier(parties, action, timeout)` | [`Barrier::new`], [`Barrier::with_action`], [`Barrier::default_timeout`] |
 //! | `barrier.wait()`, `reset()`, `abort()`, `parties`, `n_waiting`, `broken` | [`Barrier::wait`], [`reset`](Barrier::reset), [`abort`](Barrier::abort), [`parties`](Barrier::parties), [`n_waiting`](Barrier::n_waiting), [`broken`](Barrier::broken) |
-//! | `threading.BrokenBarrierError` | [`BrokenBarrierError`] |
-//! | `threading.Timer(interval, f)`, `start()`, `cancel()` | [`Timer::new`], [`Timer::start`], [`Timer::cancel`] |
-//! | `RuntimeError: release unlocked lock` | [`ReleaseError::Unlocked`] |
-//! | `RuntimeError: cannot release un-acquired lock` | [`ReleaseError::NotOwner`] |
-//! | `ValueError: Semaphore released too many times` | [`ReleaseError::TooManyReleases`] |
+//! | `threading.BrokenBarrierError` | [`BrokenBarrierError`] ([`timed_out`](BrokenBarrierError::timed_out) for the party whose timeout broke it) |
+//! | `threading.Timer(interval, f)`, `start()`, `cancel()` | [`Timer::new`], [`Timer::start`], [`Timer::cancel`] (returns whether the function will not run) |
+//! | `RuntimeError: release unlocked lock`, `cannot release un-acquired lock` | [`ReleaseError::Unlocked`], [`ReleaseError::NotOwner`] |
+//! | `ValueError: Semaphore released too many times`, `n must be one or more` | [`ReleaseError::TooManyReleases`], [`ReleaseError::ZeroPermits`] |
 //! | `RuntimeError: cannot wait on un-acquired lock` | [`NotOwnedError`] |
-//! | **queues** (`queue`) | |
-//! | `queue.Queue(maxsize)`, `LifoQueue`, `PriorityQueue` | [`Queue::new`], [`LifoQueue::new`], [`PriorityQueue::new`] (0 = unbounded; clone to share) |
+//! | **queue** | |
+//! | `queue.Queue(maxsize)`, `LifoQueue`, `PriorityQueue` | [`Queue::new`], [`LifoQueue::new`], [`PriorityQueue::new`] (0 = unbounded, or [`Queue::unbounded`]; clone to share) |
 //! | `queue.SimpleQueue()` | [`SimpleQueue::new`] |
-//! | `q.put(item)`, `put(item, timeout=t)`, `put_nowait(item)` | [`Queue::put`], [`Queue::put_timeout`], [`Queue::put_nowait`] |
-//! | `q.get()`, `get(timeout=t)`, `get_nowait()` | [`Queue::get`], [`Queue::get_timeout`], [`Queue::get_nowait`] |
-//! | `q.qsize()`, `empty()`, `full()`, `maxsize` | [`Queue::qsize`], [`Queue::empty`], [`Queue::full`], [`Queue::maxsize`] |
-//! | `q.task_done()`, `q.join()`, `unfinished_tasks` | [`Queue::task_done`], [`Queue::join`] / [`Queue::join_timeout`], [`Queue::unfinished_tasks`] |
-//! | `if immediate { q.shutdown_immediate() } else { q.shutdown() }`, `is_shutdown` (3.13) | [`Queue::shutdown`], [`Queue::is_shutdown`] |
+//! | `q.put(item)`, `put(item, timeout=t)`, `put_nowait(item)` | [`Queue::put`], [`put_timeout`](Queue::put_timeout), [`put_nowait`](Queue::put_nowait): a refused item comes back in the error |
+//! | `q.get()`, `get(timeout=t)`, `get_nowait()` | [`Queue::get`], [`get_timeout`](Queue::get_timeout), [`get_nowait`](Queue::get_nowait) |
+//! | `q.qsize()`, `empty()`, `full()`, `maxsize` | [`Queue::qsize`], [`empty`](Queue::empty), [`full`](Queue::full), [`maxsize`](Queue::maxsize) (approximate, as in Python) |
+//! | `q.task_done()`, `q.join()`, `unfinished_tasks` | [`Queue::task_done`], [`join`](Queue::join) / [`join_timeout`](Queue::join_timeout), [`unfinished_tasks`](Queue::unfinished_tasks) |
+//! | `q.shutdown()`, `q.shutdown(immediate=True)`, `is_shutdown` (3.13) | [`Queue::shutdown`], [`Queue::shutdown_immediate`], [`Queue::is_shutdown`] |
 //! | `while True: item = q.get() ...` | `for item in &q` ([`Queue::iter`]): ends at shutdown, no race |
 //! | `queue.Full`, `queue.Empty`, `queue.ShutDown` | [`PutError::Full`] (with the item), [`GetError::Empty`], [`PutError::ShutDown`] / [`GetError::ShutDown`] |
 //! | `ValueError: task_done() called too many times` | [`TaskDoneError`] |
-//! | **thread pool** (`concurrent.futures`) | |
-//! | `concurrent.futures.ThreadPoolExecutor(max_workers, thread_name_prefix, initializer)` | [`ThreadPoolExecutor::new`], [`ThreadPoolExecutor::builder`] ([`ExecutorBuilder`]) |
-//! | `with ThreadPoolExecutor() as ex:` | the executor's `Drop` (= `shutdown(wait=True)`) |
+//! | **concurrent.futures** | |
+//! | `ThreadPoolExecutor(max_workers, thread_name_prefix, initializer)` | [`ThreadPoolExecutor::new`], [`ThreadPoolExecutor::builder`] ([`ExecutorBuilder`], also [`stack_size`](ExecutorBuilder::stack_size)) |
+//! | `with ThreadPoolExecutor() as ex:` | the executor's `Drop` (= [`shutdown`](ThreadPoolExecutor::shutdown)) |
 //! | a pool still alive at exit (3.9+: its tasks finish) | the same: live executors finish their queued and running tasks at exit |
-//! | `ex.map(f, items)` as a statement (every task runs) | a [`Map`] dropped before its first `next` lets every task run; one dropped after cancels the rest |
-//! | `ex.submit(fn)`, `ex.map(fn, it, timeout, buffersize)`, `ex.shutdown(wait, cancel_futures)` | [`ThreadPoolExecutor::submit`], [`map`](ThreadPoolExecutor::map) / [`map_with`](ThreadPoolExecutor::map_with) ([`MapOptions`]), [`shutdown`](ThreadPoolExecutor::shutdown) |
-//! | `Future.result(timeout)`, `exception(timeout)` | [`Future::result`] / [`result_timeout`](Future::result_timeout) (`T: Clone + Sync`), [`Future::into_result`], [`Future::exception`] |
+//! | `ex.submit(fn)`, `ex.map(fn, it, timeout=, buffersize=)` | [`ThreadPoolExecutor::submit`], [`map`](ThreadPoolExecutor::map) / [`map_with`](ThreadPoolExecutor::map_with) ([`MapOptions`]) |
+//! | `ex.shutdown()`, `shutdown(wait=False, cancel_futures=True)` | [`ThreadPoolExecutor::shutdown`], [`shutdown_with`](ThreadPoolExecutor::shutdown_with) ([`ShutdownOptions`]) |
+//! | `ex.map(f, items)` as a statement (every task runs); a half-read `map` dropped | a [`Map`] dropped before its first `next` lets every task run; one dropped after cancels the rest |
+//! | `ex._broken`, `len(ex._threads)`, `ex._work_queue.qsize()` | [`ThreadPoolExecutor::is_broken`], [`stats`](ThreadPoolExecutor::stats) ([`ExecutorStats`]) |
+//! | `Future.result(timeout)`, `exception(timeout)` | [`Future::result`] / [`result_timeout`](Future::result_timeout) (`T: Clone + Sync`), [`Future::into_result`] / [`into_result_timeout`](Future::into_result_timeout) (any `T`), [`Future::exception`] / [`exception_timeout`](Future::exception_timeout) |
 //! | `Future.done()`, `running()`, `cancelled()`, `cancel()`, `add_done_callback(fn)` | [`Future::done`], [`running`](Future::running), [`cancelled`](Future::cancelled), [`cancel`](Future::cancel), [`add_done_callback`](Future::add_done_callback) |
-//! | `as_completed(fs, timeout)`, `wait(fs, timeout, return_when)` | [`as_completed`], [`wait`] with [`ReturnWhen`] → [`DoneAndNotDone`] |
-//! | `CancelledError`, `TimeoutError`, `BrokenThreadPool`, a task's exception | [`FutureError`], [`TimeoutError`] |
+//! | `future_to_url = {ex.submit(...): url}`, `future_to_url[future]` | a [`Future`] is `Eq + Hash` by identity: a `HashMap<Future<T>, _>` key |
+//! | `as_completed(fs, timeout)`, `wait(fs, timeout, return_when)` | [`as_completed`], [`wait()`] with [`ReturnWhen`] → [`DoneAndNotDone`] (owned or borrowed futures from any iterable) |
+//! | `Future()`, `set_result`, `set_exception`, `set_running_or_notify_cancel`, `InvalidStateError` | [`promise`] → ([`Promise`], [`Future`]): [`set_result`](Promise::set_result), [`set_exception`](Promise::set_exception), [`set_running_or_notify_cancel`](Promise::set_running_or_notify_cancel), [`InvalidStateError`] |
+//! | `CancelledError`, `BrokenThreadPool`, a task's exception | [`FutureError::Cancelled`], [`FutureError::BrokenPool`], [`FutureError::Panicked`] |
+//! | `TimeoutError` ("2 (of 4) futures unfinished") | [`WaitError::Timeout`], [`TimeoutError`] |
 //! | `RuntimeError: cannot schedule new futures after shutdown` | [`SubmitError::ShutDown`] (with the closure); from a lazy map, [`FutureError::ShutDown`] |
 //! | asyncio's "exception was never retrieved" | [`set_unretrieved_hook`], [`UnretrievedFailure`] |
 //!
