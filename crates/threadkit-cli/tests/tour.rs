@@ -187,21 +187,15 @@ fn sync_sections_print_their_guaranteed_lines() {
         .collect();
     assert_eq!(produced.len(), 10);
     assert_eq!(produced, stored, "every message consumed, in order");
-    position(pipeline, "Main    : consumer stored 10 messages");
+    assert_eq!(pipeline.len(), 20, "the seed's lines and no others");
 
     let event = &s["event-pipeline"];
-    before(
+    check_queue_pipeline(
         event,
-        "Main: about to set event",
-        "Producer received event. Exiting",
+        "Producer received EXIT event. Exiting",
+        "Consumer received EXIT event. Exiting",
+        "  (queue size=",
     );
-    let last = event.last().unwrap();
-    let (p, c) = last
-        .strip_prefix("Main    : produced ")
-        .unwrap()
-        .split_once(", consumed ")
-        .unwrap();
-    assert_eq!(p, c, "nothing lost: {last}");
 
     let timer = &s["timer"];
     position(timer, "Timer 1: fired");
@@ -233,47 +227,69 @@ fn sync_sections_print_their_guaranteed_lines() {
     assert!(barrier.iter().position(|l| l.contains(": passed")).unwrap() > release);
 }
 
+/// The seeds' Queue + Event pipelines: the producer stops after the event, both say so, the
+/// messages are stored in the order produced, at most the producer's last put is left
+/// behind (the seeds' own race), and `maxsize=10` bounds every reported size.
+fn check_queue_pipeline(lines: &[String], producer_exit: &str, consumer_exit: &str, size: &str) {
+    before(lines, "Main: about to set event", producer_exit);
+    position(lines, consumer_exit);
+    let produced: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("Producer got message: "))
+        .collect();
+    let stored: Vec<(&str, usize)> = lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("Consumer storing message: "))
+        .map(|l| {
+            let (message, size) = l.split_once(size).expect("a size");
+            (message, size.trim_end_matches(')').parse().unwrap())
+        })
+        .collect();
+    assert!(!stored.is_empty());
+    let stored_messages: Vec<&str> = stored.iter().map(|&(m, _)| m).collect();
+    assert_eq!(stored_messages, produced[..stored.len()], "stored in order");
+    assert!(
+        produced.len() - stored.len() <= 1,
+        "at most the last put is left"
+    );
+    assert!(
+        stored.iter().all(|&(_, size)| size <= 10),
+        "maxsize=10 bounds the size"
+    );
+}
+
+#[test]
+fn the_whole_tour_shortens_the_long_programs_and_labels_its_own() {
+    let out = Command::new(env!("CARGO_BIN_EXE_threadkit"))
+        .args(["tour", "--fast"])
+        .output()
+        .expect("threadkit runs");
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let notes = text
+        .lines()
+        .filter(|l| l.starts_with("[threadkit] ... ") && l.contains("lines not shown"))
+        .count();
+    assert!(notes <= 2, "only the two Queue pipelines are shortened");
+    assert!(text.lines().count() < 2_000, "the tour stays readable");
+    for own in ["executor-failure", "deadlock", "queue-shutdown", "gil"] {
+        assert!(
+            text.lines()
+                .any(|l| l.contains("threadkit's own: ") && l.ends_with(&format!("[{own}] ==="))),
+            "{own} is labelled as threadkit's own"
+        );
+    }
+}
+
 #[test]
 fn queue_sections_print_their_guaranteed_lines() {
     let s = tour(&["queue-event", "queue-shutdown"]);
-    let seed = &s["queue-event"];
-    before(
-        seed,
-        "Main: about to set event",
+    check_queue_pipeline(
+        &s["queue-event"],
         "Producer received event. Exiting",
+        "Consumer received event. Exiting",
+        " (size=",
     );
-    position(seed, "Consumer received event. Exiting");
-    let produced = seed
-        .iter()
-        .filter(|l| l.starts_with("Producer got message: "))
-        .count();
-    let stored: Vec<_> = seed
-        .iter()
-        .filter(|l| l.starts_with("Consumer storing message: "))
-        .collect();
-    let left: usize = seed
-        .iter()
-        .find_map(|l| l.strip_prefix("Main    : "))
-        .and_then(|l| l.strip_suffix(" message(s) left in the queue"))
-        .expect("left-over line")
-        .parse()
-        .unwrap();
-    assert_eq!(
-        produced,
-        stored.len() + left,
-        "every message stored or still queued"
-    );
-    assert!(left <= 1, "at most the producer's last put is left behind");
-    for line in &stored {
-        let size: usize = line
-            .rsplit_once("(size=")
-            .unwrap()
-            .1
-            .trim_end_matches(')')
-            .parse()
-            .unwrap();
-        assert!(size <= 10, "maxsize=10 bounds the size: {line}");
-    }
 
     let clean = &s["queue-shutdown"];
     before(
@@ -316,16 +332,21 @@ fn executor_and_gil_sections_print_their_guaranteed_lines() {
             &format!("Thread {i}: starting"),
             &format!("Thread {i}: finishing"),
         );
-        before(map, &format!("Thread {i}: finishing"), "Main    : all done");
     }
+    assert_eq!(map.len(), 6, "the seed's lines and no others: {map:#?}");
     let submit = &s["executor-submit"];
     for i in 0..2 {
         before(
             submit,
+            &format!("Thread {i}: starting"),
             &format!("Thread {i}: finishing"),
-            "Main    : all done",
         );
     }
+    assert_eq!(
+        submit.len(),
+        4,
+        "the seed's lines and no others: {submit:#?}"
+    );
     let failure = &s["executor-failure"];
     position(failure, "Main    : good task result = Ok(42)");
     position(

@@ -25,7 +25,6 @@ pub(crate) fn executor_map() {
         let results = executor.map(thread_function, 0..3).expect("pool running");
         results.for_each(drop);
     } // the end of the `with` block: the executor waits for its workers
-    log!("Main    : all done");
 }
 
 pub(crate) fn executor_submit() {
@@ -36,8 +35,7 @@ pub(crate) fn executor_submit() {
                 .submit(move || thread_function(index))
                 .expect("pool running");
         }
-    }
-    log!("Main    : all done");
+    } // the end of the `with` block
 }
 
 /// The seeds warn: "if you call a function that takes no parameters, but you pass it

@@ -1,5 +1,5 @@
-//! The seeds' producer/consumer `Pipeline` built from two Locks (realpython), and the same
-//! pipeline driven by an `Event` that `main` sets to stop the producer.
+//! The article's producer/consumer `Pipeline` built from two Locks, then its next step: the
+//! `Pipeline` as a `queue.Queue(maxsize=10)` subclass, stopped by an `Event`.
 //!
 //! ```python
 //! class Pipeline:
@@ -21,7 +21,7 @@
 
 use super::log::{log, nap};
 use std::sync::Arc;
-use threadkit::{Event, Lock, Mutex, Thread};
+use threadkit::{Event, Lock, Mutex, Queue, ThreadPoolExecutor};
 
 /// `None` is the seeds' `SENTINEL`.
 type Message = Option<u32>;
@@ -75,59 +75,97 @@ fn seed() -> u64 {
     u64::from(nanos) | 1
 }
 
-fn consumer(pipeline: &Pipeline) -> usize {
-    let mut stored = 0;
+fn consumer(pipeline: &Pipeline) {
     while let Some(message) = pipeline.get_message() {
         log!("Consumer storing message: {message}");
-        stored += 1;
     }
-    stored
 }
 
+/// The seed as written: a producer and a consumer submitted to a two-worker pool, the
+/// pipeline ended by the `SENTINEL`.
 pub(crate) fn lock_pipeline() {
     let pipeline = Arc::new(Pipeline::new());
+    let executor = ThreadPoolExecutor::new(2).expect("2 workers");
     let p = Arc::clone(&pipeline);
-    let producer = Thread::spawn(move || {
-        let mut rng = seed();
-        for _ in 0..10 {
-            let message = random_message(&mut rng);
-            log!("Producer got message: {message}");
-            p.set_message(Some(message));
-        }
-        p.set_message(None); // SENTINEL
-        log!("Producer received EXIT event. Exiting");
-    });
+    executor
+        .submit(move || {
+            let mut rng = seed();
+            for _ in 0..10 {
+                let message = random_message(&mut rng);
+                log!("Producer got message: {message}");
+                p.set_message(Some(message));
+            }
+            p.set_message(None); // Send a sentinel message to tell consumer we're done
+        })
+        .expect("pool running");
     let p = Arc::clone(&pipeline);
-    let consumer = Thread::spawn(move || consumer(&p));
-    producer.join().expect("producer");
-    let stored = consumer.into_output().expect("consumer");
-    log!("Main    : consumer stored {stored} messages");
-}
+    executor.submit(move || consumer(&p)).expect("pool running");
+} // the end of the `with` block: the executor waits for both
 
+/// The article's next step: the `Pipeline` becomes a `queue.Queue(maxsize=10)` and an
+/// `Event` stops the producer.
+///
+/// ```python
+/// class Pipeline(queue.Queue):
+///     def __init__(self):
+///         super().__init__(maxsize=10)
+///
+/// def producer(pipeline, event):
+///     while not event.is_set():
+///         message = random.randint(1, 101)
+///         logging.info("Producer got message: %s", message)
+///         pipeline.set_message(message, "Producer")
+///     logging.info("Producer received EXIT event. Exiting")
+///
+/// def consumer(pipeline, event):
+///     while not event.is_set() or not pipeline.empty():
+///         message = pipeline.get_message("Consumer")
+///         logging.info("Consumer storing message: %s  (queue size=%s)", message, pipeline.qsize())
+///     logging.info("Consumer received EXIT event. Exiting")
+/// ```
+///
+/// Its consumer can block forever in `get()` when it checks the loop condition just before
+/// the producer's last look at the event (CPython hangs then too); this port bounds that
+/// `get` and says so in a line labelled as threadkit's.
 pub(crate) fn event_pipeline() {
-    let pipeline = Arc::new(Pipeline::new());
+    let pipeline = Queue::new(10);
     let event = Arc::new(Event::new());
-    let (p, e) = (Arc::clone(&pipeline), Arc::clone(&event));
-    let producer = Thread::spawn(move || {
-        let mut rng = seed();
-        let mut produced = 0;
-        while !e.is_set() {
-            let message = random_message(&mut rng);
-            log!("Producer got message: {message}");
-            p.set_message(Some(message));
-            produced += 1;
-            nap(0.01);
-        }
-        log!("Producer received event. Exiting");
-        p.set_message(None);
-        produced
-    });
-    let p = Arc::clone(&pipeline);
-    let consumer = Thread::spawn(move || consumer(&p));
+    let executor = ThreadPoolExecutor::new(2).expect("2 workers");
+    let (queue, e) = (pipeline.clone(), Arc::clone(&event));
+    executor
+        .submit(move || {
+            let mut rng = seed();
+            while !e.is_set() {
+                let message = random_message(&mut rng);
+                log!("Producer got message: {message}");
+                queue.put(message).expect("not shut down");
+            }
+            log!("Producer received EXIT event. Exiting");
+        })
+        .expect("pool running");
+    let (queue, e) = (pipeline.clone(), Arc::clone(&event));
+    executor
+        .submit(move || {
+            while !e.is_set() || !queue.empty() {
+                match queue.get_timeout(SEED_RACE_GUARD) {
+                    Ok(message) => log!(
+                        "Consumer storing message: {message}  (queue size={})",
+                        queue.qsize()
+                    ),
+                    Err(_) => log!("{SEED_RACE_NOTE}"),
+                }
+            }
+            log!("Consumer received EXIT event. Exiting");
+        })
+        .expect("pool running");
     nap(0.1);
     log!("Main: about to set event");
     event.set();
-    let produced = producer.into_output().expect("producer");
-    let stored = consumer.into_output().expect("consumer");
-    log!("Main    : produced {produced}, consumed {stored}");
 }
+
+/// How long the Queue pipelines' consumers wait in `get` before saying the seed would hang.
+pub(crate) const SEED_RACE_GUARD: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// What they say then: a line of threadkit's own, labelled as such.
+pub(crate) const SEED_RACE_NOTE: &str =
+    "[threadkit] Consumer: get() would have hung here forever (the seed's race)";

@@ -17,60 +17,56 @@
 //! ```
 
 use super::log::{log, nap};
-use super::pipeline::random_message;
+use super::pipeline::{random_message, SEED_RACE_GUARD, SEED_RACE_NOTE};
 use std::collections::HashSet;
 use std::sync::Arc;
-use std::time::Duration;
-use threadkit::{Event, Queue, Thread};
+use threadkit::{Event, Queue, Thread, ThreadPoolExecutor};
 
 /// The seed as written. Its consumer can block forever in `get()` when it checks the loop
-/// condition just before the producer's last look at the event; this port bounds that `get`
-/// with a timeout and says when it happened. The next section removes the race for good.
+/// condition just before the producer's last look at the event (CPython hangs then too);
+/// this port bounds that `get` and says so in a line labelled as threadkit's. The
+/// `queue-shutdown` program removes the race for good.
 pub(crate) fn queue_event_pipeline() {
     let pipeline = Queue::new(10);
     let event = Arc::new(Event::new());
-    let producer = {
+    let executor = ThreadPoolExecutor::new(2).expect("2 workers");
+    {
         let (queue, event) = (pipeline.clone(), Arc::clone(&event));
-        Thread::spawn(move || {
-            let mut rng = 0x9E37_79B9_7F4A_7C15;
-            while !event.is_set() {
-                let message = random_message(&mut rng);
-                log!("Producer got message: {message}");
-                queue.put(message).expect("not shut down");
-            }
-            log!("Producer received event. Exiting");
-        })
-    };
-    let consumer = {
+        executor
+            .submit(move || {
+                let mut rng = 0x9E37_79B9_7F4A_7C15;
+                while !event.is_set() {
+                    let message = random_message(&mut rng);
+                    log!("Producer got message: {message}");
+                    queue.put(message).expect("not shut down");
+                }
+                log!("Producer received event. Exiting");
+            })
+            .expect("pool running");
+    }
+    {
         let (queue, event) = (pipeline.clone(), Arc::clone(&event));
-        Thread::spawn(move || {
-            while !event.is_set() || !queue.empty() {
-                match queue.get_timeout(Duration::from_secs(1)) {
-                    Ok(message) => {
-                        log!(
-                            "Consumer storing message: {message} (size={})",
-                            queue.qsize()
-                        )
-                    }
-                    Err(_) => {
-                        log!("Consumer: get() would have hung here forever (the seed's race)")
+        executor
+            .submit(move || {
+                while !event.is_set() || !queue.empty() {
+                    match queue.get_timeout(SEED_RACE_GUARD) {
+                        Ok(message) => {
+                            log!(
+                                "Consumer storing message: {message} (size={})",
+                                queue.qsize()
+                            )
+                        }
+                        Err(_) => log!("{SEED_RACE_NOTE}"),
                     }
                 }
-            }
-            log!("Consumer received event. Exiting");
-        })
-    };
+                log!("Consumer received event. Exiting");
+            })
+            .expect("pool running");
+    }
     nap(0.1);
     log!("Main: about to set event");
     event.set();
-    producer.join().expect("producer");
-    consumer.join().expect("consumer");
-    // The seed's other race: the consumer may leave just before the producer's last put.
-    log!(
-        "Main    : {} message(s) left in the queue",
-        pipeline.qsize()
-    );
-}
+} // the end of the `with` block: the executor waits for both
 
 /// Three producers, two consumers: producers stop at the event, `main` shuts the queue down
 /// once they are done, and the consumers' `for message in &queue` loops end by themselves
