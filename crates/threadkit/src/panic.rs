@@ -61,6 +61,7 @@ impl Panic {
     /// ```
     /// assert_eq!(threadkit::Panic::new("x").message(), "x");
     /// ```
+    #[must_use]
     pub fn message(&self) -> &str {
         &self.inner.message
     }
@@ -70,8 +71,17 @@ impl Panic {
     /// ```
     /// assert_eq!(threadkit::Panic::new("x").location(), None);
     /// ```
+    #[must_use]
     pub fn location(&self) -> Option<&str> {
         self.inner.location.as_deref()
+    }
+
+    /// `panicked at file:line:col:` (when known) and the message, as the reports print it.
+    pub(crate) fn report_text(&self) -> String {
+        match self.location() {
+            Some(location) => format!("panicked at {location}:\n{}", self.message()),
+            None => self.message().to_owned(),
+        }
     }
 
     fn from_payload(payload: &(dyn Any + Send), location: Option<Box<str>>) -> Self {

@@ -82,6 +82,7 @@ impl TimeoutError {
     /// assert_eq!(timeout.to_string(), "2 (of 2) futures unfinished");
     /// gate.set();
     /// ```
+    #[must_use]
     pub fn unfinished(&self) -> usize {
         self.unfinished
     }
@@ -97,6 +98,7 @@ impl TimeoutError {
     /// }
     /// t.join().unwrap();
     /// ```
+    #[must_use]
     pub fn total(&self) -> usize {
         self.total.unwrap_or(1)
     }

@@ -59,7 +59,7 @@ pub(crate) fn expired(deadline: Option<Instant>) -> bool {
 /// The parking key of a field: its address.
 #[inline]
 pub(crate) fn key_of<T>(field: &T) -> usize {
-    field as *const T as usize
+    std::ptr::from_ref(field) as usize
 }
 
 /// Parks the current thread on `key` if `validate` still holds.

@@ -721,7 +721,10 @@ mod thread_pool_shutdown_test {
         wait_until(|| fs[0].running());
         std::thread::scope(|s| {
             s.spawn(|| {
-                fs[49].wait_timeout(HANG_GUARD);
+                assert!(
+                    fs[49].wait_timeout(HANG_GUARD),
+                    "the last future is done (hang guard)"
+                );
                 gate.set();
             });
             ex.shutdown_with(threadkit::ShutdownOptions::new().cancel_futures(true));

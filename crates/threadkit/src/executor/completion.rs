@@ -156,6 +156,7 @@ impl<T, F: Borrow<Future<T>>> AsCompleted<T, F> {
     /// gate.set();
     /// assert_eq!(pending.into_iter().next().unwrap().into_result(), Ok(true));
     /// ```
+    #[must_use]
     pub fn into_remaining(mut self) -> Vec<F> {
         unwatch_all(self.futures.iter().flatten(), &self.watch);
         std::mem::take(&mut self.futures)
@@ -209,7 +210,7 @@ impl<T, F: Borrow<Future<T>>> fmt::Debug for AsCompleted<T, F> {
         f.debug_struct("AsCompleted")
             .field("futures", &self.futures.len())
             .field("yielded", &self.yielded)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 

@@ -64,6 +64,7 @@ impl<T> Future<T> {
     /// f.wait();
     /// assert!(f.done());
     /// ```
+    #[must_use]
     pub fn done(&self) -> bool {
         self.state().outcome().is_some()
     }
@@ -86,6 +87,7 @@ impl<T> Future<T> {
     /// f.wait();
     /// assert!(!f.running());
     /// ```
+    #[must_use]
     pub fn running(&self) -> bool {
         self.state().is_running()
     }
@@ -98,6 +100,7 @@ impl<T> Future<T> {
     /// f.wait();
     /// assert!(!f.cancelled());
     /// ```
+    #[must_use]
     pub fn cancelled(&self) -> bool {
         matches!(self.state().outcome(), Some(Err(FutureError::Cancelled)))
     }
@@ -119,6 +122,7 @@ impl<T> Future<T> {
     /// gate.set();
     /// assert!(busy.into_result().unwrap());
     /// ```
+    #[allow(clippy::must_use_candidate)] // called for its effect, as Python's `cancel()`
     pub fn cancel(&self) -> bool {
         let state = self.state();
         if state.claim(false) {
@@ -154,6 +158,7 @@ impl<T> Future<T> {
     /// let f = pool.submit(|| ()).unwrap();
     /// assert!(f.wait_timeout(Duration::from_secs(60)));
     /// ```
+    #[must_use]
     pub fn wait_timeout(&self, timeout: Duration) -> bool {
         self.state()
             .wait(Until::Done, wait::deadline_after(timeout))
@@ -167,6 +172,7 @@ impl<T> Future<T> {
     /// let f = pool.submit(|| ()).unwrap();
     /// assert!(f.wait_deadline(Instant::now() + Duration::from_secs(60)));
     /// ```
+    #[must_use]
     pub fn wait_deadline(&self, deadline: Instant) -> bool {
         self.state().wait(Until::Done, Some(deadline))
     }
@@ -182,6 +188,7 @@ impl<T> Future<T> {
     /// let f = pool.submit(|| vec![1, 2]).unwrap();
     /// assert_eq!(f.into_result(), Ok(vec![1, 2]));
     /// ```
+    #[allow(clippy::missing_panics_doc)] // the `expect` inside states an invariant: it cannot fire
     pub fn into_result(self) -> Result<T, FutureError> {
         let state = self.state();
         state.wait(Until::Settled, None);
@@ -202,6 +209,8 @@ impl<T> Future<T> {
     /// let bad = pool.submit(|| -> u8 { panic!("no") }).unwrap();
     /// assert!(bad.exception().is_some());
     /// ```
+    #[must_use]
+    #[allow(clippy::missing_panics_doc)] // the `expect` inside states an invariant: it cannot fire
     pub fn exception(&self) -> Option<FutureError> {
         self.exception_until(None)
             .expect("a wait without deadline cannot time out")
@@ -335,6 +344,7 @@ impl<T: Clone + Sync> Future<T> {
     /// assert_eq!(f.result().unwrap(), "hi");
     /// assert_eq!(f.result().unwrap(), "hi");
     /// ```
+    #[allow(clippy::missing_panics_doc)] // the `expect` inside states an invariant: it cannot fire
     pub fn result(&self) -> Result<T, FutureError> {
         self.result_until(None).map_err(|e| {
             e.into_failure()

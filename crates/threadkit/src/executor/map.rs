@@ -32,6 +32,7 @@ impl MapOptions {
     /// ```
     /// let _ = threadkit::MapOptions::new();
     /// ```
+    #[must_use]
     pub fn new() -> Self {
         MapOptions::default()
     }
@@ -42,6 +43,7 @@ impl MapOptions {
     /// ```
     /// let _ = threadkit::MapOptions::new().timeout(std::time::Duration::from_secs(1));
     /// ```
+    #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -56,6 +58,7 @@ impl MapOptions {
     /// let _ = threadkit::MapOptions::new().buffersize(NonZeroUsize::new(16).unwrap());
     /// assert!(NonZeroUsize::new(0).is_none()); // Python's buffersize=0 has no equivalent
     /// ```
+    #[must_use]
     pub fn buffersize(mut self, n: NonZeroUsize) -> Self {
         self.buffersize = Some(n.get());
         self
@@ -200,6 +203,6 @@ impl<T> fmt::Debug for Map<T> {
         f.debug_struct("Map")
             .field("in_flight", &self.in_flight.len())
             .field("exhausted", &self.exhausted)
-            .finish()
+            .finish_non_exhaustive()
     }
 }

@@ -164,18 +164,11 @@ impl Pool {
                 let _ = self.idle.release(); // unbounded: cannot fail
             }
         };
-        loop {
-            match self.queue.get() {
-                Some(task) => {
-                    counters.busy.store(true, Ordering::Relaxed);
-                    task.run(&free);
-                }
-                None => {
-                    self.queue.put(None); // pass the shutdown sentinel on
-                    return;
-                }
-            }
+        while let Some(task) = self.queue.get() {
+            counters.busy.store(true, Ordering::Relaxed);
+            task.run(&free);
         }
+        self.queue.put(None); // pass the shutdown sentinel on
     }
 
     /// Marks the pool broken and fails every queued task with `reason`. Takes the state lock,
@@ -297,6 +290,7 @@ impl ThreadPoolExecutor {
     /// let f = pool.submit(|| threadkit::current_thread().name()).unwrap();
     /// assert_eq!(f.into_result().unwrap(), "io_0");
     /// ```
+    #[must_use]
     pub fn builder() -> ExecutorBuilder {
         ExecutorBuilder::new()
     }
@@ -424,6 +418,7 @@ impl ThreadPoolExecutor {
     /// ```
     /// assert!(threadkit::ThreadPoolExecutor::builder().build().unwrap().max_workers() >= 5);
     /// ```
+    #[must_use]
     pub fn max_workers(&self) -> usize {
         self.pool.max_workers
     }
@@ -438,6 +433,7 @@ impl ThreadPoolExecutor {
     /// assert_eq!((stats.workers, stats.completed), (1, 1));
     /// assert_eq!(stats.max_workers, 2);
     /// ```
+    #[must_use]
     pub fn stats(&self) -> ExecutorStats {
         let state = self.pool.state.lock();
         let busy = state
@@ -474,6 +470,7 @@ impl ThreadPoolExecutor {
     /// assert!(pool.is_broken());
     /// # threadkit::reset_excepthook();
     /// ```
+    #[must_use]
     pub fn is_broken(&self) -> bool {
         self.pool.state.lock().broken
     }
@@ -485,6 +482,7 @@ impl ThreadPoolExecutor {
     /// pool.shutdown();
     /// assert!(pool.is_shutdown());
     /// ```
+    #[must_use]
     pub fn is_shutdown(&self) -> bool {
         self.pool.state.lock().shutdown
     }
@@ -497,6 +495,7 @@ impl ThreadPoolExecutor {
     /// pool.submit(|| ()).unwrap().wait();
     /// assert_eq!(pool.workers().len(), 1);
     /// ```
+    #[must_use]
     pub fn workers(&self) -> Vec<ThreadHandle> {
         self.pool.state.lock().workers.clone()
     }
@@ -547,6 +546,7 @@ impl ShutdownOptions {
     /// ```
     /// assert_eq!(threadkit::ShutdownOptions::new(), threadkit::ShutdownOptions::default());
     /// ```
+    #[must_use]
     pub const fn new() -> Self {
         ShutdownOptions {
             wait: true,
@@ -560,6 +560,7 @@ impl ShutdownOptions {
     /// ```
     /// let _ = threadkit::ShutdownOptions::new().wait(false);
     /// ```
+    #[must_use]
     pub const fn wait(mut self, wait: bool) -> Self {
         self.wait = wait;
         self
@@ -570,6 +571,7 @@ impl ShutdownOptions {
     /// ```
     /// let _ = threadkit::ShutdownOptions::new().cancel_futures(true);
     /// ```
+    #[must_use]
     pub const fn cancel_futures(mut self, cancel: bool) -> Self {
         self.cancel_futures = cancel;
         self
@@ -640,6 +642,7 @@ impl ExecutorBuilder {
     /// let pool = threadkit::ExecutorBuilder::new().build().unwrap();
     /// # drop(pool);
     /// ```
+    #[must_use]
     pub fn new() -> Self {
         ExecutorBuilder::default()
     }
@@ -650,6 +653,7 @@ impl ExecutorBuilder {
     /// let pool = threadkit::ExecutorBuilder::new().max_workers(1).build().unwrap();
     /// assert_eq!(pool.max_workers(), 1);
     /// ```
+    #[must_use]
     pub fn max_workers(mut self, n: usize) -> Self {
         self.max_workers = Some(n);
         self
@@ -661,6 +665,7 @@ impl ExecutorBuilder {
     /// let b = threadkit::ExecutorBuilder::new().thread_name_prefix("db");
     /// # drop(b);
     /// ```
+    #[must_use]
     pub fn thread_name_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = Some(prefix.into());
         self
@@ -674,6 +679,7 @@ impl ExecutorBuilder {
     /// let deep = pool.submit(|| (0..1000u64).sum::<u64>()).unwrap();
     /// assert_eq!(deep.result(), Ok(499_500));
     /// ```
+    #[must_use]
     pub fn stack_size(mut self, bytes: usize) -> Self {
         self.stack_size = Some(bytes);
         self
@@ -686,6 +692,7 @@ impl ExecutorBuilder {
     /// let pool = threadkit::ExecutorBuilder::new().initializer(|| ()).build().unwrap();
     /// # drop(pool);
     /// ```
+    #[must_use]
     pub fn initializer(mut self, init: impl Fn() + Send + Sync + 'static) -> Self {
         self.initializer = Some(Arc::new(init));
         self

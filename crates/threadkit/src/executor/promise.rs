@@ -44,6 +44,7 @@ impl<T: Send> Slot<T> for PromiseCell<T> {
 /// assert_eq!(future.result(), Ok(42));
 /// producer.join().unwrap();
 /// ```
+#[must_use]
 pub fn promise<T: Send + 'static>() -> (Promise<T>, Future<T>) {
     let cell = Arc::new(PromiseCell {
         state: FutureState::new(),
@@ -140,6 +141,7 @@ impl<T: Send + 'static> Promise<T> {
     /// future.cancel();
     /// assert!(promise.is_cancelled());
     /// ```
+    #[must_use]
     pub fn is_cancelled(&self) -> bool {
         Future::from_slot(Arc::clone(&self.cell) as Arc<dyn Slot<T>>).cancelled()
     }

@@ -55,8 +55,8 @@ pub fn reset_unretrieved_hook() {
     HOOK.reset();
 }
 
-pub(crate) fn report(failure: UnretrievedFailure) {
-    HOOK.call(&failure);
+pub(crate) fn report(failure: &UnretrievedFailure) {
+    HOOK.call(failure);
 }
 
 fn default_report(failure: &UnretrievedFailure) {
@@ -65,12 +65,7 @@ fn default_report(failure: &UnretrievedFailure) {
         failure.thread
     );
     match &failure.error {
-        FutureError::Panicked(p) => {
-            if let Some(location) = p.location() {
-                text.push_str(&format!("panicked at {location}:\n"));
-            }
-            text.push_str(p.message());
-        }
+        FutureError::Panicked(p) => text.push_str(&p.report_text()),
         other => text.push_str(&other.to_string()),
     }
     text.push('\n');

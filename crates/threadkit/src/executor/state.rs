@@ -326,12 +326,10 @@ fn extras<T>(slot: &mut Option<Box<Extras<T>>>) -> &mut Extras<T> {
 }
 
 pub(crate) fn report_callback_panic(p: &Panic) {
-    let mut text = String::from("exception calling callback for Future:\n");
-    if let Some(location) = p.location() {
-        text.push_str(&format!("panicked at {location}:\n"));
-    }
-    text.push_str(p.message());
-    text.push('\n');
+    let text = format!(
+        "exception calling callback for Future:\n{}\n",
+        p.report_text()
+    );
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
@@ -349,7 +347,7 @@ impl<T> Drop for FutureState<T> {
                     .as_mut()
                     .and_then(|e| e.thread.take())
                     .unwrap_or_default();
-                report::report(UnretrievedFailure {
+                report::report(&UnretrievedFailure {
                     thread,
                     error: error.clone(),
                 });

@@ -61,6 +61,7 @@ struct Block<T> {
 }
 
 impl<T> Block<T> {
+    #[allow(clippy::unnecessary_box_returns)] // a block is large: it lives on the heap, behind a pointer
     fn new() -> Box<Self> {
         Box::new(Block {
             next: AtomicPtr::new(ptr::null_mut()),

@@ -68,7 +68,7 @@ impl<'h, T> Hole<'h, T> {
         // slot counts as empty from now on: it is only ever overwritten (`fill_from`) or
         // filled by `Drop`, which always runs (also while unwinding), so the entry is neither
         // lost nor dropped twice.
-        let entry = unsafe { std::ptr::read(&entries[start]) };
+        let entry = unsafe { std::ptr::read(&raw const entries[start]) };
         Hole {
             entries,
             entry: ManuallyDrop::new(entry),
@@ -150,7 +150,7 @@ impl<T> Drop for Hole<'_, T> {
         // written back exactly once, here.
         unsafe {
             let entry = ManuallyDrop::take(&mut self.entry);
-            std::ptr::write(&mut self.entries[self.at], entry);
+            std::ptr::write(&raw mut self.entries[self.at], entry);
         }
     }
 }

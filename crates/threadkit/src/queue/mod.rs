@@ -6,7 +6,7 @@
 //! - `ring`: the lock-free bounded ring of `Queue(maxsize > 0)`;
 //! - `blocks`: the lock-free unbounded queue of `SimpleQueue` (and the executor's tasks);
 //! - `fifo`: `Queue`'s choice between the ring and an unbounded deque;
-//! - `core`: the shared blocking layer (three forms of put/get, task_done/join, shutdown);
+//! - `core`: the shared blocking layer (three forms of put/get, `task_done`/`join`, shutdown);
 //! - `kinds`: the three Python queue classes; `simple`: `SimpleQueue`; `error`: their errors.
 
 mod blocks;

@@ -43,6 +43,7 @@ impl<T: Send> SimpleQueue<T> {
     /// let q: threadkit::SimpleQueue<u8> = threadkit::SimpleQueue::new();
     /// assert!(q.empty());
     /// ```
+    #[must_use]
     pub fn new() -> Self {
         SimpleQueue {
             core: Arc::new(Core::new(Segmented::new())),
@@ -84,6 +85,7 @@ impl<T: Send> SimpleQueue<T> {
     /// assert_eq!(q.get(), "x");
     /// ```
     #[inline]
+    #[must_use]
     pub fn get(&self) -> T {
         match self.core.get(Patience::Until(None)) {
             Ok(item) => item,
@@ -141,6 +143,7 @@ impl<T: Send> SimpleQueue<T> {
     /// ```
     /// assert_eq!(threadkit::SimpleQueue::<u8>::new().qsize(), 0);
     /// ```
+    #[must_use]
     pub fn qsize(&self) -> usize {
         self.core.store().len()
     }
@@ -150,6 +153,7 @@ impl<T: Send> SimpleQueue<T> {
     /// ```
     /// assert!(threadkit::SimpleQueue::<u8>::new().empty());
     /// ```
+    #[must_use]
     pub fn empty(&self) -> bool {
         self.core.store().is_empty()
     }

@@ -59,6 +59,7 @@ impl BrokenBarrierError {
     /// assert!(b.wait_timeout(Duration::from_millis(1)).unwrap_err().timed_out());
     /// assert!(!b.wait().unwrap_err().timed_out()); // broken on arrival
     /// ```
+    #[must_use]
     pub fn timed_out(&self) -> bool {
         self.timed_out
     }
@@ -69,6 +70,7 @@ impl BrokenBarrierError {
     /// let b = threadkit::Barrier::with_action(1, || panic!("action")).unwrap();
     /// assert_eq!(b.wait().unwrap_err().action_panic().unwrap().message(), "action");
     /// ```
+    #[must_use]
     pub fn action_panic(&self) -> Option<&Panic> {
         self.action_panic.as_ref()
     }
@@ -202,6 +204,7 @@ impl Barrier {
     /// assert!(b.wait().is_err()); // nobody else came: broken
     /// assert!(b.broken());
     /// ```
+    #[must_use]
     pub fn default_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -424,6 +427,6 @@ impl fmt::Debug for Barrier {
             .field("parties", &self.parties)
             .field("n_waiting", &self.n_waiting())
             .field("broken", &self.broken())
-            .finish()
+            .finish_non_exhaustive()
     }
 }

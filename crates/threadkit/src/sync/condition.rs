@@ -201,6 +201,7 @@ impl Condition<RLock> {
     /// let cond = threadkit::Condition::new();
     /// assert!(!cond.lock().locked());
     /// ```
+    #[must_use]
     pub fn new() -> Self {
         Condition::with_lock(RLock::new())
     }
@@ -287,12 +288,11 @@ impl<L: ConditionLock> Condition<L> {
     /// ```
     #[must_use = "false means the lock was not acquired"]
     pub fn acquire_timeout(&self, timeout: Duration) -> bool {
-        match wait::deadline_after(timeout) {
-            Some(deadline) => self.lock.acquire_by(deadline),
-            None => {
-                self.lock.acquire();
-                true
-            }
+        if let Some(deadline) = wait::deadline_after(timeout) {
+            self.lock.acquire_by(deadline)
+        } else {
+            self.lock.acquire(); // a timeout past the clock's end: wait forever
+            true
         }
     }
 

@@ -57,6 +57,6 @@ impl<T> fmt::Debug for Monitor<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Monitor")
             .field("waiters", &self.waiters)
-            .finish()
+            .finish_non_exhaustive()
     }
 }

@@ -294,7 +294,7 @@ impl fmt::Debug for RLock {
             .field("locked", &self.locked())
             .field("owner", &owner)
             .field("count", &count)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 

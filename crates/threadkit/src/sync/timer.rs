@@ -118,6 +118,7 @@ impl Timer {
     /// assert!(t.cancel()); // even before start
     /// assert!(t.cancel()); // still cancelled
     /// ```
+    #[allow(clippy::must_use_candidate)] // called for its effect, as Python's `cancel()`
     pub fn cancel(&self) -> bool {
         let cancelled = match self.shared.state.compare_exchange(
             PENDING,
@@ -138,6 +139,7 @@ impl Timer {
     /// let t = threadkit::Timer::new(std::time::Duration::ZERO, || ());
     /// assert!(!t.has_fired());
     /// ```
+    #[must_use]
     pub fn has_fired(&self) -> bool {
         self.shared.state.load(Ordering::Acquire) == FIRED
     }
@@ -169,6 +171,6 @@ impl fmt::Debug for Timer {
         f.debug_struct("Timer")
             .field("thread", &*self.thread)
             .field("fired", &self.has_fired())
-            .finish()
+            .finish_non_exhaustive()
     }
 }

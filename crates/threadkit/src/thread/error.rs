@@ -88,6 +88,7 @@ impl JoinError {
     /// let t = threadkit::Thread::spawn(|| -> () { panic!("bad") });
     /// assert_eq!(t.join().unwrap_err().panic().unwrap().message(), "bad");
     /// ```
+    #[must_use]
     pub fn panic(&self) -> Option<&Panic> {
         match self {
             JoinError::Panicked(p) => Some(p),

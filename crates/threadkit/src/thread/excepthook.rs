@@ -96,12 +96,11 @@ pub fn reset_excepthook() {
 /// });
 /// ```
 pub fn default_excepthook(args: &ExceptHookArgs) {
-    let mut text = format!("Exception in thread {}:\n", args.thread.name());
-    if let Some(location) = args.panic.location() {
-        text.push_str(&format!("panicked at {location}:\n"));
-    }
-    text.push_str(args.panic.message());
-    text.push('\n');
+    let text = format!(
+        "Exception in thread {}:\n{}\n",
+        args.thread.name(),
+        args.panic.report_text()
+    );
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 

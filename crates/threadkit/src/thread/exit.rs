@@ -108,7 +108,7 @@ fn wait_for_non_daemon_threads() {
 /// daemon thread is stuck inside an output call (see the module's design).
 fn seal_output() {
     let (sealed, seal) = mpsc::channel();
-    let sealer = std::thread::Builder::new()
+    let seal_thread = std::thread::Builder::new()
         .name("threadkit-exit-seal".into())
         .spawn(move || {
             let mut out = std::io::stdout().lock();
@@ -122,7 +122,7 @@ fn seal_output() {
                 std::thread::park();
             }
         });
-    if sealer.is_err() {
+    if seal_thread.is_err() {
         return; // no thread to spare: exit unsealed rather than risk blocking
     }
     let give_up = Instant::now() + SEAL_GRACE;

@@ -88,6 +88,7 @@ impl ThreadHandle {
     /// ```
     /// assert_eq!(threadkit::main_thread().name(), "MainThread");
     /// ```
+    #[must_use]
     pub fn name(&self) -> String {
         self.inner.name.lock().to_string()
     }
@@ -109,6 +110,7 @@ impl ThreadHandle {
     /// ```
     /// assert!(!threadkit::main_thread().is_daemon());
     /// ```
+    #[must_use]
     pub fn is_daemon(&self) -> bool {
         self.inner.daemon.load(Ordering::Relaxed)
     }
@@ -127,6 +129,7 @@ impl ThreadHandle {
     /// assert!(t.ident().is_some());
     /// # t.join().unwrap();
     /// ```
+    #[must_use]
     pub fn ident(&self) -> Option<u64> {
         match self.inner.ident.load(Ordering::Acquire) {
             0 => None,
@@ -140,6 +143,7 @@ impl ThreadHandle {
     /// ```
     /// assert!(threadkit::current_thread().native_id().is_some());
     /// ```
+    #[must_use]
     pub fn native_id(&self) -> Option<u64> {
         match self.inner.native_id.load(Ordering::Acquire) {
             0 => None,
@@ -158,6 +162,7 @@ impl ThreadHandle {
     /// let ours = threadkit::Thread::spawn(|| threadkit::current_thread().is_dummy());
     /// assert!(!ours.into_output().unwrap());
     /// ```
+    #[must_use]
     pub fn is_dummy(&self) -> bool {
         self.inner.origin == Origin::Foreign
     }
@@ -168,6 +173,7 @@ impl ThreadHandle {
     /// let t = threadkit::Thread::new(|| ());
     /// assert!(!t.is_alive());
     /// ```
+    #[must_use]
     pub fn is_alive(&self) -> bool {
         self.inner.state.load(Ordering::Acquire) == STARTED
     }
@@ -179,6 +185,7 @@ impl ThreadHandle {
     /// assert!(t.is_started());
     /// # t.join().unwrap();
     /// ```
+    #[must_use]
     pub fn is_started(&self) -> bool {
         self.inner.state.load(Ordering::Acquire) != NEW
     }
@@ -198,6 +205,7 @@ impl ThreadHandle {
     /// t.join().unwrap();
     /// t.join().unwrap();
     /// ```
+    #[allow(clippy::missing_panics_doc)] // the `expect` inside states an invariant: it cannot fire
     pub fn join(&self) -> Result<(), JoinError> {
         self.join_until(None).map_err(|e| {
             e.into_failure()

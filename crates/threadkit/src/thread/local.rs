@@ -35,6 +35,15 @@ enum Slot<T> {
     Filled(u64, T),
 }
 
+/// Empties a slot being filled if the initializer unwinds.
+struct Unfill<'s, T>(&'s RefCell<Slot<T>>);
+
+impl<T> Drop for Unfill<'_, T> {
+    fn drop(&mut self) {
+        self.0.replace(Slot::Empty);
+    }
+}
+
 struct Shared<T: Send> {
     slots: ThreadLocal<RefCell<Slot<T>>>,
     init: Box<dyn Fn() -> T + Send + Sync>,
@@ -242,6 +251,7 @@ impl<T: Send + 'static> Local<T> {
     /// v.with(|_| ());
     /// assert!(v.is_set());
     /// ```
+    #[must_use]
     pub fn is_set(&self) -> bool {
         let me = current_ident();
         self.shared
@@ -267,12 +277,6 @@ impl<T: Send + 'static> Local<T> {
         drop(stale);
         // The initializer runs with no borrow held, so it may use other `Local`s. If it
         // panics, the slot is empty again.
-        struct Unfill<'s, T>(&'s RefCell<Slot<T>>);
-        impl<T> Drop for Unfill<'_, T> {
-            fn drop(&mut self) {
-                self.0.replace(Slot::Empty);
-            }
-        }
         let unfill = Unfill(slot);
         let fresh = (self.shared.init)();
         std::mem::forget(unfill);

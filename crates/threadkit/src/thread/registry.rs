@@ -87,7 +87,7 @@ pub(crate) fn current_native_id() -> u64 {
 fn os_thread_id() -> u64 {
     // SAFETY: gettid has no preconditions and cannot fail.
     let tid = unsafe { libc::gettid() };
-    tid as u64
+    u64::from(tid.unsigned_abs()) // a thread id is positive
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -161,6 +161,7 @@ fn adopt() -> ThreadHandle {
 /// let t = Thread::builder().name("named").spawn(|| current_thread().name()).unwrap();
 /// assert_eq!(t.into_output().unwrap(), "named");
 /// ```
+#[must_use]
 pub fn current_thread() -> ThreadHandle {
     CURRENT
         .try_with(|slot| slot.0.get_or_init(adopt).clone())
@@ -217,6 +218,7 @@ pub fn active_count() -> usize {
 /// ```
 /// assert_eq!(threadkit::get_ident(), threadkit::current_thread().ident().unwrap());
 /// ```
+#[must_use]
 pub fn get_ident() -> u64 {
     current_ident()
 }
@@ -229,6 +231,7 @@ pub fn get_ident() -> u64 {
 ///     threadkit::current_thread().native_id().unwrap()
 /// );
 /// ```
+#[must_use]
 pub fn get_native_id() -> u64 {
     current_native_id()
 }

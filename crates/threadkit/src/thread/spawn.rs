@@ -146,6 +146,7 @@ impl<T: Send + 'static> Thread<T> {
     /// let h = t.handle();
     /// std::thread::spawn(move || h.join().unwrap()).join().unwrap();
     /// ```
+    #[must_use]
     pub fn handle(&self) -> ThreadHandle {
         self.handle.clone()
     }
@@ -178,6 +179,7 @@ impl Thread<()> {
     /// assert_eq!(t.name(), "io");
     /// assert!(t.is_daemon());
     /// ```
+    #[must_use]
     pub fn builder() -> Builder {
         Builder::new()
     }
@@ -187,9 +189,8 @@ impl Thread<()> {
 fn run<T>(handle: &ThreadHandle, slot: &Mutex<Slot<T>>) {
     registry::enter(handle);
     handle.signal_started();
-    let body = match std::mem::replace(&mut *slot.lock(), Slot::Running) {
-        Slot::Pending(body) => body,
-        _ => unreachable!("a thread is started once"),
+    let Slot::Pending(body) = std::mem::replace(&mut *slot.lock(), Slot::Running) else {
+        unreachable!("a thread is started once")
     };
     let panic = match panic::catch(body) {
         Ok(value) => {
@@ -248,6 +249,7 @@ impl Builder {
     /// let t = threadkit::Builder::new().build(|| ());
     /// assert!(!t.is_daemon()); // created by a non-daemon thread
     /// ```
+    #[must_use]
     pub fn new() -> Self {
         Builder::default()
     }
@@ -259,6 +261,7 @@ impl Builder {
     /// assert_eq!(threadkit::Builder::new().name("n").build(|| ()).name(), "n");
     /// assert!(threadkit::Builder::new().name("").build(|| ()).name().starts_with("Thread-"));
     /// ```
+    #[must_use]
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self
@@ -269,6 +272,7 @@ impl Builder {
     /// ```
     /// assert!(threadkit::Builder::new().daemon(true).build(|| ()).is_daemon());
     /// ```
+    #[must_use]
     pub fn daemon(mut self, daemon: bool) -> Self {
         self.daemon = Some(daemon);
         self
@@ -280,6 +284,7 @@ impl Builder {
     /// let t = threadkit::Builder::new().stack_size(1 << 20).spawn(|| 3).unwrap();
     /// assert_eq!(t.into_output().unwrap(), 3);
     /// ```
+    #[must_use]
     pub fn stack_size(mut self, bytes: usize) -> Self {
         self.stack_size = Some(bytes);
         self
