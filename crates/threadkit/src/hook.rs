@@ -22,7 +22,7 @@ impl<A: 'static> Hook<A> {
             Hook {
                 name,
                 default,
-                installed: Mutex::new(None),
+                installed: Mutex::new_internal(None),
             }
         }
     }

@@ -174,6 +174,7 @@
 
 #[macro_use]
 mod facade;
+mod diag;
 mod executor;
 mod hook;
 mod panic;
@@ -183,6 +184,10 @@ mod thread;
 mod timeout;
 mod wait;
 
+pub use diag::{
+    diagnostics_enabled, dump, dump_after, set_deadlock_policy, set_diagnostics, DeadlockPolicy,
+    Dump, DumpWatchdog, HeldLock, ThreadDump, ThreadState,
+};
 pub use executor::{
     as_completed, promise, reset_unretrieved_hook, set_unretrieved_hook, wait, AsCompleted,
     DoneAndNotDone, ExecutorBuilder, ExecutorStats, Future, FutureError, InvalidMaxWorkers,

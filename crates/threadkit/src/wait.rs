@@ -17,8 +17,18 @@
 //! Deadlines are absolute `Instant`s, computed once per call from the user's `Duration`, so a
 //! wait that is woken spuriously and parks again never waits longer in total than asked.
 //! A `Duration` too large to add to `now` means "wait forever".
+//!
+//! # The door's observers
+//!
+//! Every park says what it waits on (a [`Kind`], the key as the object's identity, its call
+//! site through `#[track_caller]`): the door tells the diagnostics (`crate::diag`) before the
+//! thread sleeps and after it wakes, so wait records, deadlock detection and `dump()` need
+//! nothing from the primitives beyond that. With diagnostics off, the door's cost is one
+//! relaxed load per park.
 
+use crate::diag::{self, Kind};
 use crate::facade::{AtomicUsize, Duration, Instant, Ordering};
+use std::panic::Location;
 
 /// Bounded spinning before a thread parks (parking_lot's).
 #[cfg(not(loom))]
@@ -68,13 +78,15 @@ pub(crate) fn key_of<T>(field: &T) -> usize {
 /// (no panics, no calls into this module). `timed_out` is told whether this was the last thread
 /// parked on `key`, so the caller can clear its "somebody waits" mark.
 #[inline]
+#[track_caller]
 pub(crate) fn park(
+    kind: Kind,
     key: usize,
     validate: impl FnOnce() -> bool,
     timed_out: impl FnOnce(bool),
     deadline: Option<Instant>,
 ) -> Wake {
-    park_then(key, validate, || {}, timed_out, deadline)
+    park_then(kind, key, validate, || {}, timed_out, deadline)
 }
 
 /// Like [`park`], with `before_sleep` run after the thread is queued and before it sleeps.
@@ -83,13 +95,16 @@ pub(crate) fn park(
 /// takes the lock after `before_sleep` released it already finds this thread in the queue.
 /// `before_sleep` may wake other threads (release a lock) but must not park or panic.
 #[inline]
+#[track_caller]
 pub(crate) fn park_then(
+    kind: Kind,
     key: usize,
     validate: impl FnOnce() -> bool,
     before_sleep: impl FnOnce(),
     timed_out: impl FnOnce(bool),
     deadline: Option<Instant>,
 ) -> Wake {
+    let _waiting = diag::waiting(kind, key, deadline, Location::caller());
     lot::park(key, validate, before_sleep, timed_out, deadline)
 }
 
@@ -116,13 +131,16 @@ pub(crate) fn unpark_all(key: usize) -> usize {
 /// waker that sees zero waiters is right to skip the wake (see the module's protocol).
 pub(crate) struct WaitQueue {
     waiting: AtomicUsize,
+    /// What its waiters wait on, for the door's observers.
+    kind: Kind,
 }
 
 impl WaitQueue {
     const_fn! {
-        pub(crate) const fn new() -> Self {
+        pub(crate) const fn new(kind: Kind) -> Self {
             WaitQueue {
                 waiting: AtomicUsize::new(0),
+                kind,
             }
         }
     }
@@ -136,26 +154,25 @@ impl WaitQueue {
 
     /// Parks until woken, `validate` fails, or `deadline`.
     #[inline]
+    #[track_caller]
     pub(crate) fn park(&self, validate: impl FnOnce() -> bool, deadline: Option<Instant>) -> Wake {
         self.park_then(validate, || {}, deadline)
     }
 
     /// Parks like [`park`](Self::park), running `before_sleep` once queued (see `park_then`).
+    #[track_caller]
     pub(crate) fn park_then(
         &self,
         validate: impl FnOnce() -> bool,
         before_sleep: impl FnOnce(),
         deadline: Option<Instant>,
     ) -> Wake {
+        let key = key_of(&self.waiting);
+        // Told before the count goes up: a report that panics leaves the count as it was.
+        let _waiting = diag::waiting(self.kind, key, deadline, Location::caller());
         self.waiting.fetch_add(1, Ordering::SeqCst);
         crate::facade::seq_cst_point();
-        let wake = park_then(
-            key_of(&self.waiting),
-            validate,
-            before_sleep,
-            |_| {},
-            deadline,
-        );
+        let wake = lot::park(key, validate, before_sleep, |_| {}, deadline);
         if wake != Wake::Unparked {
             self.waiting.fetch_sub(1, Ordering::SeqCst);
         }
@@ -201,7 +218,13 @@ mod tests {
     #[test]
     fn park_is_refused_when_validate_fails() {
         let flag = AtomicBool::new(true);
-        let wake = park(key_of(&flag), || !flag.load(Ordering::SeqCst), |_| {}, None);
+        let wake = park(
+            Kind::Event,
+            key_of(&flag),
+            || !flag.load(Ordering::SeqCst),
+            |_| {},
+            None,
+        );
         assert_eq!(wake, Wake::Invalid);
     }
 
@@ -210,6 +233,7 @@ mod tests {
         let flag = AtomicBool::new(false);
         let mut last = false;
         let wake = park(
+            Kind::Event,
             key_of(&flag),
             || true,
             |was_last| last = was_last,
@@ -227,7 +251,13 @@ mod tests {
             if f2.load(Ordering::SeqCst) {
                 return;
             }
-            park(key_of(&*f2), || !f2.load(Ordering::SeqCst), |_| {}, None);
+            park(
+                Kind::Event,
+                key_of(&*f2),
+                || !f2.load(Ordering::SeqCst),
+                |_| {},
+                None,
+            );
         });
         flag.store(true, Ordering::SeqCst);
         unpark_all(key_of(&*flag));
@@ -236,7 +266,7 @@ mod tests {
 
     #[test]
     fn wait_queue_counts_exactly() {
-        let q = Arc::new(WaitQueue::new());
+        let q = Arc::new(WaitQueue::new(Kind::Condvar));
         assert_eq!(q.wake_all(), 0);
         let flag = Arc::new(AtomicBool::new(false));
         let (q2, f2) = (q.clone(), flag.clone());
@@ -279,7 +309,7 @@ mod loom_tests {
     #[test]
     fn loom_wait_queue_never_loses_a_wake_up() {
         loom::model(|| {
-            let q = Arc::new(WaitQueue::new());
+            let q = Arc::new(WaitQueue::new(Kind::Condvar));
             let flag = Arc::new(AtomicBool::new(false));
             let waiter = {
                 let (q, flag) = (q.clone(), flag.clone());
@@ -300,7 +330,7 @@ mod loom_tests {
     #[test]
     fn loom_wait_queue_counts_every_waiter_out() {
         loom::model(|| {
-            let q = Arc::new(WaitQueue::new());
+            let q = Arc::new(WaitQueue::new(Kind::Condvar));
             let permits = Arc::new(AtomicUsize::new(0));
             let waiters: Vec<_> = (0..2)
                 .map(|_| {

@@ -4,6 +4,7 @@
 //! into the watch and wakes the watcher, so nobody polls.
 
 use super::future::Future;
+use crate::diag::Kind;
 use crate::facade::{Duration, Instant};
 use crate::sync::Monitor;
 use crate::timeout::TimeoutError;
@@ -22,7 +23,7 @@ pub(crate) struct Watch {
 impl Watch {
     pub(crate) fn new() -> Arc<Self> {
         Arc::new(Watch {
-            finished: Monitor::new(Vec::new()),
+            finished: Monitor::new(Vec::new(), Kind::AsCompleted),
         })
     }
 

@@ -123,6 +123,7 @@ impl<T> Future<T> {
     /// assert!(busy.into_result().unwrap());
     /// ```
     #[allow(clippy::must_use_candidate)] // called for its effect, as Python's `cancel()`
+    #[track_caller]
     pub fn cancel(&self) -> bool {
         let state = self.state();
         if state.claim(false) {
@@ -146,6 +147,7 @@ impl<T> Future<T> {
     /// f.wait();
     /// assert!(f.done());
     /// ```
+    #[track_caller]
     pub fn wait(&self) {
         self.state().wait(Until::Done, None);
     }
@@ -159,6 +161,7 @@ impl<T> Future<T> {
     /// assert!(f.wait_timeout(Duration::from_secs(60)));
     /// ```
     #[must_use]
+    #[track_caller]
     pub fn wait_timeout(&self, timeout: Duration) -> bool {
         self.state()
             .wait(Until::Done, wait::deadline_after(timeout))
@@ -173,6 +176,7 @@ impl<T> Future<T> {
     /// assert!(f.wait_deadline(Instant::now() + Duration::from_secs(60)));
     /// ```
     #[must_use]
+    #[track_caller]
     pub fn wait_deadline(&self, deadline: Instant) -> bool {
         self.state().wait(Until::Done, Some(deadline))
     }
@@ -189,6 +193,7 @@ impl<T> Future<T> {
     /// assert_eq!(f.into_result(), Ok(vec![1, 2]));
     /// ```
     #[allow(clippy::missing_panics_doc)] // the `expect` inside states an invariant: it cannot fire
+    #[track_caller]
     pub fn into_result(self) -> Result<T, FutureError> {
         let state = self.state();
         state.wait(Until::Settled, None);
@@ -211,6 +216,7 @@ impl<T> Future<T> {
     /// ```
     #[must_use]
     #[allow(clippy::missing_panics_doc)] // the `expect` inside states an invariant: it cannot fire
+    #[track_caller]
     pub fn exception(&self) -> Option<FutureError> {
         self.exception_until(None)
             .expect("a wait without deadline cannot time out")
@@ -229,6 +235,7 @@ impl<T> Future<T> {
     /// let f = pool.submit(|| 1).unwrap();
     /// assert_eq!(f.exception_timeout(Duration::from_secs(60)), Ok(None));
     /// ```
+    #[track_caller]
     pub fn exception_timeout(
         &self,
         timeout: Duration,
@@ -249,6 +256,7 @@ impl<T> Future<T> {
     /// let failure = f.exception_deadline(Instant::now() + Duration::from_secs(60)).unwrap();
     /// assert!(matches!(failure, Some(threadkit::FutureError::Panicked(_))));
     /// ```
+    #[track_caller]
     pub fn exception_deadline(
         &self,
         deadline: Instant,
@@ -256,6 +264,7 @@ impl<T> Future<T> {
         self.exception_until(Some(deadline))
     }
 
+    #[track_caller]
     fn exception_until(
         &self,
         deadline: Option<Instant>,
@@ -293,6 +302,7 @@ impl<T> Future<T> {
     /// };
     /// assert_eq!(value, [1, 2]);
     /// ```
+    #[track_caller]
     pub fn into_result_timeout(self, timeout: Duration) -> Result<T, Result<Self, FutureError>> {
         if self.wait_timeout(timeout) {
             self.into_result().map_err(Err)
@@ -345,6 +355,7 @@ impl<T: Clone + Sync> Future<T> {
     /// assert_eq!(f.result().unwrap(), "hi");
     /// ```
     #[allow(clippy::missing_panics_doc)] // the `expect` inside states an invariant: it cannot fire
+    #[track_caller]
     pub fn result(&self) -> Result<T, FutureError> {
         self.result_until(None).map_err(|e| {
             e.into_failure()
@@ -365,6 +376,7 @@ impl<T: Clone + Sync> Future<T> {
     /// let f = pool.submit(|| 1).unwrap();
     /// assert_eq!(f.result_timeout(Duration::from_secs(60)), Ok(1));
     /// ```
+    #[track_caller]
     pub fn result_timeout(&self, timeout: Duration) -> Result<T, WaitError<FutureError>> {
         self.result_until(wait::deadline_after(timeout))
     }
@@ -382,10 +394,12 @@ impl<T: Clone + Sync> Future<T> {
     /// let f = pool.submit(|| 1).unwrap();
     /// assert_eq!(f.result_deadline(Instant::now() + Duration::from_secs(60)), Ok(1));
     /// ```
+    #[track_caller]
     pub fn result_deadline(&self, deadline: Instant) -> Result<T, WaitError<FutureError>> {
         self.result_until(Some(deadline))
     }
 
+    #[track_caller]
     fn result_until(&self, deadline: Option<Instant>) -> Result<T, WaitError<FutureError>> {
         let state = self.state();
         state.wait(Until::Done, deadline);

@@ -36,7 +36,7 @@ const NO_THREAD: &str = "can't start a worker thread";
 
 const_static! {
     /// Every pool that has started a worker (pruned as pools go away), for the exit hook.
-    static POOLS_WITH_WORKERS: Mutex<Vec<Weak<Pool>>> = Mutex::new(Vec::new());
+    static POOLS_WITH_WORKERS: Mutex<Vec<Weak<Pool>>> = Mutex::new_internal(Vec::new());
 }
 
 /// Lists `pool` for the exit hook, installing the hook with the first pool.
@@ -48,6 +48,19 @@ fn list_for_exit(pool: &Arc<Pool>) {
     }
     pools.retain(|p| p.strong_count() > 0);
     pools.push(Arc::downgrade(pool));
+}
+
+/// The live pools that started a worker, with their counts (for `dump`).
+pub(crate) fn live_pools() -> Vec<(String, ExecutorStats)> {
+    let pools: Vec<Arc<Pool>> = POOLS_WITH_WORKERS
+        .lock()
+        .iter()
+        .filter_map(Weak::upgrade)
+        .collect();
+    pools
+        .iter()
+        .map(|p| (p.prefix.clone(), p.stats()))
+        .collect()
 }
 
 /// At exit: every live pool runs its queued and running tasks, then its workers exit.
@@ -182,6 +195,28 @@ impl Pool {
         };
         for task in tasks {
             task.abandon(&reason);
+        }
+    }
+
+    fn stats(&self) -> ExecutorStats {
+        let state = self.state.lock();
+        let busy = state
+            .counters
+            .iter()
+            .filter(|c| c.busy.load(Ordering::Relaxed))
+            .count();
+        ExecutorStats {
+            max_workers: self.max_workers,
+            workers: state.workers.len(),
+            idle: state.workers.len() - busy,
+            queued: self.queued(state.shutdown),
+            completed: state
+                .counters
+                .iter()
+                .map(|c| c.completed.load(Ordering::Relaxed))
+                .sum(),
+            shutdown: state.shutdown,
+            broken: state.broken,
         }
     }
 
@@ -435,25 +470,7 @@ impl ThreadPoolExecutor {
     /// ```
     #[must_use]
     pub fn stats(&self) -> ExecutorStats {
-        let state = self.pool.state.lock();
-        let busy = state
-            .counters
-            .iter()
-            .filter(|c| c.busy.load(Ordering::Relaxed))
-            .count();
-        ExecutorStats {
-            max_workers: self.pool.max_workers,
-            workers: state.workers.len(),
-            idle: state.workers.len() - busy,
-            queued: self.pool.queued(state.shutdown),
-            completed: state
-                .counters
-                .iter()
-                .map(|c| c.completed.load(Ordering::Relaxed))
-                .sum(),
-            shutdown: state.shutdown,
-            broken: state.broken,
-        }
+        self.pool.stats()
     }
 
     /// Whether the pool is broken: a worker's initializer panicked, so every queued and
@@ -727,7 +744,7 @@ impl ExecutorBuilder {
                 queue: SimpleQueue::new(),
                 idle: Semaphore::new(0),
                 full: AtomicBool::new(false),
-                state: Mutex::new(State {
+                state: Mutex::new_internal(State {
                     shutdown: false,
                     broken: false,
                     workers: Vec::new(),

@@ -21,6 +21,7 @@ use super::completion::Watch;
 use super::error::FutureError;
 use super::future::Future;
 use super::report::{self, UnretrievedFailure};
+use crate::diag::Kind;
 use crate::facade::{AtomicUsize, Instant, Ordering, SlotCell};
 use crate::panic::{self, Panic};
 use crate::sync::Mutex;
@@ -96,7 +97,7 @@ impl<T> FutureState<T> {
             FutureState {
                 state: AtomicUsize::new(PENDING),
                 outcome: SlotCell::new(None),
-                extras: Mutex::new(None),
+                extras: Mutex::new_internal(None),
             }
         }
     }
@@ -193,6 +194,7 @@ impl<T> FutureState<T> {
     }
 
     /// Waits until `until` is reached or `deadline` passes; `true` if reached.
+    #[track_caller]
     pub(crate) fn wait(&self, until: Until, deadline: Option<Instant>) -> bool {
         // A task usually takes a moment: spin briefly before parking.
         let mut spin = wait::SpinWait::new();
@@ -221,7 +223,8 @@ impl<T> FutureState<T> {
                 let s = self.state.load(Ordering::Relaxed);
                 s & WAITING != 0 && !until.reached(s)
             };
-            if wait::park(wait::key_of(&self.state), validate, |_| {}, deadline) == Wake::TimedOut {
+            let key = wait::key_of(&self.state);
+            if wait::park(Kind::Future, key, validate, |_| {}, deadline) == Wake::TimedOut {
                 return until.reached(self.state.load(Ordering::Acquire));
             }
         }

@@ -19,6 +19,7 @@
 
 use super::error::{GetError, PutError, TaskDoneError};
 use super::store::{Refused, Store};
+use crate::diag::Kind;
 use crate::facade::{AtomicU64, Instant, Ordering};
 use crate::wait::{SpinWait, WaitQueue, Wake};
 use crossbeam_utils::CachePadded;
@@ -47,10 +48,10 @@ impl<T: Send, S: Store<T>> Core<T, S> {
     pub(crate) fn new(store: S) -> Self {
         Core {
             store,
-            getters: CachePadded::new(WaitQueue::new()),
-            putters: CachePadded::new(WaitQueue::new()),
+            getters: CachePadded::new(WaitQueue::new(Kind::QueueGet)),
+            putters: CachePadded::new(WaitQueue::new(Kind::QueuePut)),
             tasks: CachePadded::new(Tasks::default()),
-            joiners: WaitQueue::new(),
+            joiners: WaitQueue::new(Kind::QueueJoin),
             _items: PhantomData,
         }
     }
@@ -76,6 +77,7 @@ impl<T: Send, S: Store<T>> Core<T, S> {
     }
 
     #[inline]
+    #[track_caller]
     pub(crate) fn put(&self, item: T, patience: Patience) -> Result<(), PutError<T>> {
         match self.give(item) {
             Ok(()) => Ok(()),
@@ -89,6 +91,7 @@ impl<T: Send, S: Store<T>> Core<T, S> {
 
     /// The queue was full: spin, then sleep until there is room, it closes, or `deadline`.
     #[cold]
+    #[track_caller]
     fn put_slow(&self, mut item: T, deadline: Option<Instant>) -> Result<(), PutError<T>> {
         let mut spin = SpinWait::new();
         loop {
@@ -107,6 +110,7 @@ impl<T: Send, S: Store<T>> Core<T, S> {
     }
 
     #[inline]
+    #[track_caller]
     pub(crate) fn get(&self, patience: Patience) -> Result<T, GetError> {
         match self.take() {
             Some(item) => Ok(item),
@@ -116,6 +120,7 @@ impl<T: Send, S: Store<T>> Core<T, S> {
 
     /// The queue was empty: spin, then sleep until an item comes, it closes, or `deadline`.
     #[cold]
+    #[track_caller]
     fn get_slow(&self, patience: Patience) -> Result<T, GetError> {
         let mut spin = SpinWait::new();
         loop {
@@ -186,6 +191,7 @@ impl<T: Send, S: Store<T>> Core<T, S> {
     }
 
     /// Waits until every item put has been marked done; `false` on timeout.
+    #[track_caller]
     pub(crate) fn join(&self, deadline: Option<Instant>) -> bool {
         loop {
             if self.unfinished() == 0 {

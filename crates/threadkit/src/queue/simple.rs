@@ -86,6 +86,7 @@ impl<T: Send> SimpleQueue<T> {
     /// ```
     #[inline]
     #[must_use]
+    #[track_caller]
     pub fn get(&self) -> T {
         match self.core.get(Patience::Until(None)) {
             Ok(item) => item,
@@ -104,6 +105,7 @@ impl<T: Send> SimpleQueue<T> {
     /// let q: threadkit::SimpleQueue<u8> = threadkit::SimpleQueue::new();
     /// assert!(q.get_timeout(Duration::from_millis(1)).is_err());
     /// ```
+    #[track_caller]
     pub fn get_timeout(&self, timeout: Duration) -> Result<T, GetError> {
         self.core
             .get(Patience::Until(wait::deadline_after(timeout)))
@@ -119,6 +121,7 @@ impl<T: Send> SimpleQueue<T> {
     /// let q: threadkit::SimpleQueue<u8> = threadkit::SimpleQueue::new();
     /// assert!(q.get_deadline(std::time::Instant::now()).is_err());
     /// ```
+    #[track_caller]
     pub fn get_deadline(&self, deadline: Instant) -> Result<T, GetError> {
         self.core.get(Patience::Until(Some(deadline)))
     }

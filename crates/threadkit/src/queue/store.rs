@@ -76,7 +76,7 @@ pub(crate) struct Locked<C> {
 impl<C> Locked<C> {
     pub(crate) fn new(items: C, cap: Option<usize>) -> Self {
         Locked {
-            inner: Mutex::new(Inner { items }),
+            inner: Mutex::new_internal(Inner { items }),
             len: AtomicUsize::new(0),
             pushed: AtomicU64::new(0),
             closed: AtomicBool::new(false),

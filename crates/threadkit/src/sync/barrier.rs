@@ -21,6 +21,7 @@
 
 use super::monitor::Monitor;
 use super::mutex::MutexGuard;
+use crate::diag::Kind;
 use crate::facade::{Duration, Instant};
 use crate::panic::{self, Panic};
 use crate::wait;
@@ -165,14 +166,17 @@ impl Barrier {
             parties,
             action: None,
             timeout: None,
-            state: Monitor::new(State {
-                phase: Phase::Filling,
-                cycle: 0,
-                count: 0,
-                passed: true,
-                unread: 0,
-                awaiting_readers: false,
-            }),
+            state: Monitor::new(
+                State {
+                    phase: Phase::Filling,
+                    cycle: 0,
+                    count: 0,
+                    passed: true,
+                    unread: 0,
+                    awaiting_readers: false,
+                },
+                Kind::Barrier,
+            ),
         })
     }
 
@@ -221,6 +225,7 @@ impl Barrier {
     /// assert_eq!(b.wait(), Ok(0));
     /// assert_eq!(b.wait(), Ok(0)); // reusable
     /// ```
+    #[track_caller]
     pub fn wait(&self) -> Result<usize, BrokenBarrierError> {
         self.wait_until(self.timeout.and_then(wait::deadline_after))
     }
@@ -236,6 +241,7 @@ impl Barrier {
     /// let b = threadkit::Barrier::new(2).unwrap();
     /// assert!(b.wait_timeout(Duration::from_millis(1)).is_err());
     /// ```
+    #[track_caller]
     pub fn wait_timeout(&self, timeout: Duration) -> Result<usize, BrokenBarrierError> {
         self.wait_until(wait::deadline_after(timeout))
     }
@@ -250,6 +256,7 @@ impl Barrier {
     /// let b = threadkit::Barrier::new(1).unwrap();
     /// assert_eq!(b.wait_deadline(std::time::Instant::now()), Ok(0));
     /// ```
+    #[track_caller]
     pub fn wait_deadline(&self, deadline: Instant) -> Result<usize, BrokenBarrierError> {
         self.wait_until(Some(deadline))
     }
@@ -323,6 +330,7 @@ impl Barrier {
         self.state.lock().phase == Phase::Broken
     }
 
+    #[track_caller]
     fn wait_until(&self, deadline: Option<Instant>) -> Result<usize, BrokenBarrierError> {
         let mut state = self.state.lock();
         // A cycle being closed: newcomers belong to the next one.
@@ -371,6 +379,7 @@ impl Barrier {
 
     /// The last party arrived: run the action (without the lock), then let everyone go,
     /// unless the action panicked or aborted the barrier meanwhile.
+    #[track_caller]
     fn close_cycle(&self, state: &mut MutexGuard<'_, State>) -> Result<(), BrokenBarrierError> {
         state.phase = Phase::Closing;
         self.await_readers(state);
@@ -396,6 +405,7 @@ impl Barrier {
     }
 
     /// Waits until every party of the previous cycle has read how it ended.
+    #[track_caller]
     fn await_readers(&self, state: &mut MutexGuard<'_, State>) {
         while state.unread > 0 {
             state.awaiting_readers = true;

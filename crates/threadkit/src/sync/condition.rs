@@ -8,6 +8,7 @@
 use super::error::NotOwnedError;
 use super::lock::Lock;
 use super::rlock::RLock;
+use crate::diag::Kind;
 use crate::facade::{Duration, Instant};
 use crate::wait::{self, WaitQueue, Wake};
 use std::fmt;
@@ -43,6 +44,7 @@ pub trait ConditionLock: sealed::Sealed + Send + Sync {
     /// assert!(lock.is_owned());
     /// # ConditionLock::release(&lock).unwrap();
     /// ```
+    #[track_caller]
     fn acquire(&self);
     /// Releases one level (see [`Lock::release`], [`RLock::release`]).
     ///
@@ -80,6 +82,7 @@ pub trait ConditionLock: sealed::Sealed + Send + Sync {
 }
 
 impl ConditionLock for Lock {
+    #[track_caller]
     fn acquire(&self) {
         Lock::acquire(self);
     }
@@ -108,6 +111,7 @@ impl ConditionLock for Lock {
 }
 
 impl ConditionLock for RLock {
+    #[track_caller]
     fn acquire(&self) {
         RLock::acquire(self);
     }
@@ -135,6 +139,7 @@ impl ConditionLock for RLock {
 }
 
 impl<L: ConditionLock> ConditionLock for Arc<L> {
+    #[track_caller]
     fn acquire(&self) {
         (**self).acquire();
     }
@@ -223,7 +228,7 @@ impl<L: ConditionLock> Condition<L> {
     pub fn with_lock(lock: L) -> Self {
         Condition {
             lock,
-            waiters: WaitQueue::new(),
+            waiters: WaitQueue::new(Kind::Condition),
         }
     }
 
@@ -246,6 +251,7 @@ impl<L: ConditionLock> Condition<L> {
     /// cond.acquire();
     /// cond.release().unwrap();
     /// ```
+    #[track_caller]
     pub fn acquire(&self) {
         self.lock.acquire();
     }
@@ -273,6 +279,7 @@ impl<L: ConditionLock> Condition<L> {
     /// cond.release().unwrap();
     /// ```
     #[must_use = "false means the lock was not acquired"]
+    #[track_caller]
     pub fn try_acquire(&self) -> bool {
         self.lock.acquire_now()
     }
@@ -287,6 +294,7 @@ impl<L: ConditionLock> Condition<L> {
     /// cond.release().unwrap();
     /// ```
     #[must_use = "false means the lock was not acquired"]
+    #[track_caller]
     pub fn acquire_timeout(&self, timeout: Duration) -> bool {
         if let Some(deadline) = wait::deadline_after(timeout) {
             self.lock.acquire_by(deadline)
@@ -304,6 +312,7 @@ impl<L: ConditionLock> Condition<L> {
     /// cond.release().unwrap();
     /// ```
     #[must_use = "false means the lock was not acquired"]
+    #[track_caller]
     pub fn acquire_deadline(&self, deadline: Instant) -> bool {
         self.lock.acquire_by(deadline)
     }
@@ -343,6 +352,7 @@ impl<L: ConditionLock> Condition<L> {
     /// assert!(cond.try_guard().is_none());
     /// drop(g);
     /// ```
+    #[track_caller]
     pub fn try_guard(&self) -> Option<ConditionGuard<'_, L>> {
         self.try_acquire().then(|| self.guard_held())
     }
@@ -354,6 +364,7 @@ impl<L: ConditionLock> Condition<L> {
     /// let cond = threadkit::Condition::new();
     /// let _with = cond.guard_timeout(Duration::from_secs(1)).unwrap();
     /// ```
+    #[track_caller]
     pub fn guard_timeout(&self, timeout: Duration) -> Option<ConditionGuard<'_, L>> {
         self.acquire_timeout(timeout).then(|| self.guard_held())
     }
@@ -364,6 +375,7 @@ impl<L: ConditionLock> Condition<L> {
     /// let cond = threadkit::Condition::new();
     /// let _with = cond.guard_deadline(std::time::Instant::now()).unwrap();
     /// ```
+    #[track_caller]
     pub fn guard_deadline(&self, deadline: Instant) -> Option<ConditionGuard<'_, L>> {
         self.acquire_deadline(deadline).then(|| self.guard_held())
     }
@@ -382,6 +394,7 @@ impl<L: ConditionLock> Condition<L> {
     /// let _with = cond.guard();
     /// cond.notify_all().unwrap();
     /// ```
+    #[track_caller]
     pub fn guard(&self) -> ConditionGuard<'_, L> {
         self.lock.acquire();
         self.guard_held()
@@ -397,6 +410,7 @@ impl<L: ConditionLock> Condition<L> {
     /// let cond = threadkit::Condition::new();
     /// assert!(cond.wait().is_err()); // not holding the lock
     /// ```
+    #[track_caller]
     pub fn wait(&self) -> Result<(), NotOwnedError> {
         self.wait_until(None).map(|_| ())
     }
@@ -414,6 +428,7 @@ impl<L: ConditionLock> Condition<L> {
     /// let _with = cond.guard();
     /// assert_eq!(cond.wait_timeout(Duration::from_millis(1)), Ok(false));
     /// ```
+    #[track_caller]
     pub fn wait_timeout(&self, timeout: Duration) -> Result<bool, NotOwnedError> {
         self.wait_until(wait::deadline_after(timeout))
     }
@@ -429,6 +444,7 @@ impl<L: ConditionLock> Condition<L> {
     /// let _with = cond.guard();
     /// assert_eq!(cond.wait_deadline(std::time::Instant::now()), Ok(false));
     /// ```
+    #[track_caller]
     pub fn wait_deadline(&self, deadline: Instant) -> Result<bool, NotOwnedError> {
         self.wait_until(Some(deadline))
     }
@@ -444,6 +460,7 @@ impl<L: ConditionLock> Condition<L> {
     /// let _with = cond.guard();
     /// cond.wait_for(|| true).unwrap();
     /// ```
+    #[track_caller]
     pub fn wait_for(&self, mut predicate: impl FnMut() -> bool) -> Result<(), NotOwnedError> {
         self.wait_for_until(&mut predicate, None).map(|_| ())
     }
@@ -461,6 +478,7 @@ impl<L: ConditionLock> Condition<L> {
     /// let _with = cond.guard();
     /// assert_eq!(cond.wait_for_timeout(|| false, Duration::from_millis(1)), Ok(false));
     /// ```
+    #[track_caller]
     pub fn wait_for_timeout(
         &self,
         mut predicate: impl FnMut() -> bool,
@@ -483,6 +501,7 @@ impl<L: ConditionLock> Condition<L> {
     /// let deadline = Instant::now() + Duration::from_millis(1);
     /// assert_eq!(cond.wait_for_deadline(|| false, deadline), Ok(false));
     /// ```
+    #[track_caller]
     pub fn wait_for_deadline(
         &self,
         mut predicate: impl FnMut() -> bool,
@@ -543,6 +562,7 @@ impl<L: ConditionLock> Condition<L> {
         Ok(())
     }
 
+    #[track_caller]
     fn wait_until(&self, deadline: Option<Instant>) -> Result<bool, NotOwnedError> {
         if !self.lock.is_owned() {
             return Err(NotOwnedError);
@@ -556,6 +576,7 @@ impl<L: ConditionLock> Condition<L> {
         Ok(wake != Wake::TimedOut)
     }
 
+    #[track_caller]
     fn wait_for_until(
         &self,
         predicate: &mut dyn FnMut() -> bool,

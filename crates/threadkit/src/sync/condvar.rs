@@ -14,6 +14,7 @@
 //! a timed wait returns `false` when it gave up.
 
 use super::mutex::MutexGuard;
+use crate::diag::Kind;
 use crate::facade::{Duration, Instant};
 use crate::wait::{self, WaitQueue, Wake};
 use std::fmt;
@@ -62,8 +63,16 @@ impl Condvar {
         /// READY.notify_all();
         /// ```
         pub const fn new() -> Self {
+            Condvar::with_kind(Kind::Condvar)
+        }
+    }
+
+    const_fn! {
+        /// A condvar whose waits the diagnostics show as waits on `kind` (a barrier's, a
+        /// queue's…).
+        pub(crate) const fn with_kind(kind: Kind) -> Self {
             Condvar {
-                waiters: WaitQueue::new(),
+                waiters: WaitQueue::new(kind),
             }
         }
     }
@@ -88,6 +97,7 @@ impl Condvar {
     /// # drop(ready);
     /// # t.join().unwrap();
     /// ```
+    #[track_caller]
     pub fn wait<T: ?Sized>(&self, guard: &mut MutexGuard<'_, T>) {
         self.wait_until(guard, None);
     }
@@ -101,6 +111,7 @@ impl Condvar {
     /// assert!(!c.wait_timeout(&mut m.lock(), Duration::from_millis(1)));
     /// ```
     #[must_use = "false means the wait timed out"]
+    #[track_caller]
     pub fn wait_timeout<T: ?Sized>(
         &self,
         guard: &mut MutexGuard<'_, T>,
@@ -117,6 +128,7 @@ impl Condvar {
     /// assert!(!c.wait_deadline(&mut m.lock(), Instant::now()));
     /// ```
     #[must_use = "false means the wait timed out"]
+    #[track_caller]
     pub fn wait_deadline<T: ?Sized>(
         &self,
         guard: &mut MutexGuard<'_, T>,
@@ -144,6 +156,7 @@ impl Condvar {
     /// # drop(queue);
     /// # t.join().unwrap();
     /// ```
+    #[track_caller]
     pub fn wait_while<T: ?Sized>(
         &self,
         guard: &mut MutexGuard<'_, T>,
@@ -162,6 +175,7 @@ impl Condvar {
     /// assert!(c.wait_while_timeout(&mut m.lock(), Duration::ZERO, |n| *n > 0));
     /// ```
     #[must_use = "false means the wait timed out with the condition still true"]
+    #[track_caller]
     pub fn wait_while_timeout<T: ?Sized>(
         &self,
         guard: &mut MutexGuard<'_, T>,
@@ -180,6 +194,7 @@ impl Condvar {
     /// assert!(c.wait_while_deadline(&mut m.lock(), Instant::now(), |n| *n == 0));
     /// ```
     #[must_use = "false means the wait timed out with the condition still true"]
+    #[track_caller]
     pub fn wait_while_deadline<T: ?Sized>(
         &self,
         guard: &mut MutexGuard<'_, T>,
@@ -209,6 +224,7 @@ impl Condvar {
     /// # drop(n);
     /// # t.join().unwrap();
     /// ```
+    #[track_caller]
     pub fn wait_for<T: ?Sized>(
         &self,
         guard: &mut MutexGuard<'_, T>,
@@ -226,6 +242,7 @@ impl Condvar {
     /// assert!(!c.wait_for_timeout(&mut m.lock(), Duration::from_millis(1), |n| *n > 0));
     /// ```
     #[must_use = "false means the wait timed out with the predicate still false"]
+    #[track_caller]
     pub fn wait_for_timeout<T: ?Sized>(
         &self,
         guard: &mut MutexGuard<'_, T>,
@@ -245,6 +262,7 @@ impl Condvar {
     /// assert!(c.wait_for_deadline(&mut m.lock(), Instant::now(), |n| *n == 2));
     /// ```
     #[must_use = "false means the wait timed out with the predicate still false"]
+    #[track_caller]
     pub fn wait_for_deadline<T: ?Sized>(
         &self,
         guard: &mut MutexGuard<'_, T>,
@@ -283,6 +301,7 @@ impl Condvar {
 
     /// The one wait: queued, then the lock released; `false` on timeout. The lock is taken
     /// again before returning, also on timeout.
+    #[track_caller]
     pub(crate) fn wait_until<T: ?Sized>(
         &self,
         guard: &mut MutexGuard<'_, T>,
@@ -296,6 +315,7 @@ impl Condvar {
     }
 
     /// Waits while `condition` holds; `false` if the deadline passed with it still true.
+    #[track_caller]
     pub(crate) fn wait_while_until<T: ?Sized>(
         &self,
         guard: &mut MutexGuard<'_, T>,

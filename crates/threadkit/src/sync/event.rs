@@ -10,6 +10,7 @@
 //! returns true once the flag is set *or* the generation has moved, however briefly the flag
 //! stayed set. A waiter unparked by `set` returns true without looking again.
 
+use crate::diag::Kind;
 use crate::facade::{AtomicUsize, Duration, Instant, Ordering};
 use crate::wait::{self, SpinWait, Wake};
 use std::fmt;
@@ -116,8 +117,9 @@ impl Event {
     /// assert!(e.wait());
     /// ```
     #[inline]
+    #[track_caller]
     pub fn wait(&self) -> bool {
-        self.is_set() || self.wait_slow(None)
+        self.is_set() || self.wait_slow(None, Kind::Event)
     }
 
     /// Waits at most `timeout`; returns the flag (Python: `wait(timeout)`).
@@ -128,8 +130,9 @@ impl Event {
     /// assert!(!e.wait_timeout(Duration::from_millis(1)));
     /// ```
     #[inline]
+    #[track_caller]
     pub fn wait_timeout(&self, timeout: Duration) -> bool {
-        self.is_set() || self.wait_slow(wait::deadline_after(timeout))
+        self.is_set() || self.wait_slow(wait::deadline_after(timeout), Kind::Event)
     }
 
     /// Waits until `deadline` at the latest; returns the flag.
@@ -140,17 +143,28 @@ impl Event {
     /// assert!(!e.wait_deadline(Instant::now()));
     /// ```
     #[inline]
+    #[track_caller]
     pub fn wait_deadline(&self, deadline: Instant) -> bool {
-        self.is_set() || self.wait_slow(Some(deadline))
+        self.is_set() || self.wait_slow(Some(deadline), Kind::Event)
+    }
+
+    /// A wait the diagnostics show as a wait on `kind` (a thread's join waits on its
+    /// "finished" event).
+    #[inline]
+    #[track_caller]
+    pub(crate) fn wait_as(&self, kind: Kind, deadline: Option<Instant>) -> bool {
+        self.is_set() || self.wait_slow(deadline, kind)
     }
 
     #[cold]
-    fn wait_slow(&self, deadline: Option<Instant>) -> bool {
-        self.wait_from(self.state.load(Ordering::Acquire), deadline)
+    #[track_caller]
+    fn wait_slow(&self, deadline: Option<Instant>, kind: Kind) -> bool {
+        self.wait_from(self.state.load(Ordering::Acquire), deadline, kind)
     }
 
     /// Waits for a `set` after the moment `start` was read.
-    fn wait_from(&self, start: usize, deadline: Option<Instant>) -> bool {
+    #[track_caller]
+    fn wait_from(&self, start: usize, deadline: Option<Instant>, kind: Kind) -> bool {
         if start & SET != 0 {
             return true;
         }
@@ -181,6 +195,7 @@ impl Event {
                 }
             }
             let woke = wait::park(
+                kind,
                 wait::key_of(&self.state),
                 // Still this generation, unset, and marked: a `set` will see the mark.
                 || self.state.load(Ordering::Relaxed) == generation | PARKED,
@@ -247,7 +262,7 @@ mod tests {
         e.set();
         e.clear();
         // The waiter has not looked since `began`: the pulse still releases it at once.
-        assert!(e.wait_from(began, Some(Instant::now())));
+        assert!(e.wait_from(began, Some(Instant::now()), Kind::Event));
         // One that begins after the pulse waits for the next `set`.
         assert!(!e.wait_timeout(Duration::from_millis(1)));
     }

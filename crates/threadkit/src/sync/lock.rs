@@ -12,12 +12,27 @@
 //! Unlike a Rust mutex, and like Python's, the lock has no owner: any thread may release it.
 
 use super::error::ReleaseError;
+use crate::diag::{self, Kind};
 use crate::facade::{AtomicU8, Duration, Instant, Ordering};
 use crate::wait::{self, SpinWait, Wake};
 use std::fmt;
+use std::panic::Location;
 
 const LOCKED: u8 = 1;
 const PARKED: u8 = 2;
+/// The diagnostics recorded this acquisition: the release tells them. Only set together with
+/// `LOCKED`, so an unrecorded release keeps its one-compare-exchange fast path.
+const RECORDED: u8 = 4;
+
+/// `RECORDED` if the diagnostics record an acquisition of this kind now, else 0.
+#[inline]
+fn record_bit(kind: Kind) -> u8 {
+    if kind != Kind::Internal && diag::recording() {
+        RECORDED
+    } else {
+        0
+    }
+}
 
 /// A primitive lock, like Python's `threading.Lock`.
 ///
@@ -71,14 +86,66 @@ impl Lock {
     /// # lock.release().unwrap();
     /// ```
     #[inline]
+    #[track_caller]
     pub fn acquire(&self) {
+        self.acquire_as(Kind::Lock);
+    }
+
+    /// `acquire`, recorded by the diagnostics as an acquisition of `kind` (an `RLock`'s or a
+    /// `Mutex`'s inner lock says so; `Kind::Internal` is not recorded).
+    #[inline]
+    #[track_caller]
+    pub(crate) fn acquire_as(&self, kind: Kind) {
+        let recorded = record_bit(kind);
         if self
             .state
-            .compare_exchange_weak(0, LOCKED, Ordering::Acquire, Ordering::Relaxed)
+            .compare_exchange_weak(0, LOCKED | recorded, Ordering::Acquire, Ordering::Relaxed)
             .is_err()
         {
-            self.acquire_slow(None);
+            self.acquire_slow(None, kind);
+        } else if recorded != 0 {
+            diag::acquired(kind, self.key(), Location::caller());
         }
+    }
+
+    /// `try_acquire` as [`acquire_as`](Self::acquire_as) records it.
+    #[inline]
+    #[track_caller]
+    pub(crate) fn try_acquire_as(&self, kind: Kind) -> bool {
+        let recorded = record_bit(kind);
+        let mut state = self.state.load(Ordering::Relaxed);
+        loop {
+            if state & LOCKED != 0 {
+                return false;
+            }
+            match self.state.compare_exchange_weak(
+                state,
+                state | LOCKED | recorded,
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => {
+                    if recorded != 0 {
+                        diag::acquired(kind, self.key(), Location::caller());
+                    }
+                    return true;
+                }
+                Err(now) => state = now,
+            }
+        }
+    }
+
+    /// The timed forms as [`acquire_as`](Self::acquire_as) records them (`None`: forever).
+    #[inline]
+    #[track_caller]
+    pub(crate) fn acquire_until_as(&self, kind: Kind, deadline: Option<Instant>) -> bool {
+        self.try_acquire_as(kind) || self.acquire_slow(deadline, kind)
+    }
+
+    /// The lock's identity for the parking lot and the diagnostics.
+    #[inline]
+    fn key(&self) -> usize {
+        wait::key_of(&self.state)
     }
 
     /// Acquires the lock if it is free, without blocking (Python: `acquire(blocking=False)`).
@@ -90,23 +157,10 @@ impl Lock {
     /// # lock.release().unwrap();
     /// ```
     #[inline]
+    #[track_caller]
     #[must_use = "if the lock was acquired, it must be released"]
     pub fn try_acquire(&self) -> bool {
-        let mut state = self.state.load(Ordering::Relaxed);
-        loop {
-            if state & LOCKED != 0 {
-                return false;
-            }
-            match self.state.compare_exchange_weak(
-                state,
-                state | LOCKED,
-                Ordering::Acquire,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => return true,
-                Err(now) => state = now,
-            }
-        }
+        self.try_acquire_as(Kind::Lock)
     }
 
     /// Waits at most `timeout` for the lock; `true` if it was acquired
@@ -120,9 +174,10 @@ impl Lock {
     /// # lock.release().unwrap();
     /// ```
     #[inline]
+    #[track_caller]
     #[must_use = "if the lock was acquired, it must be released"]
     pub fn acquire_timeout(&self, timeout: Duration) -> bool {
-        self.try_acquire() || self.acquire_slow(wait::deadline_after(timeout))
+        self.acquire_until_as(Kind::Lock, wait::deadline_after(timeout))
     }
 
     /// Waits until `deadline` at the latest; `true` if the lock was acquired.
@@ -134,9 +189,10 @@ impl Lock {
     /// # lock.release().unwrap();
     /// ```
     #[inline]
+    #[track_caller]
     #[must_use = "if the lock was acquired, it must be released"]
     pub fn acquire_deadline(&self, deadline: Instant) -> bool {
-        self.try_acquire() || self.acquire_slow(Some(deadline))
+        self.acquire_until_as(Kind::Lock, Some(deadline))
     }
 
     /// Releases the lock, from any thread (Python: `release()`).
@@ -184,6 +240,7 @@ impl Lock {
     /// assert!(!lock.locked());
     /// ```
     #[inline]
+    #[track_caller]
     pub fn guard(&self) -> LockGuard<'_> {
         self.acquire();
         LockGuard { lock: self }
@@ -198,6 +255,7 @@ impl Lock {
     /// # drop(g);
     /// ```
     #[inline]
+    #[track_caller]
     pub fn try_guard(&self) -> Option<LockGuard<'_>> {
         self.try_acquire().then(|| LockGuard { lock: self })
     }
@@ -210,6 +268,7 @@ impl Lock {
     /// assert!(lock.guard_timeout(Duration::from_millis(1)).is_some());
     /// ```
     #[inline]
+    #[track_caller]
     pub fn guard_timeout(&self, timeout: Duration) -> Option<LockGuard<'_>> {
         self.acquire_timeout(timeout)
             .then(|| LockGuard { lock: self })
@@ -225,25 +284,33 @@ impl Lock {
     /// # drop(held);
     /// ```
     #[inline]
+    #[track_caller]
     pub fn guard_deadline(&self, deadline: Instant) -> Option<LockGuard<'_>> {
         self.acquire_deadline(deadline)
             .then(|| LockGuard { lock: self })
     }
 
     #[cold]
-    fn acquire_slow(&self, deadline: Option<Instant>) -> bool {
+    #[track_caller]
+    fn acquire_slow(&self, deadline: Option<Instant>, kind: Kind) -> bool {
         let mut spin = SpinWait::new();
         let mut state = self.state.load(Ordering::Relaxed);
         loop {
             // Free: take it, keeping PARKED so sleepers are still woken later.
             if state & LOCKED == 0 {
+                let recorded = record_bit(kind);
                 match self.state.compare_exchange_weak(
                     state,
-                    state | LOCKED,
+                    state | LOCKED | recorded,
                     Ordering::Acquire,
                     Ordering::Relaxed,
                 ) {
-                    Ok(_) => return true,
+                    Ok(_) => {
+                        if recorded != 0 {
+                            diag::acquired(kind, self.key(), Location::caller());
+                        }
+                        return true;
+                    }
                     Err(now) => state = now,
                 }
                 continue;
@@ -265,8 +332,9 @@ impl Lock {
                 }
             }
             let woke = wait::park(
-                wait::key_of(&self.state),
-                || self.state.load(Ordering::Relaxed) == LOCKED | PARKED,
+                kind,
+                self.key(),
+                || self.state.load(Ordering::Relaxed) & (LOCKED | PARKED) == LOCKED | PARKED,
                 |was_last| {
                     if was_last {
                         self.state.fetch_and(!PARKED, Ordering::Relaxed);
@@ -285,13 +353,18 @@ impl Lock {
     #[cold]
     fn release_slow(&self) -> Result<(), ReleaseError> {
         let mut state = self.state.load(Ordering::Relaxed);
+        if state & (LOCKED | RECORDED) == LOCKED | RECORDED {
+            // Before the lock is free, so a new holder's record is not the one cleared (only
+            // an acquirer sets `RECORDED`, together with `LOCKED`: it stays while held).
+            diag::releasing(self.key());
+        }
         loop {
             if state & LOCKED == 0 {
                 return Err(ReleaseError::Unlocked);
             }
             match self.state.compare_exchange_weak(
                 state,
-                state & !LOCKED,
+                state & !(LOCKED | RECORDED),
                 Ordering::Release,
                 Ordering::Relaxed,
             ) {
@@ -300,7 +373,7 @@ impl Lock {
             }
         }
         if state & PARKED != 0 {
-            wait::unpark_one(wait::key_of(&self.state), |have_more| {
+            wait::unpark_one(self.key(), |have_more| {
                 if !have_more {
                     self.state.fetch_and(!PARKED, Ordering::Relaxed);
                 }
@@ -400,7 +473,10 @@ mod tests {
         lock.acquire();
         assert!(!lock.acquire_timeout(Duration::from_millis(2)));
         // The timed-out waiter cleared its PARKED mark.
-        assert_eq!(lock.state.load(Ordering::Relaxed), LOCKED);
+        assert_eq!(
+            lock.state.load(Ordering::Relaxed) & (LOCKED | PARKED),
+            LOCKED
+        );
         lock.release().unwrap();
     }
 

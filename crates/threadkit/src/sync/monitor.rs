@@ -5,6 +5,7 @@
 
 use super::condvar::Condvar;
 use super::mutex::{Mutex, MutexGuard};
+use crate::diag::Kind;
 use crate::facade::Instant;
 use std::fmt;
 
@@ -15,10 +16,11 @@ pub(crate) struct Monitor<T> {
 
 impl<T> Monitor<T> {
     const_fn! {
-        pub(crate) const fn new(value: T) -> Self {
+        /// A monitor whose waits the diagnostics show as waits on `kind`.
+        pub(crate) const fn new(value: T, kind: Kind) -> Self {
             Monitor {
-                data: Mutex::new(value),
-                waiters: Condvar::new(),
+                data: Mutex::new_internal(value),
+                waiters: Condvar::with_kind(kind),
             }
         }
     }
@@ -30,12 +32,14 @@ impl<T> Monitor<T> {
 
     /// Releases the guard's lock, sleeps until notified or `deadline`, re-locks.
     /// Returns `false` on timeout.
+    #[track_caller]
     pub(crate) fn wait(&self, guard: &mut MutexGuard<'_, T>, deadline: Option<Instant>) -> bool {
         self.waiters.wait_until(guard, deadline)
     }
 
     /// Waits while `blocked(&state)` holds, until `deadline`; returns `false` if it timed out
     /// with `blocked` still true.
+    #[track_caller]
     pub(crate) fn wait_while(
         &self,
         guard: &mut MutexGuard<'_, T>,

@@ -4,6 +4,7 @@
 //! Python's `Lock` allows cannot free the data while a guard still hands out `&mut T`.
 
 use super::lock::Lock;
+use crate::diag::Kind;
 use crate::facade::{Duration, Instant};
 use std::cell::UnsafeCell;
 use std::fmt;
@@ -35,6 +36,8 @@ use std::ops::{Deref, DerefMut};
 /// ```
 pub struct Mutex<T: ?Sized> {
     lock: Lock,
+    /// threadkit's own (a queue's, a future's state): not shown by the diagnostics.
+    internal: bool,
     data: UnsafeCell<T>,
 }
 
@@ -60,6 +63,18 @@ impl<T> Mutex<T> {
         pub const fn new(value: T) -> Self {
             Mutex {
                 lock: Lock::new(),
+                internal: false,
+                data: UnsafeCell::new(value),
+            }
+        }
+    }
+
+    const_fn! {
+        /// A mutex of threadkit's own, which the diagnostics do not record.
+        pub(crate) const fn new_internal(value: T) -> Self {
+            Mutex {
+                lock: Lock::new(),
+                internal: true,
                 data: UnsafeCell::new(value),
             }
         }
@@ -84,8 +99,9 @@ impl<T: ?Sized> Mutex<T> {
     /// assert_eq!(*m.lock(), 2);
     /// ```
     #[inline]
+    #[track_caller]
     pub fn lock(&self) -> MutexGuard<'_, T> {
-        self.lock.acquire();
+        self.lock.acquire_as(self.kind());
         MutexGuard {
             mutex: self,
             _not_sync_unless_t_is: PhantomData,
@@ -101,8 +117,9 @@ impl<T: ?Sized> Mutex<T> {
     /// # drop(g);
     /// ```
     #[inline]
+    #[track_caller]
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
-        self.lock.try_acquire().then(|| MutexGuard {
+        self.lock.try_acquire_as(self.kind()).then(|| MutexGuard {
             mutex: self,
             _not_sync_unless_t_is: PhantomData,
         })
@@ -116,11 +133,15 @@ impl<T: ?Sized> Mutex<T> {
     /// assert!(m.lock_timeout(Duration::from_millis(1)).is_some());
     /// ```
     #[inline]
+    #[track_caller]
     pub fn lock_timeout(&self, timeout: Duration) -> Option<MutexGuard<'_, T>> {
-        self.lock.acquire_timeout(timeout).then(|| MutexGuard {
-            mutex: self,
-            _not_sync_unless_t_is: PhantomData,
-        })
+        let deadline = crate::wait::deadline_after(timeout);
+        self.lock
+            .acquire_until_as(self.kind(), deadline)
+            .then(|| MutexGuard {
+                mutex: self,
+                _not_sync_unless_t_is: PhantomData,
+            })
     }
 
     /// The guard if the lock could be taken by `deadline`.
@@ -133,11 +154,24 @@ impl<T: ?Sized> Mutex<T> {
     /// # drop(held);
     /// ```
     #[inline]
+    #[track_caller]
     pub fn lock_deadline(&self, deadline: Instant) -> Option<MutexGuard<'_, T>> {
-        self.lock.acquire_deadline(deadline).then(|| MutexGuard {
-            mutex: self,
-            _not_sync_unless_t_is: PhantomData,
-        })
+        self.lock
+            .acquire_until_as(self.kind(), Some(deadline))
+            .then(|| MutexGuard {
+                mutex: self,
+                _not_sync_unless_t_is: PhantomData,
+            })
+    }
+
+    /// How the diagnostics record this mutex.
+    #[inline]
+    fn kind(&self) -> Kind {
+        if self.internal {
+            Kind::Internal
+        } else {
+            Kind::Mutex
+        }
     }
 
     /// Whether some thread holds the lock now (a snapshot).
@@ -205,8 +239,9 @@ impl<T: ?Sized> MutexGuard<'_, T> {
     }
 
     /// Re-takes the lock released by `unlock_raw`.
+    #[track_caller]
     pub(crate) fn relock_raw(&self) {
-        self.mutex.lock.acquire();
+        self.mutex.lock.acquire_as(self.mutex.kind());
     }
 
     /// Runs `f` with the lock released, and takes it again before returning (also if `f`

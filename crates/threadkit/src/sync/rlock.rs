@@ -6,6 +6,7 @@
 
 use super::error::ReleaseError;
 use super::lock::Lock;
+use crate::diag::Kind;
 use crate::facade::{AtomicU64, AtomicUsize, Duration, Instant, Ordering};
 use crate::thread::current_ident;
 use std::fmt;
@@ -60,10 +61,11 @@ impl RLock {
     /// lock.release().unwrap();
     /// ```
     #[inline]
+    #[track_caller]
     pub fn acquire(&self) {
         let me = current_ident();
         if !self.reenter(me) {
-            self.lock.acquire();
+            self.lock.acquire_as(Kind::RLock);
             self.take(me, 1);
         }
     }
@@ -78,9 +80,10 @@ impl RLock {
     /// ```
     #[inline]
     #[must_use = "if the lock was acquired, it must be released"]
+    #[track_caller]
     pub fn try_acquire(&self) -> bool {
         let me = current_ident();
-        self.reenter(me) || (self.lock.try_acquire() && self.take(me, 1))
+        self.reenter(me) || (self.lock.try_acquire_as(Kind::RLock) && self.take(me, 1))
     }
 
     /// Waits at most `timeout`; `true` if acquired (Python: `acquire(timeout=...)`).
@@ -92,9 +95,14 @@ impl RLock {
     /// # lock.release().unwrap();
     /// ```
     #[must_use = "if the lock was acquired, it must be released"]
+    #[track_caller]
     pub fn acquire_timeout(&self, timeout: Duration) -> bool {
         let me = current_ident();
-        self.reenter(me) || (self.lock.acquire_timeout(timeout) && self.take(me, 1))
+        self.reenter(me)
+            || (self
+                .lock
+                .acquire_until_as(Kind::RLock, crate::wait::deadline_after(timeout))
+                && self.take(me, 1))
     }
 
     /// Waits until `deadline` at the latest; `true` if acquired.
@@ -105,9 +113,11 @@ impl RLock {
     /// # lock.release().unwrap();
     /// ```
     #[must_use = "if the lock was acquired, it must be released"]
+    #[track_caller]
     pub fn acquire_deadline(&self, deadline: Instant) -> bool {
         let me = current_ident();
-        self.reenter(me) || (self.lock.acquire_deadline(deadline) && self.take(me, 1))
+        self.reenter(me)
+            || (self.lock.acquire_until_as(Kind::RLock, Some(deadline)) && self.take(me, 1))
     }
 
     /// Releases one level; the lock is free when the count reaches zero.
@@ -186,6 +196,7 @@ impl RLock {
     /// assert!(!lock.locked());
     /// ```
     #[inline]
+    #[track_caller]
     pub fn guard(&self) -> RLockGuard<'_> {
         self.acquire();
         RLockGuard {
@@ -200,6 +211,7 @@ impl RLock {
     /// let lock = threadkit::RLock::new();
     /// assert!(lock.try_guard().is_some());
     /// ```
+    #[track_caller]
     pub fn try_guard(&self) -> Option<RLockGuard<'_>> {
         self.try_acquire().then(|| RLockGuard {
             lock: self,
@@ -213,6 +225,7 @@ impl RLock {
     /// let lock = threadkit::RLock::new();
     /// assert!(lock.guard_timeout(std::time::Duration::from_millis(1)).is_some());
     /// ```
+    #[track_caller]
     pub fn guard_timeout(&self, timeout: Duration) -> Option<RLockGuard<'_>> {
         self.acquire_timeout(timeout).then(|| RLockGuard {
             lock: self,
@@ -229,6 +242,7 @@ impl RLock {
     /// assert_eq!(lock.recursion_count(), 1);
     /// # drop(g);
     /// ```
+    #[track_caller]
     pub fn guard_deadline(&self, deadline: Instant) -> Option<RLockGuard<'_>> {
         self.acquire_deadline(deadline).then(|| RLockGuard {
             lock: self,
@@ -269,8 +283,9 @@ impl RLock {
     }
 
     /// Re-acquires with a saved count (for `Condition::wait`).
+    #[track_caller]
     pub(crate) fn acquire_with_count(&self, count: usize) {
-        self.lock.acquire();
+        self.lock.acquire_as(Kind::RLock);
         self.take(current_ident(), count);
     }
 }

@@ -6,6 +6,7 @@
 //! consistent), so either the sleeper sees the new permit or the releaser sees the sleeper.
 
 use super::error::ReleaseError;
+use crate::diag::Kind;
 use crate::facade::{AtomicUsize, Duration, Instant, Ordering};
 use crate::wait::{self, SpinWait, WaitQueue, Wake};
 use std::fmt;
@@ -22,13 +23,14 @@ impl Counter {
         const fn new(permits: usize, bound: usize) -> Self {
             Counter {
                 permits: AtomicUsize::new(permits),
-                waiters: WaitQueue::new(),
+                waiters: WaitQueue::new(Kind::Semaphore),
                 bound,
             }
         }
     }
 
     #[inline]
+    #[track_caller]
     fn try_acquire(&self) -> bool {
         let mut permits = self.permits.load(Ordering::Relaxed);
         while permits > 0 {
@@ -46,6 +48,7 @@ impl Counter {
     }
 
     #[cold]
+    #[track_caller]
     fn acquire_slow(&self, deadline: Option<Instant>) -> bool {
         let mut spin = SpinWait::new();
         loop {
@@ -105,6 +108,7 @@ macro_rules! acquire_forms {
         /// assert_eq!(sem.available(), 0);
         /// ```
         #[inline]
+        #[track_caller]
         pub fn acquire(&self) {
             if !self.counter.try_acquire() {
                 self.counter.acquire_slow(None);
@@ -120,6 +124,7 @@ macro_rules! acquire_forms {
         /// ```
         #[inline]
         #[must_use = "if the permit was taken, it must be released"]
+        #[track_caller]
         pub fn try_acquire(&self) -> bool {
             self.counter.try_acquire()
         }
@@ -133,6 +138,7 @@ macro_rules! acquire_forms {
         /// assert!(!sem.acquire_timeout(Duration::from_millis(1)));
         /// ```
         #[must_use = "if the permit was taken, it must be released"]
+        #[track_caller]
         pub fn acquire_timeout(&self, timeout: Duration) -> bool {
             self.counter.try_acquire() || self.counter.acquire_slow(wait::deadline_after(timeout))
         }
@@ -145,6 +151,7 @@ macro_rules! acquire_forms {
         /// assert!(!sem.acquire_deadline(Instant::now() + Duration::from_millis(1)));
         /// ```
         #[must_use = "if the permit was taken, it must be released"]
+        #[track_caller]
         pub fn acquire_deadline(&self, deadline: Instant) -> bool {
             self.counter.try_acquire() || self.counter.acquire_slow(Some(deadline))
         }
@@ -169,6 +176,7 @@ macro_rules! acquire_forms {
         /// }
         /// assert_eq!(sem.available(), 1);
         /// ```
+        #[track_caller]
         pub fn guard(&self) -> SemaphoreGuard<'_> {
             self.acquire();
             SemaphoreGuard {
@@ -181,6 +189,7 @@ macro_rules! acquire_forms {
         /// ```
         #[doc = concat!("assert!(threadkit::", stringify!($kind), "::new(0).try_guard().is_none());")]
         /// ```
+        #[track_caller]
         pub fn try_guard(&self) -> Option<SemaphoreGuard<'_>> {
             self.try_acquire().then(|| SemaphoreGuard {
                 counter: &self.counter,
@@ -194,6 +203,7 @@ macro_rules! acquire_forms {
         #[doc = concat!("let sem = threadkit::", stringify!($kind), "::new(1);")]
         /// assert!(sem.guard_timeout(Duration::from_millis(1)).is_some());
         /// ```
+        #[track_caller]
         pub fn guard_timeout(&self, timeout: Duration) -> Option<SemaphoreGuard<'_>> {
             self.acquire_timeout(timeout).then(|| SemaphoreGuard {
                 counter: &self.counter,
@@ -207,6 +217,7 @@ macro_rules! acquire_forms {
         #[doc = concat!("let sem = threadkit::", stringify!($kind), "::new(0);")]
         /// assert!(sem.guard_deadline(Instant::now() + Duration::from_millis(1)).is_none());
         /// ```
+        #[track_caller]
         pub fn guard_deadline(&self, deadline: Instant) -> Option<SemaphoreGuard<'_>> {
             self.acquire_deadline(deadline).then(|| SemaphoreGuard {
                 counter: &self.counter,

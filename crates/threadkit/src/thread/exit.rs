@@ -38,7 +38,7 @@ const SEAL_GRACE: Duration = Duration::from_secs(2);
 const_static! {
     /// Hooks run at exit before non-daemon threads are joined (Python's
     /// `threading._register_atexit`).
-    static BEFORE_EXIT: Mutex<Vec<fn()>> = Mutex::new(Vec::new());
+    static BEFORE_EXIT: Mutex<Vec<fn()>> = Mutex::new_internal(Vec::new());
 }
 
 /// Runs `hook` at exit, on the main thread, before the non-daemon threads are joined; hooks

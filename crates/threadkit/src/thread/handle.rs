@@ -3,6 +3,7 @@
 
 use super::error::JoinError;
 use super::registry;
+use crate::diag::Kind;
 use crate::facade::{AtomicBool, AtomicU64, AtomicU8, Duration, Instant, Ordering};
 use crate::panic::Panic;
 use crate::sync::{Event, Mutex};
@@ -68,7 +69,7 @@ impl ThreadHandle {
             STARTED
         };
         let inner = Inner {
-            name: Mutex::new(name),
+            name: Mutex::new_internal(name),
             daemon: AtomicBool::new(daemon),
             ident: AtomicU64::new(0),
             native_id: AtomicU64::new(0),
@@ -206,6 +207,7 @@ impl ThreadHandle {
     /// t.join().unwrap();
     /// ```
     #[allow(clippy::missing_panics_doc)] // the `expect` inside states an invariant: it cannot fire
+    #[track_caller]
     pub fn join(&self) -> Result<(), JoinError> {
         self.join_until(None).map_err(|e| {
             e.into_failure()
@@ -228,6 +230,7 @@ impl ThreadHandle {
     ///     assert!(e.is_timeout(), "{e}");
     /// }
     /// ```
+    #[track_caller]
     pub fn join_timeout(&self, timeout: Duration) -> Result<(), WaitError<JoinError>> {
         self.join_until(wait::deadline_after(timeout))
     }
@@ -243,11 +246,13 @@ impl ThreadHandle {
     /// let t = threadkit::Thread::spawn(|| ());
     /// assert!(t.join_deadline(Instant::now() + Duration::from_secs(30)).is_ok());
     /// ```
+    #[track_caller]
     pub fn join_deadline(&self, deadline: Instant) -> Result<(), WaitError<JoinError>> {
         self.join_until(Some(deadline))
     }
 
     /// The three join forms (`deadline` `None`: wait forever).
+    #[track_caller]
     fn join_until(&self, deadline: Option<Instant>) -> Result<(), WaitError<JoinError>> {
         if !self.is_started() {
             return Err(WaitError::Failed(JoinError::NotStarted));
@@ -258,10 +263,8 @@ impl ThreadHandle {
         if self.inner.origin == Origin::Foreign {
             return Err(WaitError::Failed(JoinError::DummyThread));
         }
-        let finished = match deadline {
-            None => self.inner.finished.wait(),
-            Some(deadline) => self.inner.finished.wait_deadline(deadline),
-        };
+        let joined = Kind::Join(self.inner.ident.load(Ordering::Acquire));
+        let finished = self.inner.finished.wait_as(joined, deadline);
         match self.inner.panic.get() {
             _ if !finished => Err(WaitError::Timeout(TimeoutError::single())),
             Some(p) => Err(WaitError::Failed(JoinError::Panicked(p.clone()))),

@@ -23,7 +23,7 @@ const_static! {
     static NAME_COUNTER: AtomicU64 = AtomicU64::new(1);
 }
 const_static! {
-    static LIVE: Mutex<Vec<ThreadHandle>> = Mutex::new(Vec::new());
+    static LIVE: Mutex<Vec<ThreadHandle>> = Mutex::new_internal(Vec::new());
 }
 static MAIN: OnceLock<ThreadHandle> = OnceLock::new();
 

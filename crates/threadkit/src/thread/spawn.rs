@@ -161,6 +161,7 @@ impl<T: Send + 'static> Thread<T> {
     /// let t = threadkit::Thread::spawn(|| vec![1, 2]);
     /// assert_eq!(t.into_output().unwrap(), [1, 2]);
     /// ```
+    #[track_caller]
     pub fn into_output(self) -> Result<T, JoinError> {
         self.handle.join()?;
         match std::mem::replace(&mut *self.slot.lock(), Slot::Taken) {
@@ -308,7 +309,7 @@ impl Builder {
             .unwrap_or_else(|| registry::current_thread().is_daemon());
         Thread {
             handle: ThreadHandle::new(name, daemon, Origin::Spawned),
-            slot: Arc::new(Mutex::new(Slot::Pending(Box::new(f)))),
+            slot: Arc::new(Mutex::new_internal(Slot::Pending(Box::new(f)))),
             stack_size: self.stack_size,
         }
     }

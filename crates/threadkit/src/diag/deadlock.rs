@@ -1,0 +1,229 @@
+//! Deadlocks found when they form: the thread that is about to close a cycle of waits sees it.
+//!
+//! A thread about to park with no deadline on a lock (or a thread join) follows the chain:
+//! the object's holder, what that holder waits on, that object's holder… Every other link is
+//! a thread already parked, so if the chain returns to this thread, nobody in it can ever
+//! move: a deadlock, complete at this instant. A chain that ends (a running holder, a timed
+//! wait, an object without a holder) or loops without this thread (a cycle some other thread
+//! closed, and reported) is not reported here. Before reporting, each record read is checked
+//! to be unchanged (its generation), so a thread that was just woken is not mistaken for a
+//! waiter.
+
+use super::record::{self, Kind, Site, ThreadDiag, WaitRecord};
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// What happens when a deadlock is found ([`set_deadlock_policy`]).
+///
+/// ```
+/// use threadkit::{set_deadlock_policy, DeadlockPolicy};
+/// let previous = set_deadlock_policy(DeadlockPolicy::Panic);
+/// assert_eq!(previous, DeadlockPolicy::Report);
+/// set_deadlock_policy(previous);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DeadlockPolicy {
+    /// Print the report on stderr and let the threads wait (they cannot do anything else).
+    /// The default.
+    Report,
+    /// Panic in the thread that closed the cycle, with the report as the message: it does
+    /// not get the lock, so a test fails instead of hanging.
+    Panic,
+    /// Print the report and abort the process.
+    Abort,
+}
+
+static POLICY: AtomicU8 = AtomicU8::new(0);
+
+/// Sets what happens when a deadlock is found, for the whole process; returns the policy it
+/// replaces. Deadlocks are only found while diagnostics record
+/// ([`set_diagnostics`](crate::set_diagnostics)).
+///
+/// ```
+/// use std::sync::Arc;
+/// use threadkit::{set_deadlock_policy, set_diagnostics, DeadlockPolicy, Lock};
+///
+/// set_diagnostics(true);
+/// let previous = set_deadlock_policy(DeadlockPolicy::Panic);
+/// let lock = Lock::new();
+/// lock.acquire();
+/// let second = std::panic::catch_unwind(|| lock.acquire()); // Python would hang here
+/// let report = second.unwrap_err();
+/// let text = report.downcast_ref::<String>().unwrap();
+/// assert!(text.contains("which it already holds"), "{text}");
+/// lock.release().unwrap();
+/// set_deadlock_policy(previous);
+/// ```
+pub fn set_deadlock_policy(policy: DeadlockPolicy) -> DeadlockPolicy {
+    let code = match policy {
+        DeadlockPolicy::Report => 0,
+        DeadlockPolicy::Panic => 1,
+        DeadlockPolicy::Abort => 2,
+    };
+    match POLICY.swap(code, Ordering::Relaxed) {
+        1 => DeadlockPolicy::Panic,
+        2 => DeadlockPolicy::Abort,
+        _ => DeadlockPolicy::Report,
+    }
+}
+
+fn policy() -> DeadlockPolicy {
+    match POLICY.load(Ordering::Relaxed) {
+        1 => DeadlockPolicy::Panic,
+        2 => DeadlockPolicy::Abort,
+        _ => DeadlockPolicy::Report,
+    }
+}
+
+/// One link of the chain: `waiter` waits on `record.object`, held by `holder`.
+struct Link {
+    waiter: u64,
+    record: WaitRecord,
+    holder: u64,
+    /// Where the holder acquired the lock (none for a join).
+    held_at: Option<Site>,
+}
+
+/// Cycles already reported, as their sorted (thread, object) pairs.
+static REPORTED: Mutex<Vec<Vec<(u64, usize)>>> = Mutex::new(Vec::new());
+
+/// Threads in a chain at most (a longer one is not followed).
+const MAX_CHAIN: usize = 1024;
+
+/// Called by the door with the calling thread's fresh wait record.
+pub(super) fn check(me: &ThreadDiag, record: &WaitRecord) {
+    if record.deadline.is_some() || !record.kind.has_holder() {
+        return;
+    }
+    let mut links = Vec::new();
+    let mut read: Vec<(Arc<ThreadDiag>, u64)> = Vec::new();
+    let (mut waiter, mut waiting) = (me.ident, record.clone());
+    for _ in 0..MAX_CHAIN {
+        let (holder, held_at) = match waiting.kind {
+            Kind::Join(thread) => (thread, None),
+            _ => match record::holder_of(waiting.object) {
+                Some((t, held)) => (t.ident, Some(held.site)),
+                None => return,
+            },
+        };
+        links.push(Link {
+            waiter,
+            record: waiting,
+            holder,
+            held_at,
+        });
+        if holder == me.ident {
+            if read
+                .iter()
+                .all(|(t, generation)| t.generation() == *generation)
+            {
+                found(&links);
+            }
+            return;
+        }
+        if links.iter().any(|l| l.waiter == holder) {
+            return; // a cycle without this thread: the thread that closed it reported it
+        }
+        let Some(t) = record::all().into_iter().find(|t| t.ident == holder) else {
+            return;
+        };
+        let (Some(next), generation) = t.wait() else {
+            return; // the holder is running
+        };
+        if next.deadline.is_some() || !next.kind.has_holder() {
+            return;
+        }
+        read.push((t, generation));
+        (waiter, waiting) = (holder, next);
+    }
+}
+
+fn found(links: &[Link]) {
+    let mut key: Vec<(u64, usize)> = links.iter().map(|l| (l.waiter, l.record.object)).collect();
+    key.sort_unstable();
+    {
+        let mut reported = record::lock(&REPORTED);
+        if reported.contains(&key) {
+            return;
+        }
+        reported.push(key);
+    }
+    let report = describe(links);
+    match policy() {
+        DeadlockPolicy::Report => eprint!("{report}"),
+        DeadlockPolicy::Panic => std::panic::panic_any(report),
+        DeadlockPolicy::Abort => {
+            eprint!("{report}");
+            std::process::abort();
+        }
+    }
+}
+
+/// A thread's name for reports: `"Thread-2" (ident 3)`.
+pub(super) fn thread_name(ident: u64) -> String {
+    crate::thread::enumerate()
+        .into_iter()
+        .find(|h| h.ident() == Some(ident))
+        .map_or_else(
+            || format!("thread ident {ident}"),
+            |h| format!("{:?} (ident {ident})", h.name()),
+        )
+}
+
+/// The primitive a record waits on: `Lock 0x7f3a…`, or the thread joined.
+pub(super) fn object_name(kind: Kind, object: usize) -> String {
+    match kind {
+        Kind::Join(ident) => format!("thread {}", thread_name(ident)),
+        kind => format!("{kind} {object:#x}"),
+    }
+}
+
+fn describe(links: &[Link]) -> String {
+    let mut text = String::from("threadkit: deadlock found: ");
+    if let [only] = links {
+        if only.holder == only.waiter {
+            let _ = writeln!(
+                text,
+                "thread {} waits {} {} at {}, which it already holds (acquired at {}); a {} is \
+                 not reentrant, Python would hang here forever (an RLock may be acquired again \
+                 by its owner)",
+                thread_name(only.waiter),
+                only.record.kind.verb(),
+                object_name(only.record.kind, only.record.object),
+                only.record.site,
+                only.held_at
+                    .map_or_else(|| "?".to_owned(), ToString::to_string),
+                only.record.kind,
+            );
+            return text;
+        }
+    }
+    let _ = writeln!(
+        text,
+        "{} threads wait for each other, forever:",
+        links.len()
+    );
+    for link in links {
+        let _ = write!(
+            text,
+            "  thread {} waits {} {} at {}",
+            thread_name(link.waiter),
+            link.record.kind.verb(),
+            object_name(link.record.kind, link.record.object),
+            link.record.site,
+        );
+        match link.held_at {
+            Some(site) => {
+                let _ = writeln!(
+                    text,
+                    ",\n    held by thread {} (acquired at {site})",
+                    thread_name(link.holder)
+                );
+            }
+            None => text.push('\n'),
+        }
+    }
+    text
+}

@@ -1,0 +1,162 @@
+//! Diagnostics: who waits for whom. Wait records, held locks, deadlocks reported the moment
+//! they form, and `dump()`.
+//!
+//! # Design
+//!
+//! Every blocking call already parks through one door (`crate::wait`), and every lock takes
+//! the same few paths: the door tells this module what a thread is about to wait on (kind,
+//! object, call site, since when, deadline), and a lock's acquire and release tell it what
+//! the thread holds. Nothing else in a primitive changes.
+//!
+//! - **Records** (`record`): a thread's held locks are a small stack written by the thread
+//!   itself with plain atomic stores on the acquire fast path; its wait record is set before
+//!   it parks (the slow path, which costs microseconds anyway) and cleared when it wakes.
+//! - **Deadlocks** (`deadlock`): a thread about to park without a deadline on an object that
+//!   has a holder (a lock, a thread to join) follows the chain object → holder → what the
+//!   holder waits on → … If the chain comes back to the thread, the cycle has just formed:
+//!   it is reported once (stderr, a panic in this thread, or an abort: [`DeadlockPolicy`]).
+//!   Only the thread that closes a cycle can see it, so nothing polls; a timed wait is never
+//!   part of a deadlock (it gives up), and a try never parks.
+//! - **Dump** (`dump`): every thread's state read from the same records, without stopping
+//!   anyone.
+//!
+//! Recording is switched at run time ([`set_diagnostics`], or `THREADKIT_DIAGNOSTICS=1`/`0`
+//! read once at the first recorded call). Off, a lock's fast path pays one relaxed load of
+//! the switch; its release pays nothing (a lock remembers in its state word whether its
+//! acquire was recorded). The cost on and off is measured in `threadkit bench` (the
+//! `diagnostics` workloads); the default is on in debug builds and off in release builds
+//! (see the crate docs' chapter "Diagnosing a hung program").
+
+mod deadlock;
+mod dump;
+pub(crate) mod record;
+
+pub use deadlock::{set_deadlock_policy, DeadlockPolicy};
+pub use dump::{dump, dump_after, Dump, DumpWatchdog, HeldLock, ThreadDump, ThreadState};
+pub(crate) use record::Kind;
+
+use record::{Held, Site, WaitRecord};
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::Instant;
+
+/// The switch: unset (read the environment on first use), off, on.
+static SWITCH: AtomicU8 = AtomicU8::new(UNSET);
+const UNSET: u8 = 0;
+const OFF: u8 = 1;
+const ON: u8 = 2;
+
+/// Whether diagnostics record now. One relaxed load on the fast path.
+#[inline]
+pub(crate) fn recording() -> bool {
+    #[cfg(loom)]
+    {
+        false
+    }
+    #[cfg(not(loom))]
+    {
+        match SWITCH.load(Ordering::Relaxed) {
+            ON => true,
+            OFF => false,
+            _ => init(),
+        }
+    }
+}
+
+#[cold]
+fn init() -> bool {
+    let on = match std::env::var("THREADKIT_DIAGNOSTICS").as_deref() {
+        Ok("1" | "on" | "true") => true,
+        Ok("0" | "off" | "false") => false,
+        _ => cfg!(debug_assertions),
+    };
+    let _ = SWITCH.compare_exchange(
+        UNSET,
+        if on { ON } else { OFF },
+        Ordering::Relaxed,
+        Ordering::Relaxed,
+    );
+    SWITCH.load(Ordering::Relaxed) == ON
+}
+
+/// Turns the wait and lock records (and so deadlock detection and the detail of
+/// [`dump`]) on or off for the whole process, from now on. Without a call, they are on in
+/// debug builds and off in release builds; the environment variable `THREADKIT_DIAGNOSTICS`
+/// (`1` or `0`) overrides that default.
+///
+/// ```
+/// threadkit::set_diagnostics(true);
+/// assert!(threadkit::diagnostics_enabled());
+/// ```
+pub fn set_diagnostics(on: bool) {
+    SWITCH.store(if on { ON } else { OFF }, Ordering::Relaxed);
+}
+
+/// Whether diagnostics record now (see [`set_diagnostics`]).
+///
+/// ```
+/// threadkit::set_diagnostics(false);
+/// assert!(!threadkit::diagnostics_enabled());
+/// ```
+#[must_use]
+pub fn diagnostics_enabled() -> bool {
+    recording()
+}
+
+/// The calling thread now holds the lock `object` (its acquire was recorded).
+#[inline]
+pub(crate) fn acquired(kind: Kind, object: usize, site: Site) {
+    record::with_me(|me| me.push_held(Held { kind, object, site }));
+}
+
+/// The lock `object`, whose acquire was recorded, is being released (by any thread).
+#[cold]
+pub(crate) fn releasing(object: usize) {
+    let mine = record::with_me(|me| me.clear_held(object, true)).unwrap_or(false);
+    if !mine {
+        // Released by another thread than its acquirer (Python's Lock allows it).
+        for t in record::all() {
+            if t.clear_held(object, false) {
+                break;
+            }
+        }
+    }
+}
+
+/// Cleared when the wait ends (also when it unwinds).
+pub(crate) struct Waiting(bool);
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        if self.0 {
+            record::with_me(|me| me.set_wait(None));
+        }
+    }
+}
+
+/// The door calls this before a thread parks: record the wait, and look for the deadlock it
+/// may close.
+#[inline]
+pub(crate) fn waiting(kind: Kind, object: usize, deadline: Option<Instant>, site: Site) -> Waiting {
+    if !recording() || kind == Kind::Internal {
+        return Waiting(false);
+    }
+    waiting_slow(kind, object, deadline, site)
+}
+
+#[cold]
+fn waiting_slow(kind: Kind, object: usize, deadline: Option<Instant>, site: Site) -> Waiting {
+    let record = WaitRecord {
+        kind,
+        object,
+        site,
+        since: Instant::now(),
+        deadline,
+    };
+    let recorded = record::with_me(|me| me.set_wait(Some(record.clone()))).is_some();
+    // Made before the check, so a panicking policy still clears the record.
+    let guard = Waiting(recorded);
+    if recorded {
+        record::with_me(|me| deadlock::check(me, &record));
+    }
+    guard
+}

@@ -1,0 +1,264 @@
+//! What each thread holds and waits on: the records the deadlock check and `dump()` read.
+//!
+//! Each thread that touches a recorded primitive gets a [`ThreadDiag`], listed in [`ALL`]
+//! (weakly: it goes with its thread). Its *held* stack is written by its own thread only, on
+//! the fast path of an acquire, with plain atomic stores (no lock, no allocation); another
+//! thread only ever reads it, or clears an entry with a compare-exchange when it releases a
+//! `Lock` this thread acquired (Python allows that). Its *wait* record is set by the door
+//! (`crate::wait`) before the thread parks and cleared when it wakes; a generation counter
+//! tells a reader whether the record changed between two reads.
+
+use std::cell::OnceCell;
+use std::fmt;
+use std::panic::Location;
+use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Instant;
+
+/// What a thread waits on or holds: the primitive's kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Kind {
+    Lock,
+    RLock,
+    Mutex,
+    Condition,
+    Condvar,
+    Semaphore,
+    Event,
+    Barrier,
+    QueuePut,
+    QueueGet,
+    QueueJoin,
+    Future,
+    AsCompleted,
+    /// The join of the thread with this ident.
+    Join(u64),
+    /// A lock inside threadkit itself (a queue's or a future's state): never recorded.
+    Internal,
+}
+
+impl Kind {
+    /// A kind whose object has a holder a waiter waits for: the wait-for chain goes through.
+    pub(crate) fn has_holder(self) -> bool {
+        matches!(self, Kind::Lock | Kind::RLock | Kind::Mutex | Kind::Join(_))
+    }
+
+    fn code(self) -> u8 {
+        match self {
+            Kind::Lock => 1,
+            Kind::RLock => 2,
+            Kind::Mutex => 3,
+            _ => 0,
+        }
+    }
+
+    fn from_code(code: u8) -> Kind {
+        match code {
+            2 => Kind::RLock,
+            3 => Kind::Mutex,
+            _ => Kind::Lock,
+        }
+    }
+
+    /// What the thread is doing, for reports: "to acquire", "on", "to join".
+    pub(crate) fn verb(self) -> &'static str {
+        match self {
+            Kind::Lock | Kind::RLock | Kind::Mutex | Kind::Semaphore | Kind::Internal => {
+                "to acquire"
+            }
+            Kind::QueuePut => "to put into",
+            Kind::QueueGet => "to get from",
+            Kind::Join(_) => "to join",
+            _ => "on",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Kind::QueuePut | Kind::QueueGet => f.write_str("Queue"),
+            Kind::QueueJoin => f.write_str("Queue.join"),
+            Kind::AsCompleted => f.write_str("futures (as_completed/wait)"),
+            Kind::Join(ident) => write!(f, "thread ident {ident}"),
+            Kind::Internal => f.write_str("internal lock"),
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
+/// A call site, as `#[track_caller]` gives it.
+pub(crate) type Site = &'static Location<'static>;
+
+/// What a parked thread waits on.
+#[derive(Debug, Clone)]
+pub(crate) struct WaitRecord {
+    pub(crate) kind: Kind,
+    /// The primitive's identity: the address of the field it parks on.
+    pub(crate) object: usize,
+    pub(crate) site: Site,
+    pub(crate) since: Instant,
+    pub(crate) deadline: Option<Instant>,
+}
+
+/// A lock a thread holds.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Held {
+    pub(crate) kind: Kind,
+    pub(crate) object: usize,
+    pub(crate) site: Site,
+}
+
+/// Locks held at once that are recorded; deeper nesting is counted, not recorded.
+const HELD_CAP: usize = 32;
+
+struct HeldSlot {
+    /// 0: empty or released.
+    object: AtomicUsize,
+    site: AtomicPtr<Location<'static>>,
+    kind: AtomicU8,
+}
+
+/// One thread's records.
+pub(crate) struct ThreadDiag {
+    pub(crate) ident: u64,
+    held: [HeldSlot; HELD_CAP],
+    held_len: AtomicUsize,
+    /// Acquisitions not recorded because the stack was full.
+    pub(crate) overflow: AtomicUsize,
+    wait: Mutex<Option<WaitRecord>>,
+    /// Bumped on every change of `wait`.
+    generation: AtomicU64,
+}
+
+/// Every thread's records (pruned of finished threads as it is read).
+pub(crate) static ALL: Mutex<Vec<Weak<ThreadDiag>>> = Mutex::new(Vec::new());
+
+thread_local! {
+    static ME: OnceCell<Arc<ThreadDiag>> = const { OnceCell::new() };
+}
+
+/// Runs `f` with the calling thread's records, made on first use; not at all while the
+/// thread's locals are being destroyed.
+pub(crate) fn with_me<R>(f: impl FnOnce(&ThreadDiag) -> R) -> Option<R> {
+    ME.try_with(|me| {
+        let me = me.get_or_init(|| {
+            let diag = Arc::new(ThreadDiag::new(crate::thread::current_ident()));
+            let mut all = lock(&ALL);
+            all.retain(|w| w.strong_count() > 0);
+            all.push(Arc::downgrade(&diag));
+            diag
+        });
+        f(me)
+    })
+    .ok()
+}
+
+/// Every live thread's records.
+pub(crate) fn all() -> Vec<Arc<ThreadDiag>> {
+    lock(&ALL).iter().filter_map(Weak::upgrade).collect()
+}
+
+/// A std mutex's guard, whether or not a panic poisoned it (the records stay valid).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl ThreadDiag {
+    fn new(ident: u64) -> Self {
+        ThreadDiag {
+            ident,
+            held: std::array::from_fn(|_| HeldSlot {
+                object: AtomicUsize::new(0),
+                site: AtomicPtr::new(std::ptr::null_mut()),
+                kind: AtomicU8::new(0),
+            }),
+            held_len: AtomicUsize::new(0),
+            overflow: AtomicUsize::new(0),
+            wait: Mutex::new(None),
+            generation: AtomicU64::new(0),
+        }
+    }
+
+    /// Records that this thread (the owner) now holds `object`.
+    pub(crate) fn push_held(&self, held: Held) {
+        let n = self.held_len.load(Ordering::Relaxed);
+        if n == HELD_CAP {
+            self.overflow.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        let slot = &self.held[n];
+        slot.site
+            .store(std::ptr::from_ref(held.site).cast_mut(), Ordering::Relaxed);
+        slot.kind.store(held.kind.code(), Ordering::Relaxed);
+        slot.object.store(held.object, Ordering::Release);
+        self.held_len.store(n + 1, Ordering::Release);
+    }
+
+    /// Clears this thread's entry for `object`; `false` if it has none. Any thread may call
+    /// it; only the owner shortens the stack.
+    pub(crate) fn clear_held(&self, object: usize, owner: bool) -> bool {
+        let n = self.held_len.load(Ordering::Acquire);
+        let found = self.held[..n].iter().rev().any(|slot| {
+            slot.object
+                .compare_exchange(object, 0, Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok()
+        });
+        if owner {
+            let mut len = n;
+            while len > 0 && self.held[len - 1].object.load(Ordering::Acquire) == 0 {
+                len -= 1;
+            }
+            if len != n {
+                self.held_len.store(len, Ordering::Release);
+            }
+        }
+        found
+    }
+
+    /// A snapshot of the locks this thread holds, oldest first.
+    pub(crate) fn held(&self) -> Vec<Held> {
+        let n = self.held_len.load(Ordering::Acquire);
+        self.held[..n]
+            .iter()
+            .filter_map(|slot| {
+                let object = slot.object.load(Ordering::Acquire);
+                let site = slot.site.load(Ordering::Relaxed);
+                // SAFETY: a non-null site was stored from a `&'static Location`.
+                let site: Site = unsafe { site.as_ref()? };
+                (object != 0).then(|| Held {
+                    kind: Kind::from_code(slot.kind.load(Ordering::Relaxed)),
+                    object,
+                    site,
+                })
+            })
+            .collect()
+    }
+
+    /// Whether this thread holds `object`, and where it acquired it.
+    pub(crate) fn holds(&self, object: usize) -> Option<Held> {
+        self.held().into_iter().find(|h| h.object == object)
+    }
+
+    pub(crate) fn set_wait(&self, record: Option<WaitRecord>) {
+        *lock(&self.wait) = record;
+        self.generation.fetch_add(1, Ordering::Release);
+    }
+
+    /// The wait record and the generation it was read at.
+    pub(crate) fn wait(&self) -> (Option<WaitRecord>, u64) {
+        let record = lock(&self.wait).clone();
+        (record, self.generation.load(Ordering::Acquire))
+    }
+
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+}
+
+/// The thread holding `object` (a lock), and where it acquired it.
+pub(crate) fn holder_of(object: usize) -> Option<(Arc<ThreadDiag>, Held)> {
+    all()
+        .into_iter()
+        .find_map(|t| t.holds(object).map(|held| (t, held)))
+}
