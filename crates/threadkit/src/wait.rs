@@ -104,8 +104,13 @@ pub(crate) fn park_then(
     timed_out: impl FnOnce(bool),
     deadline: Option<Instant>,
 ) -> Wake {
-    let _waiting = diag::waiting(kind, key, deadline, Location::caller());
-    lot::park(key, validate, before_sleep, timed_out, deadline)
+    let waiting = diag::waiting(kind, key, deadline, Location::caller());
+    // A deadlock victim named before it sleeps does not sleep (checked under the queue lock,
+    // which the waker that named it takes too).
+    let validate = || !waiting.is_victim() && validate();
+    let wake = lot::park(key, validate, before_sleep, timed_out, deadline);
+    waiting.woke();
+    wake
 }
 
 /// Wakes one thread parked on `key`. `after` runs under the queue lock with whether threads

@@ -57,6 +57,8 @@ fn all_workloads() -> Vec<Workload> {
 }
 
 pub(crate) fn main(args: &BenchArgs) -> ExitCode {
+    // Every case runs with diagnostics off unless it turns them on itself (`diagnosed`).
+    threadkit::set_diagnostics(false);
     let selected: Vec<Workload> = all_workloads()
         .into_iter()
         .filter(|w| {

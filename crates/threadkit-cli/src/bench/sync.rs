@@ -341,6 +341,20 @@ fn barrier_cycles<B: CyclicBarrier>(ops: u64, parties: usize) -> u64 {
     })
 }
 
+/// Runs `f` with threadkit's diagnostics recording (wait records, held locks, deadlock
+/// detection), to measure what they cost beside the same work with them off.
+fn diagnosed(f: impl Fn(u64) -> u64 + 'static) -> impl Fn(u64) -> u64 + 'static {
+    move |ops| {
+        threadkit::set_diagnostics(true);
+        let sum = f(ops);
+        threadkit::set_diagnostics(false);
+        sum
+    }
+}
+
+/// The name of the diagnostics-on case of threadkit's Lock.
+const LOCK_DIAGNOSED: &str = "threadkit Lock, diagnostics on";
+
 pub(crate) fn workloads() -> Vec<Workload> {
     vec![
         Workload::new(
@@ -353,6 +367,10 @@ pub(crate) fn workloads() -> Vec<Workload> {
         .case("threadkit Mutex", uncontended::<TkMutex>)
         .case("parking_lot Mutex", uncontended::<PlMutex>)
         .case("std Mutex", uncontended::<StdMutex>)
+        .case(
+            LOCK_DIAGNOSED,
+            diagnosed(uncontended::<Beside<threadkit::Lock>>),
+        )
         .python("lock-uncontended"),
         Workload::new(
             "lock-counter-2t",
@@ -366,6 +384,10 @@ pub(crate) fn workloads() -> Vec<Workload> {
         .case("threadkit Mutex", |n| contended::<TkMutex>(n, 2))
         .case("parking_lot Mutex", |n| contended::<PlMutex>(n, 2))
         .case("std Mutex", |n| contended::<StdMutex>(n, 2))
+        .case(
+            LOCK_DIAGNOSED,
+            diagnosed(|n| contended::<Beside<threadkit::Lock>>(n, 2)),
+        )
         .python("lock-counter-2t"),
         Workload::new(
             "rlock",
@@ -375,6 +397,10 @@ pub(crate) fn workloads() -> Vec<Workload> {
         )
         .case("threadkit RLock", uncontended::<Beside<threadkit::RLock>>)
         .case("parking_lot ReentrantMutex", uncontended::<PlReentrant>)
+        .case(
+            "threadkit RLock, diagnostics on",
+            diagnosed(uncontended::<Beside<threadkit::RLock>>),
+        )
         .python("rlock"),
         Workload::new(
             "event-ping-pong",
@@ -410,7 +436,11 @@ pub(crate) fn workloads() -> Vec<Workload> {
         })
         .case("threadkit Mutex", |n| contended::<TkMutex>(n, 4))
         .case("parking_lot Mutex", |n| contended::<PlMutex>(n, 4))
-        .case("std Mutex", |n| contended::<StdMutex>(n, 4)),
+        .case("std Mutex", |n| contended::<StdMutex>(n, 4))
+        .case(
+            LOCK_DIAGNOSED,
+            diagnosed(|n| contended::<Beside<threadkit::Lock>>(n, 4)),
+        ),
         Workload::new(
             "lock-counter-8t",
             "a counter incremented under the lock by 8 threads (2 cores)",

@@ -8,6 +8,13 @@
 //! closed, and reported) is not reported here. Before reporting, each record read is checked
 //! to be unchanged (its generation), so a thread that was just woken is not mistaken for a
 //! waiter.
+//!
+//! A `Lock` has no owner: Python lets any thread release it, and its pipelines rely on that
+//! (a producer waits on a lock it acquired until the consumer releases it). So a cycle
+//! through a `Lock` is reported only when every other live thread waits forever to join a
+//! thread: then nobody is left to release it. (A wait on anything else may end, and a
+//! waiting thread's record lags behind its wake-up, so it could release the lock.) Cycles through `RLock`s, `Mutex`es and joins are reported
+//! as they form.
 
 use super::record::{self, Kind, Site, ThreadDiag, WaitRecord};
 use std::fmt::Write as _;
@@ -115,16 +122,26 @@ pub(super) fn check(me: &ThreadDiag, record: &WaitRecord) {
             held_at,
         });
         if holder == me.ident {
-            if read
+            let unchanged = read
                 .iter()
-                .all(|(t, generation)| t.generation() == *generation)
-            {
-                found(&links);
+                .all(|(t, generation)| t.generation() == *generation);
+            if unchanged && (!through_a_lock(&links) || nobody_else_can_release(&links)) {
+                found(&links, me.ident);
             }
             return;
         }
-        if links.iter().any(|l| l.waiter == holder) {
-            return; // a cycle without this thread: the thread that closed it reported it
+        if let Some(start) = links.iter().position(|l| l.waiter == holder) {
+            // A cycle without this thread. Its closer reported it, unless it goes through a
+            // `Lock` another thread could release then: this thread waiting forever too may
+            // have been the last one that could.
+            let cycle = &links[start..];
+            let unchanged = read
+                .iter()
+                .all(|(t, generation)| t.generation() == *generation);
+            if unchanged && through_a_lock(cycle) && nobody_else_can_release(cycle) {
+                found(cycle, me.ident);
+            }
+            return;
         }
         let Some(t) = record::all().into_iter().find(|t| t.ident == holder) else {
             return;
@@ -140,7 +157,55 @@ pub(super) fn check(me: &ThreadDiag, record: &WaitRecord) {
     }
 }
 
-fn found(links: &[Link]) {
+/// Whether the cycle waits on a `Lock`, which any thread may release (Python allows it: a
+/// pipeline's producer waits on a lock it acquired until the consumer releases it).
+fn through_a_lock(links: &[Link]) -> bool {
+    links.iter().any(|l| l.record.kind == Kind::Lock)
+}
+
+/// Whether every other live thread waits forever to join a thread: then nobody can release a
+/// `Lock` of the cycle, and it is a deadlock (the seeds' Lock acquired twice; two locks taken
+/// in opposite orders while `main` joins the two threads). The others' records must stay
+/// unchanged over a short pause (only taken when everything else looks stuck).
+fn nobody_else_can_release(links: &[Link]) -> bool {
+    let stuck = || -> Option<Vec<(Arc<ThreadDiag>, u64)>> {
+        let records = record::all();
+        let mut seen = Vec::new();
+        for ident in crate::thread::enumerate()
+            .iter()
+            .filter_map(crate::ThreadHandle::ident)
+            .filter(|ident| !links.iter().any(|l| l.waiter == *ident))
+        {
+            let t = records.iter().find(|t| t.ident == ident)?;
+            let (Some(wait), generation) = t.wait() else {
+                return None; // running
+            };
+            // Only a thread waiting to join (forever) is sure not to release a `Lock`: any
+            // other wait may end (records lag behind wake-ups), and a pipeline's consumer,
+            // waiting on its own lock, is about to release the producer's.
+            if wait.deadline.is_some() || !matches!(wait.kind, Kind::Join(_)) {
+                return None;
+            }
+            seen.push((Arc::clone(t), generation));
+        }
+        Some(seen)
+    };
+    let Some(before) = stuck() else {
+        return false;
+    };
+    std::thread::sleep(SETTLE);
+    before
+        .iter()
+        .all(|(t, generation)| t.generation() == *generation)
+        && stuck().is_some()
+}
+
+/// How long the other threads' records must stay unchanged before a cycle through a `Lock`
+/// is called a deadlock.
+const SETTLE: std::time::Duration = std::time::Duration::from_millis(2);
+
+/// Reports the cycle `links` once; `me` is the thread that found it (in the cycle or not).
+fn found(links: &[Link], me: u64) {
     let mut key: Vec<(u64, usize)> = links.iter().map(|l| (l.waiter, l.record.object)).collect();
     key.sort_unstable();
     {
@@ -153,7 +218,17 @@ fn found(links: &[Link]) {
     let report = describe(links);
     match policy() {
         DeadlockPolicy::Report => eprint!("{report}"),
-        DeadlockPolicy::Panic => std::panic::panic_any(report),
+        DeadlockPolicy::Panic if links.iter().any(|l| l.waiter == me) => {
+            std::panic::panic_any(report)
+        }
+        // Found from outside the cycle: its first waiter panics, woken by the door.
+        DeadlockPolicy::Panic => {
+            let victim = &links[0];
+            if let Some(t) = record::all().into_iter().find(|t| t.ident == victim.waiter) {
+                t.make_victim(report);
+                crate::wait::unpark_all(victim.record.object);
+            }
+        }
         DeadlockPolicy::Abort => {
             eprint!("{report}");
             std::process::abort();

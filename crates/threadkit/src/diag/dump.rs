@@ -125,6 +125,7 @@ pub struct HeldLock {
 /// ```
 #[must_use]
 pub fn dump() -> Dump {
+    super::apply_environment();
     let recording = super::recording();
     let records = record::all();
     let mut handles = crate::thread::enumerate();
@@ -306,6 +307,19 @@ impl DumpWatchdog {
     #[allow(clippy::must_use_candidate)] // called for its effect, as `Timer::cancel`
     pub fn cancel(self) -> bool {
         self.timer.cancel()
+    }
+}
+
+impl DumpWatchdog {
+    /// Whether the watchdog fired (printed its dump).
+    ///
+    /// ```
+    /// let w = threadkit::dump_after(std::time::Duration::from_secs(60));
+    /// assert!(!w.has_fired());
+    /// ```
+    #[must_use]
+    pub fn has_fired(&self) -> bool {
+        self.timer.has_fired()
     }
 }
 

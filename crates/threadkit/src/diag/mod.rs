@@ -21,7 +21,7 @@
 //!   anyone.
 //!
 //! Recording is switched at run time ([`set_diagnostics`], or `THREADKIT_DIAGNOSTICS=1`/`0`
-//! read once at the first recorded call). Off, a lock's fast path pays one relaxed load of
+//! read when the first threadkit thread starts). Off, a lock's fast path pays one relaxed load of
 //! the switch; its release pays nothing (a lock remembers in its state word whether its
 //! acquire was recorded). The cost on and off is measured in `threadkit bench` (the
 //! `diagnostics` workloads); the default is on in debug builds and off in release builds
@@ -35,17 +35,17 @@ pub use deadlock::{set_deadlock_policy, DeadlockPolicy};
 pub use dump::{dump, dump_after, Dump, DumpWatchdog, HeldLock, ThreadDump, ThreadState};
 pub(crate) use record::Kind;
 
-use record::{Held, Site, WaitRecord};
+use record::{Clear, Held, Site, WaitRecord};
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Instant;
 
-/// The switch: unset (read the environment on first use), off, on.
-static SWITCH: AtomicU8 = AtomicU8::new(UNSET);
-const UNSET: u8 = 0;
+/// The switch: on in debug builds, off in release builds, until the environment or
+/// [`set_diagnostics`] says otherwise.
+static SWITCH: AtomicU8 = AtomicU8::new(if cfg!(debug_assertions) { ON } else { OFF });
 const OFF: u8 = 1;
 const ON: u8 = 2;
 
-/// Whether diagnostics record now. One relaxed load on the fast path.
+/// Whether diagnostics record now: one relaxed load, on the fast path of every lock.
 #[inline]
 pub(crate) fn recording() -> bool {
     #[cfg(loom)]
@@ -54,29 +54,29 @@ pub(crate) fn recording() -> bool {
     }
     #[cfg(not(loom))]
     {
-        match SWITCH.load(Ordering::Relaxed) {
-            ON => true,
-            OFF => false,
-            _ => init(),
-        }
+        SWITCH.load(Ordering::Relaxed) == ON
     }
 }
 
-#[cold]
-fn init() -> bool {
-    let on = match std::env::var("THREADKIT_DIAGNOSTICS").as_deref() {
-        Ok("1" | "on" | "true") => true,
-        Ok("0" | "off" | "false") => false,
-        _ => cfg!(debug_assertions),
-    };
-    let _ = SWITCH.compare_exchange(
-        UNSET,
-        if on { ON } else { OFF },
-        Ordering::Relaxed,
-        Ordering::Relaxed,
-    );
-    SWITCH.load(Ordering::Relaxed) == ON
+/// Applies `THREADKIT_DIAGNOSTICS` (`1`/`0`) once; called when the first threadkit thread
+/// starts and by `dump`, so the fast path never reads the environment. A
+/// [`set_diagnostics`] call made before wins.
+pub(crate) fn apply_environment() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let on = match std::env::var("THREADKIT_DIAGNOSTICS").as_deref() {
+            Ok("1" | "on" | "true") => true,
+            Ok("0" | "off" | "false") => false,
+            _ => return,
+        };
+        if !SET_BY_CALL.load(Ordering::Relaxed) {
+            SWITCH.store(if on { ON } else { OFF }, Ordering::Relaxed);
+        }
+    });
 }
+
+/// `set_diagnostics` was called: the environment no longer decides.
+static SET_BY_CALL: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Turns the wait and lock records (and so deadlock detection and the detail of
 /// [`dump`]) on or off for the whole process, from now on. Without a call, they are on in
@@ -88,6 +88,7 @@ fn init() -> bool {
 /// assert!(threadkit::diagnostics_enabled());
 /// ```
 pub fn set_diagnostics(on: bool) {
+    SET_BY_CALL.store(true, Ordering::Relaxed);
     SWITCH.store(if on { ON } else { OFF }, Ordering::Relaxed);
 }
 
@@ -102,28 +103,73 @@ pub fn diagnostics_enabled() -> bool {
     recording()
 }
 
-/// The calling thread now holds the lock `object` (its acquire was recorded).
+/// The calling thread is about to take the lock `object` (recorded before the lock's
+/// compare-exchange, so a release right after it finds the record); `false` if not recorded.
 #[inline]
-pub(crate) fn acquired(kind: Kind, object: usize, site: Site) {
-    record::with_me(|me| me.push_held(Held { kind, object, site }));
+pub(crate) fn announce(kind: Kind, object: usize, site: Site) -> bool {
+    record::with_me(|me| me.push_pending(Held { kind, object, site })).unwrap_or(false)
+}
+
+/// The announced lock was taken.
+#[inline]
+pub(crate) fn acquired() {
+    record::with_me(record::ThreadDiag::confirm_top);
+}
+
+/// The announced lock was not taken.
+#[inline]
+pub(crate) fn withdrawn(object: usize) {
+    record::with_me(|me| me.clear_held(object, true));
 }
 
 /// The lock `object`, whose acquire was recorded, is being released (by any thread).
 #[cold]
 pub(crate) fn releasing(object: usize) {
-    let mine = record::with_me(|me| me.clear_held(object, true)).unwrap_or(false);
-    if !mine {
-        // Released by another thread than its acquirer (Python's Lock allows it).
+    let mine = record::with_me(|me| me.clear_held(object, true));
+    if mine == Some(Clear::Cleared) {
+        return;
+    }
+    // Released by another thread than its acquirer (Python's Lock allows it). The acquirer
+    // may not have confirmed its entry yet (it is between its compare-exchange and the
+    // confirmation): wait for it. With no entry at all, the acquirer is gone.
+    loop {
+        let mut pending = false;
         for t in record::all() {
-            if t.clear_held(object, false) {
-                break;
+            match t.clear_held(object, false) {
+                Clear::Cleared => return,
+                Clear::Pending => pending = true,
+                Clear::Absent => {}
             }
         }
+        if !pending {
+            return;
+        }
+        std::thread::yield_now();
     }
 }
 
 /// Cleared when the wait ends (also when it unwinds).
 pub(crate) struct Waiting(bool);
+
+impl Waiting {
+    /// Whether another thread named this one a deadlock's victim (see [`woke`](Self::woke)).
+    #[inline]
+    pub(crate) fn is_victim(&self) -> bool {
+        self.0 && record::with_me(record::ThreadDiag::is_victim).unwrap_or(false)
+    }
+
+    /// After the park: a thread another thread named as a deadlock's victim (the `Panic`
+    /// policy) panics here, with the report, instead of waiting again.
+    #[inline]
+    pub(crate) fn woke(self) {
+        if self.0 {
+            if let Some(report) = record::with_me(record::ThreadDiag::take_victim).flatten() {
+                drop(self);
+                std::panic::panic_any(report);
+            }
+        }
+    }
+}
 
 impl Drop for Waiting {
     fn drop(&mut self) {

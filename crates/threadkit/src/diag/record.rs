@@ -4,14 +4,17 @@
 //! (weakly: it goes with its thread). Its *held* stack is written by its own thread only, on
 //! the fast path of an acquire, with plain atomic stores (no lock, no allocation); another
 //! thread only ever reads it, or clears an entry with a compare-exchange when it releases a
-//! `Lock` this thread acquired (Python allows that). Its *wait* record is set by the door
+//! `Lock` this thread acquired (Python allows that). An entry is pushed *pending* before the
+//! lock's compare-exchange and confirmed after it succeeds (withdrawn if it fails), so a
+//! thread that releases the lock a moment after it was taken always finds the entry to clear;
+//! readers only count confirmed entries. Its *wait* record is set by the door
 //! (`crate::wait`) before the thread parks and cleared when it wakes; a generation counter
 //! tells a reader whether the record changed between two reads.
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::fmt;
 use std::panic::Location;
-use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Instant;
 
@@ -115,6 +118,8 @@ const HELD_CAP: usize = 32;
 struct HeldSlot {
     /// 0: empty or released.
     object: AtomicUsize,
+    /// The lock was taken (not only about to be).
+    confirmed: AtomicBool,
     site: AtomicPtr<Location<'static>>,
     kind: AtomicU8,
 }
@@ -129,26 +134,55 @@ pub(crate) struct ThreadDiag {
     wait: Mutex<Option<WaitRecord>>,
     /// Bumped on every change of `wait`.
     generation: AtomicU64,
+    /// A deadlock report this thread must panic with when its park ends (the `Panic`
+    /// policy, when another thread found the cycle this one is in).
+    victim: Mutex<Option<String>>,
+    has_victim: AtomicBool,
 }
 
 /// Every thread's records (pruned of finished threads as it is read).
 pub(crate) static ALL: Mutex<Vec<Weak<ThreadDiag>>> = Mutex::new(Vec::new());
 
+/// Owns the thread's records; forgets the fast pointer to them when the thread's locals go.
+struct MeSlot(OnceCell<Arc<ThreadDiag>>);
+
+impl Drop for MeSlot {
+    fn drop(&mut self) {
+        FAST.with(|fast| fast.set(std::ptr::null()));
+    }
+}
+
 thread_local! {
-    static ME: OnceCell<Arc<ThreadDiag>> = const { OnceCell::new() };
+    static ME: MeSlot = const { MeSlot(OnceCell::new()) };
+    /// The records `ME` owns, reachable with one thread-local load (no lazy initialization,
+    /// no destructor): null until made, and again once `ME` is destroyed.
+    static FAST: Cell<*const ThreadDiag> = const { Cell::new(std::ptr::null()) };
 }
 
 /// Runs `f` with the calling thread's records, made on first use; not at all while the
 /// thread's locals are being destroyed.
+#[inline]
 pub(crate) fn with_me<R>(f: impl FnOnce(&ThreadDiag) -> R) -> Option<R> {
+    let fast = FAST.with(Cell::get);
+    if fast.is_null() {
+        return with_me_slow(f);
+    }
+    // SAFETY: `fast` points into the `Arc` that this thread's `ME` owns; `ME`'s destructor
+    // nulls it before that `Arc` goes, and only this thread reads it.
+    Some(f(unsafe { &*fast }))
+}
+
+#[cold]
+fn with_me_slow<R>(f: impl FnOnce(&ThreadDiag) -> R) -> Option<R> {
     ME.try_with(|me| {
-        let me = me.get_or_init(|| {
+        let me = me.0.get_or_init(|| {
             let diag = Arc::new(ThreadDiag::new(crate::thread::current_ident()));
             let mut all = lock(&ALL);
             all.retain(|w| w.strong_count() > 0);
             all.push(Arc::downgrade(&diag));
             diag
         });
+        FAST.with(|fast| fast.set(Arc::as_ptr(me)));
         f(me)
     })
     .ok()
@@ -170,6 +204,7 @@ impl ThreadDiag {
             ident,
             held: std::array::from_fn(|_| HeldSlot {
                 object: AtomicUsize::new(0),
+                confirmed: AtomicBool::new(false),
                 site: AtomicPtr::new(std::ptr::null_mut()),
                 kind: AtomicU8::new(0),
             }),
@@ -177,29 +212,55 @@ impl ThreadDiag {
             overflow: AtomicUsize::new(0),
             wait: Mutex::new(None),
             generation: AtomicU64::new(0),
+            victim: Mutex::new(None),
+            has_victim: AtomicBool::new(false),
         }
     }
 
-    /// Records that this thread (the owner) now holds `object`.
-    pub(crate) fn push_held(&self, held: Held) {
+    /// Records that this thread (the owner) is about to hold `object`; `false` if the stack
+    /// is full (the acquisition is then not recorded at all).
+    pub(crate) fn push_pending(&self, held: Held) -> bool {
         let n = self.held_len.load(Ordering::Relaxed);
         if n == HELD_CAP {
             self.overflow.fetch_add(1, Ordering::Relaxed);
-            return;
+            return false;
         }
         let slot = &self.held[n];
         slot.site
             .store(std::ptr::from_ref(held.site).cast_mut(), Ordering::Relaxed);
         slot.kind.store(held.kind.code(), Ordering::Relaxed);
+        slot.confirmed.store(false, Ordering::Relaxed);
         slot.object.store(held.object, Ordering::Release);
-        self.held_len.store(n + 1, Ordering::Release);
+        // Published by the lock's compare-exchange that follows (`AcqRel` when announced): a
+        // releaser that sees the lock taken sees this entry.
+        self.held_len.store(n + 1, Ordering::Relaxed);
+        true
+    }
+
+    /// The pending entry on top (the owner's last push) is now held.
+    pub(crate) fn confirm_top(&self) {
+        let n = self.held_len.load(Ordering::Relaxed);
+        if n > 0 {
+            self.held[n - 1].confirmed.store(true, Ordering::Release);
+        }
     }
 
     /// Clears this thread's entry for `object`; `false` if it has none. Any thread may call
     /// it; only the owner shortens the stack.
-    pub(crate) fn clear_held(&self, object: usize, owner: bool) -> bool {
+    ///
+    /// Another thread clears only a confirmed entry (a pending one may be a thread about to
+    /// fail its compare-exchange): [`Clear::Pending`] tells it the holder has not confirmed yet.
+    pub(crate) fn clear_held(&self, object: usize, owner: bool) -> Clear {
         let n = self.held_len.load(Ordering::Acquire);
+        let mut pending = false;
         let found = self.held[..n].iter().rev().any(|slot| {
+            if slot.object.load(Ordering::Acquire) != object {
+                return false;
+            }
+            if !owner && !slot.confirmed.load(Ordering::Acquire) {
+                pending = true;
+                return false;
+            }
             slot.object
                 .compare_exchange(object, 0, Ordering::AcqRel, Ordering::Relaxed)
                 .is_ok()
@@ -213,7 +274,13 @@ impl ThreadDiag {
                 self.held_len.store(len, Ordering::Release);
             }
         }
-        found
+        if found {
+            Clear::Cleared
+        } else if pending {
+            Clear::Pending
+        } else {
+            Clear::Absent
+        }
     }
 
     /// A snapshot of the locks this thread holds, oldest first.
@@ -223,6 +290,9 @@ impl ThreadDiag {
             .iter()
             .filter_map(|slot| {
                 let object = slot.object.load(Ordering::Acquire);
+                if !slot.confirmed.load(Ordering::Acquire) {
+                    return None;
+                }
                 let site = slot.site.load(Ordering::Relaxed);
                 // SAFETY: a non-null site was stored from a `&'static Location`.
                 let site: Site = unsafe { site.as_ref()? };
@@ -240,6 +310,24 @@ impl ThreadDiag {
         self.held().into_iter().find(|h| h.object == object)
     }
 
+    /// Makes this (parked) thread panic with `report` once its park ends.
+    pub(crate) fn make_victim(&self, report: String) {
+        *lock(&self.victim) = Some(report);
+        self.has_victim.store(true, Ordering::Release);
+    }
+
+    pub(crate) fn is_victim(&self) -> bool {
+        self.has_victim.load(Ordering::Acquire)
+    }
+
+    /// The report this thread must panic with, if it was made a victim.
+    pub(crate) fn take_victim(&self) -> Option<String> {
+        if !self.has_victim.swap(false, Ordering::Acquire) {
+            return None;
+        }
+        lock(&self.victim).take()
+    }
+
     pub(crate) fn set_wait(&self, record: Option<WaitRecord>) {
         *lock(&self.wait) = record;
         self.generation.fetch_add(1, Ordering::Release);
@@ -254,6 +342,15 @@ impl ThreadDiag {
     pub(crate) fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)
     }
+}
+
+/// What [`ThreadDiag::clear_held`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Clear {
+    Cleared,
+    /// Only a pending entry: its thread has not confirmed (or withdrawn) it yet.
+    Pending,
+    Absent,
 }
 
 /// The thread holding `object` (a lock), and where it acquired it.

@@ -24,13 +24,44 @@ const PARKED: u8 = 2;
 /// `LOCKED`, so an unrecorded release keeps its one-compare-exchange fast path.
 const RECORDED: u8 = 4;
 
-/// `RECORDED` if the diagnostics record an acquisition of this kind now, else 0.
+/// Whether the diagnostics record an acquisition of `kind` now.
 #[inline]
-fn record_bit(kind: Kind) -> u8 {
-    if kind != Kind::Internal && diag::recording() {
+fn records(kind: Kind) -> bool {
+    kind != Kind::Internal && diag::recording()
+}
+
+/// Announces the coming acquisition to the diagnostics (they record): `RECORDED` then (the
+/// caller must confirm or withdraw it), else 0 (no room to record it).
+#[track_caller]
+fn announce(kind: Kind, key: usize) -> u8 {
+    if diag::announce(kind, key, Location::caller()) {
         RECORDED
     } else {
         0
+    }
+}
+
+/// The ordering of an acquiring compare-exchange: `Acquire`, and also `Release` when the
+/// acquisition was announced, so a thread that sees the lock taken (and releases it, as
+/// Python allows) also sees the announcement to clear.
+#[inline]
+fn taking(recorded: u8) -> Ordering {
+    if recorded == 0 {
+        Ordering::Acquire
+    } else {
+        Ordering::AcqRel
+    }
+}
+
+/// After the compare-exchange of an announced acquisition: confirm it or withdraw it.
+#[inline]
+fn settle_announced(recorded: u8, taken: bool, key: usize) {
+    if recorded != 0 {
+        if taken {
+            diag::acquired();
+        } else {
+            diag::withdrawn(key);
+        }
     }
 }
 
@@ -96,15 +127,30 @@ impl Lock {
     #[inline]
     #[track_caller]
     pub(crate) fn acquire_as(&self, kind: Kind) {
-        let recorded = record_bit(kind);
-        if self
+        if records(kind) {
+            self.acquire_recorded(kind);
+        } else if self
             .state
-            .compare_exchange_weak(0, LOCKED | recorded, Ordering::Acquire, Ordering::Relaxed)
+            .compare_exchange_weak(0, LOCKED, Ordering::Acquire, Ordering::Relaxed)
             .is_err()
         {
             self.acquire_slow(None, kind);
-        } else if recorded != 0 {
-            diag::acquired(kind, self.key(), Location::caller());
+        }
+    }
+
+    /// `acquire_as` while the diagnostics record: out of line, so the fast path with them off
+    /// is the lock's own compare-exchange and one load of the switch.
+    #[cold]
+    #[track_caller]
+    fn acquire_recorded(&self, kind: Kind) {
+        let recorded = announce(kind, self.key());
+        let taken = self
+            .state
+            .compare_exchange_weak(0, LOCKED | recorded, taking(recorded), Ordering::Relaxed)
+            .is_ok();
+        settle_announced(recorded, taken, self.key());
+        if !taken {
+            self.acquire_slow(None, kind);
         }
     }
 
@@ -112,24 +158,25 @@ impl Lock {
     #[inline]
     #[track_caller]
     pub(crate) fn try_acquire_as(&self, kind: Kind) -> bool {
-        let recorded = record_bit(kind);
         let mut state = self.state.load(Ordering::Relaxed);
         loop {
             if state & LOCKED != 0 {
                 return false;
             }
-            match self.state.compare_exchange_weak(
+            let recorded = if records(kind) {
+                announce(kind, self.key())
+            } else {
+                0
+            };
+            let result = self.state.compare_exchange_weak(
                 state,
                 state | LOCKED | recorded,
-                Ordering::Acquire,
+                taking(recorded),
                 Ordering::Relaxed,
-            ) {
-                Ok(_) => {
-                    if recorded != 0 {
-                        diag::acquired(kind, self.key(), Location::caller());
-                    }
-                    return true;
-                }
+            );
+            settle_announced(recorded, result.is_ok(), self.key());
+            match result {
+                Ok(_) => return true,
                 Err(now) => state = now,
             }
         }
@@ -298,19 +345,20 @@ impl Lock {
         loop {
             // Free: take it, keeping PARKED so sleepers are still woken later.
             if state & LOCKED == 0 {
-                let recorded = record_bit(kind);
-                match self.state.compare_exchange_weak(
+                let recorded = if records(kind) {
+                    announce(kind, self.key())
+                } else {
+                    0
+                };
+                let result = self.state.compare_exchange_weak(
                     state,
                     state | LOCKED | recorded,
-                    Ordering::Acquire,
+                    taking(recorded),
                     Ordering::Relaxed,
-                ) {
-                    Ok(_) => {
-                        if recorded != 0 {
-                            diag::acquired(kind, self.key(), Location::caller());
-                        }
-                        return true;
-                    }
+                );
+                settle_announced(recorded, result.is_ok(), self.key());
+                match result {
+                    Ok(_) => return true,
                     Err(now) => state = now,
                 }
                 continue;
@@ -352,7 +400,8 @@ impl Lock {
 
     #[cold]
     fn release_slow(&self) -> Result<(), ReleaseError> {
-        let mut state = self.state.load(Ordering::Relaxed);
+        // Acquire: a recorded acquisition's announcement is visible (see `taking`).
+        let mut state = self.state.load(Ordering::Acquire);
         if state & (LOCKED | RECORDED) == LOCKED | RECORDED {
             // Before the lock is free, so a new holder's record is not the one cleared (only
             // an acquirer sets `RECORDED`, together with `LOCKED`: it stays while held).

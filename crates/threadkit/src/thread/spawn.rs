@@ -95,6 +95,7 @@ impl<T: Send + 'static> Thread<T> {
             return Err(StartError::AlreadyStarted);
         }
         exit::install();
+        crate::diag::apply_environment();
         let mut os_thread = std::thread::Builder::new();
         // The operating system's name stops at the first NUL, as in CPython; threadkit's
         // record keeps the whole name.

@@ -1,0 +1,416 @@
+//! Diagnostics (issue 13): deadlocks reported when they form, no false alarm on the safe
+//! patterns, and `dump()` saying who waits for whom.
+//!
+//! Every test runs with diagnostics on and the `Panic` policy, so a deadlock fails the thread
+//! that closed it instead of hanging the suite, and a false alarm fails its test. The tests
+//! run one after the other on the main thread (`harness = false`): a cycle through a `Lock`
+//! (which any thread may release) is only reported when no other live thread could release
+//! it, so a concurrently running test would hide it.
+
+use std::any::Any;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier as StdBarrier, OnceLock};
+use std::time::{Duration, Instant};
+use threadkit::{
+    set_deadlock_policy, set_diagnostics, Condition, DeadlockPolicy, Event, JoinError, Lock, Queue,
+    RLock, Thread, ThreadHandle, ThreadState,
+};
+
+const HANG_GUARD: Duration = Duration::from_secs(60);
+
+fn setup() {
+    set_diagnostics(true);
+    set_deadlock_policy(if std::env::var("TK_REPORT").is_ok() {
+        DeadlockPolicy::Report
+    } else {
+        DeadlockPolicy::Panic
+    });
+    // The deadlock panics are the tests' expected outcome: keep stderr quiet about them.
+    threadkit::set_excepthook(|_| {});
+}
+
+fn message(payload: &(dyn Any + Send)) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_default()
+}
+
+/// Waits (bounded) until `cond` holds.
+fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
+    let give_up = Instant::now() + HANG_GUARD;
+    while !cond() {
+        assert!(Instant::now() < give_up, "never: {what}");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+fn a_lock_acquired_twice_by_its_thread_is_reported_with_both_call_sites() {
+    setup();
+    let lock = Lock::new();
+    lock.acquire(); // the first acquisition: its line is in the report
+    let first_line = line!() - 1;
+    let second = std::panic::catch_unwind(|| lock.acquire());
+    let report = message(&*second.unwrap_err());
+    assert!(report.contains("which it already holds"), "{report}");
+    assert!(
+        report.contains(&format!("diagnostics.rs:{first_line}:")),
+        "the first acquisition's site: {report}"
+    );
+    assert!(report.contains("waits to acquire Lock"), "{report}");
+    lock.release().unwrap();
+}
+
+fn two_locks_taken_in_opposite_orders_are_reported_once_naming_both_threads() {
+    setup();
+    let (a, b) = (Arc::new(Lock::new()), Arc::new(Lock::new()));
+    let both_hold_one = Arc::new(StdBarrier::new(2));
+    let spawn = |first: Arc<Lock>, second: Arc<Lock>, name: &str| {
+        let meet = Arc::clone(&both_hold_one);
+        Thread::builder()
+            .name(name)
+            .spawn(move || {
+                let _one = first.guard();
+                meet.wait();
+                let _two = second.guard(); // one of the two threads closes the cycle here
+            })
+            .unwrap()
+    };
+    let t1 = spawn(Arc::clone(&a), Arc::clone(&b), "transfer-1");
+    let t2 = spawn(b, a, "transfer-2");
+    let outcomes = [t1.join(), t2.join()];
+    let reports: Vec<String> = outcomes
+        .iter()
+        .filter_map(|o| o.as_ref().err().and_then(JoinError::panic))
+        .map(|p| p.message().to_owned())
+        .collect();
+    assert_eq!(
+        reports.len(),
+        1,
+        "exactly one thread closed the cycle: {outcomes:?}"
+    );
+    let report = &reports[0];
+    assert!(report.contains("2 threads wait for each other"), "{report}");
+    assert!(
+        report.contains("\"transfer-1\"") && report.contains("\"transfer-2\""),
+        "{report}"
+    );
+    assert_eq!(report.matches("held by thread").count(), 2, "{report}");
+}
+
+fn two_threads_joining_each_other_are_reported() {
+    setup();
+    let second: Arc<OnceLock<ThreadHandle>> = Arc::new(OnceLock::new());
+    let s = Arc::clone(&second);
+    let first = Thread::new(move || {
+        eventually("the second thread exists", || s.get().is_some());
+        s.get().unwrap().join()
+    });
+    first.start().unwrap();
+    let handle = first.handle();
+    let t2 = Thread::spawn(move || handle.join());
+    second.set(t2.handle()).unwrap();
+    let out1 = first.into_output();
+    let out2 = t2.into_output();
+    // One thread's join closed the cycle and panicked; the other's join then saw it end.
+    let panicked: Vec<&JoinError> = [&out1, &out2]
+        .into_iter()
+        .filter_map(|o| o.as_ref().err())
+        .collect();
+    assert_eq!(panicked.len(), 1, "{out1:?} {out2:?}");
+    let report = panicked[0].panic().unwrap().message();
+    assert!(report.contains("waits to join thread"), "{report}");
+}
+
+/// Runs `body` on `n` threads and fails if any panicked (a false deadlock report would).
+fn run_all(n: usize, body: impl Fn(usize) + Send + Sync + 'static) {
+    let body = Arc::new(body);
+    let threads: Vec<_> = (0..n)
+        .map(|i| {
+            let body = Arc::clone(&body);
+            Thread::spawn(move || body(i))
+        })
+        .collect();
+    for t in threads {
+        t.join_timeout(HANG_GUARD)
+            .unwrap_or_else(|e| panic!("no false alarm, no hang: {e}"));
+    }
+}
+
+fn no_false_alarm_on_a_consistent_lock_order() {
+    setup();
+    let locks = Arc::new((Lock::new(), Lock::new()));
+    run_all(4, move |_| {
+        for _ in 0..2_000 {
+            let _a = locks.0.guard();
+            let _b = locks.1.guard();
+        }
+    });
+}
+
+fn no_false_alarm_on_try_acquire_back_off_or_timed_acquires_in_opposite_orders() {
+    setup();
+    let locks = Arc::new((Lock::new(), Lock::new()));
+    run_all(4, move |i| {
+        let (first, second) = if i % 2 == 0 {
+            (&locks.0, &locks.1)
+        } else {
+            (&locks.1, &locks.0)
+        };
+        let mut done = 0;
+        while done < 1_000 {
+            let _one = first.guard();
+            // Odd threads back off with a try, even ones with a short timeout: neither can
+            // deadlock, so neither may be reported.
+            let two = if i % 4 < 2 {
+                second.try_guard()
+            } else {
+                second.guard_timeout(Duration::from_micros(50))
+            };
+            if two.is_some() {
+                done += 1;
+            }
+        }
+    });
+}
+
+fn no_false_alarm_on_rlock_reentry_under_contention() {
+    setup();
+    let rlock = Arc::new(RLock::new());
+    run_all(3, move |_| {
+        for _ in 0..1_000 {
+            let _a = rlock.guard();
+            let _b = rlock.guard();
+            let _c = rlock.guard();
+        }
+    });
+}
+
+fn no_false_alarm_on_condition_waits() {
+    setup();
+    let cond = Arc::new(Condition::new());
+    let items = Arc::new(AtomicUsize::new(0));
+    let (c, n) = (Arc::clone(&cond), Arc::clone(&items));
+    let consumer = Thread::spawn(move || {
+        for _ in 0..500 {
+            let _with = c.guard();
+            c.wait_for(|| n.load(Ordering::SeqCst) > 0).unwrap();
+            n.fetch_sub(1, Ordering::SeqCst);
+        }
+    });
+    for _ in 0..500 {
+        let _with = cond.guard();
+        items.fetch_add(1, Ordering::SeqCst);
+        cond.notify().unwrap();
+    }
+    consumer.join_timeout(HANG_GUARD).unwrap();
+}
+
+fn no_false_alarm_on_a_lock_released_by_another_thread() {
+    setup();
+    // The seeds' two-Lock pipeline: each lock is acquired by one thread, released by the other.
+    let producer_lock = Arc::new(Lock::new());
+    let consumer_lock = Arc::new(Lock::new());
+    consumer_lock.acquire();
+    let (p, c) = (Arc::clone(&producer_lock), Arc::clone(&consumer_lock));
+    let consumer = Thread::spawn(move || {
+        for _ in 0..1_000 {
+            c.acquire();
+            p.release().unwrap();
+        }
+    });
+    for _ in 0..1_000 {
+        producer_lock.acquire();
+        consumer_lock.release().unwrap();
+    }
+    consumer.join_timeout(HANG_GUARD).unwrap();
+    // Every record was cleared by whichever thread released: nothing is shown as held.
+    producer_lock.acquire();
+    producer_lock.release().unwrap();
+    let dump = threadkit::dump();
+    let me = dump
+        .threads
+        .iter()
+        .find(|t| t.ident == threadkit::current_thread().ident());
+    assert!(me.is_none_or(|t| t.holds.is_empty()), "{dump}");
+}
+
+fn no_false_alarm_with_many_threads_blocked_on_a_queue_get() {
+    setup();
+    let q: Queue<u32> = Queue::new(4);
+    let consumers: Vec<_> = (0..8)
+        .map(|_| {
+            let q = q.clone();
+            Thread::spawn(move || q.iter().count())
+        })
+        .collect();
+    for i in 0..2_000 {
+        q.put(i).unwrap();
+    }
+    q.shutdown();
+    let got: usize = consumers
+        .into_iter()
+        .map(|c| c.into_output().unwrap())
+        .sum();
+    assert_eq!(got, 2_000);
+}
+
+fn dump_says_who_waits_for_whom_and_who_holds_what() {
+    setup();
+    let lock = Arc::new(Lock::new());
+    let held = lock.guard();
+    let held_line = line!() - 1;
+    let l = Arc::clone(&lock);
+    let waiter = Thread::builder()
+        .name("blocked-on-lock")
+        .spawn(move || {
+            let _g = l.guard();
+        })
+        .unwrap();
+    let q: Queue<u8> = Queue::new(1);
+    let q2 = q.clone();
+    let getter = Thread::builder()
+        .name("blocked-on-get")
+        .spawn(move || q2.get())
+        .unwrap();
+    let find = |name: &str| {
+        let dump = threadkit::dump();
+        dump.threads.into_iter().find(|t| t.name == name)
+    };
+    eventually("the waiter parked", || {
+        find("blocked-on-lock").is_some_and(|t| matches!(t.state, ThreadState::Waiting { .. }))
+    });
+    eventually("the getter parked", || {
+        find("blocked-on-get").is_some_and(|t| matches!(t.state, ThreadState::Waiting { .. }))
+    });
+    let text = threadkit::dump().to_string();
+    let t = find("blocked-on-lock").unwrap();
+    let ThreadState::Waiting { verb, held_by, .. } = t.state else {
+        unreachable!()
+    };
+    assert_eq!(verb, "to acquire");
+    let (holder, site) = held_by.expect("the holder is known");
+    assert!(
+        holder.contains(&format!("ident {}", threadkit::get_ident())),
+        "{holder}"
+    );
+    assert!(
+        site.contains(&format!("diagnostics.rs:{held_line}:")),
+        "{site}"
+    );
+    let g = find("blocked-on-get").unwrap();
+    assert!(
+        matches!(&g.state, ThreadState::Waiting { verb: "to get from", on, .. } if on.starts_with("Queue")),
+        "{text}"
+    );
+    assert!(text.contains("waiting to acquire Lock"), "{text}");
+    assert!(text.contains("held by thread"), "{text}");
+    drop(held);
+    q.put(1).unwrap();
+    waiter.join_timeout(HANG_GUARD).unwrap();
+    getter.join_timeout(HANG_GUARD).unwrap();
+}
+
+fn a_dump_of_many_blocked_threads_stops_none_of_them() {
+    setup();
+    let gate = Arc::new(Event::new());
+    let threads: Vec<_> = (0..64)
+        .map(|_| {
+            let g = Arc::clone(&gate);
+            Thread::spawn(move || g.wait())
+        })
+        .collect();
+    eventually("all parked", || {
+        threadkit::dump()
+            .threads
+            .iter()
+            .filter(
+                |t| matches!(&t.state, ThreadState::Waiting { on, .. } if on.starts_with("Event")),
+            )
+            .count()
+            >= 64
+    });
+    gate.set();
+    for t in threads {
+        assert!(t.into_output().unwrap());
+    }
+}
+
+fn a_watchdog_fires_after_its_timeout_unless_cancelled() {
+    setup();
+    let w = threadkit::dump_after(Duration::from_secs(600));
+    assert!(!w.has_fired());
+    assert!(w.cancel(), "cancelled before it fired");
+    let fired = threadkit::dump_after(Duration::from_millis(1));
+    eventually("the watchdog fired (its dump went to stderr)", || {
+        fired.has_fired()
+    });
+    assert!(!fired.cancel(), "too late to cancel");
+}
+
+/// Runs every test in order, on the main thread.
+fn main() {
+    run(
+        "a_lock_acquired_twice_by_its_thread_is_reported_with_both_call_sites",
+        a_lock_acquired_twice_by_its_thread_is_reported_with_both_call_sites,
+    );
+    run(
+        "two_locks_taken_in_opposite_orders_are_reported_once_naming_both_threads",
+        two_locks_taken_in_opposite_orders_are_reported_once_naming_both_threads,
+    );
+    run(
+        "two_threads_joining_each_other_are_reported",
+        two_threads_joining_each_other_are_reported,
+    );
+    run(
+        "no_false_alarm_on_a_consistent_lock_order",
+        no_false_alarm_on_a_consistent_lock_order,
+    );
+    run(
+        "no_false_alarm_on_try_acquire_back_off_or_timed_acquires_in_opposite_orders",
+        no_false_alarm_on_try_acquire_back_off_or_timed_acquires_in_opposite_orders,
+    );
+    run(
+        "no_false_alarm_on_rlock_reentry_under_contention",
+        no_false_alarm_on_rlock_reentry_under_contention,
+    );
+    run(
+        "no_false_alarm_on_condition_waits",
+        no_false_alarm_on_condition_waits,
+    );
+    run(
+        "no_false_alarm_on_a_lock_released_by_another_thread",
+        no_false_alarm_on_a_lock_released_by_another_thread,
+    );
+    run(
+        "no_false_alarm_with_many_threads_blocked_on_a_queue_get",
+        no_false_alarm_with_many_threads_blocked_on_a_queue_get,
+    );
+    run(
+        "dump_says_who_waits_for_whom_and_who_holds_what",
+        dump_says_who_waits_for_whom_and_who_holds_what,
+    );
+    run(
+        "a_dump_of_many_blocked_threads_stops_none_of_them",
+        a_dump_of_many_blocked_threads_stops_none_of_them,
+    );
+    run(
+        "a_watchdog_fires_after_its_timeout_unless_cancelled",
+        a_watchdog_fires_after_its_timeout_unless_cancelled,
+    );
+    println!("{} diagnostics tests passed", TESTS);
+}
+
+const TESTS: usize = 12;
+
+fn run(name: &str, test: fn()) {
+    if let Ok(only) = std::env::var("TK_ONLY") {
+        if !name.contains(&only) {
+            return;
+        }
+    }
+    print!("test {name} ... ");
+    test();
+    println!("ok");
+}
