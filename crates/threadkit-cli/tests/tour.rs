@@ -170,6 +170,19 @@ fn sync_sections_print_their_guaranteed_lines() {
         "Main    : acquire it again (Python would hang here forever)",
         "Main    : deadlock: still waiting after 0.5s, giving up",
     );
+    assert!(
+        deadlock
+            .iter()
+            .any(|l| l.starts_with("[threadkit] threadkit: deadlock found")
+                && l.contains("which it already holds")),
+        "the Lock acquired twice is reported: {deadlock:#?}"
+    );
+    assert!(
+        deadlock
+            .iter()
+            .any(|l| l.contains("2 threads wait for each other")),
+        "the opposite orders are reported: {deadlock:#?}"
+    );
     position(deadlock, "Main    : RLock acquired 2 times");
     position(
         deadlock,
