@@ -221,9 +221,17 @@ fn found(links: &[Link], me: u64) {
         DeadlockPolicy::Panic if links.iter().any(|l| l.waiter == me) => {
             std::panic::panic_any(report)
         }
-        // Found from outside the cycle: its first waiter panics, woken by the door.
+        // Found from outside the cycle (only for a cycle through a `Lock`): a thread waiting
+        // on a lock panics, woken by the door. Not a joiner: waking an event's waiters would
+        // tell them the thread finished.
         DeadlockPolicy::Panic => {
-            let victim = &links[0];
+            let Some(victim) = links
+                .iter()
+                .find(|l| matches!(l.record.kind, Kind::Lock | Kind::RLock | Kind::Mutex))
+            else {
+                eprint!("{report}");
+                return;
+            };
             if let Some(t) = record::all().into_iter().find(|t| t.ident == victim.waiter) {
                 t.make_victim(report);
                 crate::wait::unpark_all(victim.record.object);
