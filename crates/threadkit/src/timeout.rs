@@ -177,6 +177,14 @@ impl<E> WaitError<E> {
     }
 }
 
+impl<E> WaitError<E> {
+    /// The failure of a wait that had no deadline, so could not time out.
+    pub(crate) fn untimed(self) -> E {
+        self.into_failure()
+            .expect("a wait without deadline cannot time out")
+    }
+}
+
 impl<E> From<TimeoutError> for WaitError<E> {
     fn from(timeout: TimeoutError) -> Self {
         WaitError::Timeout(timeout)

@@ -34,12 +34,12 @@ use std::sync::{Arc, Mutex};
 pub enum DeadlockPolicy {
     /// Print the report on stderr and let the threads wait (they cannot do anything else).
     /// The default.
-    Report,
+    Report = 0,
     /// Panic in the thread that closed the cycle, with the report as the message: it does
     /// not get the lock, so a test fails instead of hanging.
-    Panic,
+    Panic = 1,
     /// Print the report and abort the process.
-    Abort,
+    Abort = 2,
 }
 
 static POLICY: AtomicU8 = AtomicU8::new(0);
@@ -64,20 +64,15 @@ static POLICY: AtomicU8 = AtomicU8::new(0);
 /// set_deadlock_policy(previous);
 /// ```
 pub fn set_deadlock_policy(policy: DeadlockPolicy) -> DeadlockPolicy {
-    let code = match policy {
-        DeadlockPolicy::Report => 0,
-        DeadlockPolicy::Panic => 1,
-        DeadlockPolicy::Abort => 2,
-    };
-    match POLICY.swap(code, Ordering::Relaxed) {
-        1 => DeadlockPolicy::Panic,
-        2 => DeadlockPolicy::Abort,
-        _ => DeadlockPolicy::Report,
-    }
+    decode(POLICY.swap(policy as u8, Ordering::Relaxed))
 }
 
 fn policy() -> DeadlockPolicy {
-    match POLICY.load(Ordering::Relaxed) {
+    decode(POLICY.load(Ordering::Relaxed))
+}
+
+fn decode(code: u8) -> DeadlockPolicy {
+    match code {
         1 => DeadlockPolicy::Panic,
         2 => DeadlockPolicy::Abort,
         _ => DeadlockPolicy::Report,
@@ -104,13 +99,14 @@ pub(super) fn check(me: &ThreadDiag, record: &WaitRecord) {
     if record.deadline.is_some() || !record.kind.has_holder() {
         return;
     }
+    let threads = record::all();
     let mut links = Vec::new();
-    let mut read: Vec<(Arc<ThreadDiag>, u64)> = Vec::new();
+    let mut read: Vec<(&ThreadDiag, u64)> = Vec::new();
     let (mut waiter, mut waiting) = (me.ident, record.clone());
     for _ in 0..MAX_CHAIN {
         let (holder, held_at) = match waiting.kind {
             Kind::Join(thread) => (thread, None),
-            _ => match record::holder_of(waiting.object) {
+            _ => match record::holder_of(&threads, waiting.object) {
                 Some((t, held)) => (t.ident, Some(held.site)),
                 None => return,
             },
@@ -121,29 +117,25 @@ pub(super) fn check(me: &ThreadDiag, record: &WaitRecord) {
             holder,
             held_at,
         });
-        if holder == me.ident {
-            let unchanged = read
-                .iter()
-                .all(|(t, generation)| t.generation() == *generation);
-            if unchanged && (!through_a_lock(&links) || nobody_else_can_release(&links)) {
-                found(&links, me.ident);
-            }
-            return;
-        }
         if let Some(start) = links.iter().position(|l| l.waiter == holder) {
-            // A cycle without this thread. Its closer reported it, unless it goes through a
-            // `Lock` another thread could release then: this thread waiting forever too may
-            // have been the last one that could.
+            // A cycle: closed by this thread (it starts the chain), or one without it, which
+            // its closer reported, unless it goes through a `Lock` another thread could
+            // release then: this thread waiting forever too may have been the last one.
             let cycle = &links[start..];
             let unchanged = read
                 .iter()
                 .all(|(t, generation)| t.generation() == *generation);
-            if unchanged && through_a_lock(cycle) && nobody_else_can_release(cycle) {
+            let deadlocked = if through_a_lock(cycle) {
+                nobody_else_can_release(cycle)
+            } else {
+                start == 0
+            };
+            if unchanged && deadlocked {
                 found(cycle, me.ident);
             }
             return;
         }
-        let Some(t) = record::all().into_iter().find(|t| t.ident == holder) else {
+        let Some(t) = threads.iter().find(|t| t.ident == holder) else {
             return;
         };
         let (Some(next), generation) = t.wait() else {

@@ -10,6 +10,7 @@ use super::record::{self, Kind};
 use crate::sync::Timer;
 use crate::thread::{Builder, ThreadHandle};
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// A snapshot of every thread threadkit knows and of the live thread pools
@@ -136,7 +137,7 @@ pub fn dump() -> Dump {
             let diag = handle
                 .ident()
                 .and_then(|ident| records.iter().find(|r| r.ident == ident));
-            thread_dump(handle, diag.map(|d| &**d))
+            thread_dump(handle, diag.map(|d| &**d), &records)
         })
         .collect();
     Dump {
@@ -146,7 +147,11 @@ pub fn dump() -> Dump {
     }
 }
 
-fn thread_dump(handle: &ThreadHandle, diag: Option<&record::ThreadDiag>) -> ThreadDump {
+fn thread_dump(
+    handle: &ThreadHandle,
+    diag: Option<&record::ThreadDiag>,
+    records: &[Arc<record::ThreadDiag>],
+) -> ThreadDump {
     let (state, holds) = match diag {
         None => (ThreadState::Running, Vec::new()),
         Some(diag) => {
@@ -156,7 +161,7 @@ fn thread_dump(handle: &ThreadHandle, diag: Option<&record::ThreadDiag>) -> Thre
                     let held_by = if let Kind::Join(_) = wait.kind {
                         None
                     } else if wait.kind.has_holder() {
-                        record::holder_of(wait.object)
+                        record::holder_of(records, wait.object)
                             .map(|(t, held)| (thread_name(t.ident), held.site.to_string()))
                     } else {
                         None

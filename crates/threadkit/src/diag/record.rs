@@ -353,9 +353,9 @@ pub(crate) enum Clear {
     Absent,
 }
 
-/// The thread holding `object` (a lock), and where it acquired it.
-pub(crate) fn holder_of(object: usize) -> Option<(Arc<ThreadDiag>, Held)> {
-    all()
-        .into_iter()
-        .find_map(|t| t.holds(object).map(|held| (t, held)))
+/// Among `threads`, the one holding `object` (a lock), and where it acquired it.
+pub(crate) fn holder_of(threads: &[Arc<ThreadDiag>], object: usize) -> Option<(&ThreadDiag, Held)> {
+    threads
+        .iter()
+        .find_map(|t| t.holds(object).map(|held| (&**t, held)))
 }

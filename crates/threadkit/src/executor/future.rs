@@ -357,10 +357,7 @@ impl<T: Clone + Sync> Future<T> {
     #[allow(clippy::missing_panics_doc)] // the `expect` inside states an invariant: it cannot fire
     #[track_caller]
     pub fn result(&self) -> Result<T, FutureError> {
-        self.result_until(None).map_err(|e| {
-            e.into_failure()
-                .expect("a wait without deadline cannot time out")
-        })
+        self.result_until(None).map_err(WaitError::untimed)
     }
 
     /// Like [`result`](Self::result), waiting at most `timeout` (Python: `result(timeout)`).

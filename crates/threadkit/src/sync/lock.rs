@@ -143,15 +143,29 @@ impl Lock {
     #[cold]
     #[track_caller]
     fn acquire_recorded(&self, kind: Kind) {
-        let recorded = announce(kind, self.key());
-        let taken = self
-            .state
-            .compare_exchange_weak(0, LOCKED | recorded, taking(recorded), Ordering::Relaxed)
-            .is_ok();
-        settle_announced(recorded, taken, self.key());
-        if !taken {
+        if self.take(0, kind).is_err() {
             self.acquire_slow(None, kind);
         }
+    }
+
+    /// One attempt to take the lock, free in `state`: the compare-exchange, announced to the
+    /// diagnostics (and confirmed or withdrawn) when they record `kind`.
+    #[inline]
+    #[track_caller]
+    fn take(&self, state: u8, kind: Kind) -> Result<u8, u8> {
+        let recorded = if records(kind) {
+            announce(kind, self.key())
+        } else {
+            0
+        };
+        let result = self.state.compare_exchange_weak(
+            state,
+            state | LOCKED | recorded,
+            taking(recorded),
+            Ordering::Relaxed,
+        );
+        settle_announced(recorded, result.is_ok(), self.key());
+        result
     }
 
     /// `try_acquire` as [`acquire_as`](Self::acquire_as) records it.
@@ -163,19 +177,7 @@ impl Lock {
             if state & LOCKED != 0 {
                 return false;
             }
-            let recorded = if records(kind) {
-                announce(kind, self.key())
-            } else {
-                0
-            };
-            let result = self.state.compare_exchange_weak(
-                state,
-                state | LOCKED | recorded,
-                taking(recorded),
-                Ordering::Relaxed,
-            );
-            settle_announced(recorded, result.is_ok(), self.key());
-            match result {
+            match self.take(state, kind) {
                 Ok(_) => return true,
                 Err(now) => state = now,
             }
@@ -345,19 +347,7 @@ impl Lock {
         loop {
             // Free: take it, keeping PARKED so sleepers are still woken later.
             if state & LOCKED == 0 {
-                let recorded = if records(kind) {
-                    announce(kind, self.key())
-                } else {
-                    0
-                };
-                let result = self.state.compare_exchange_weak(
-                    state,
-                    state | LOCKED | recorded,
-                    taking(recorded),
-                    Ordering::Relaxed,
-                );
-                settle_announced(recorded, result.is_ok(), self.key());
-                match result {
+                match self.take(state, kind) {
                     Ok(_) => return true,
                     Err(now) => state = now,
                 }

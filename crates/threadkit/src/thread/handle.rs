@@ -209,10 +209,7 @@ impl ThreadHandle {
     #[allow(clippy::missing_panics_doc)] // the `expect` inside states an invariant: it cannot fire
     #[track_caller]
     pub fn join(&self) -> Result<(), JoinError> {
-        self.join_until(None).map_err(|e| {
-            e.into_failure()
-                .expect("a wait without deadline cannot time out")
-        })
+        self.join_until(None).map_err(WaitError::untimed)
     }
 
     /// Waits at most `timeout` for the thread to finish (Python: `join(timeout)` followed by
