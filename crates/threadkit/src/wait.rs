@@ -136,16 +136,13 @@ pub(crate) fn unpark_all(key: usize) -> usize {
 /// waker that sees zero waiters is right to skip the wake (see the module's protocol).
 pub(crate) struct WaitQueue {
     waiting: AtomicUsize,
-    /// What its waiters wait on, for the door's observers.
-    kind: Kind,
 }
 
 impl WaitQueue {
     const_fn! {
-        pub(crate) const fn new(kind: Kind) -> Self {
+        pub(crate) const fn new() -> Self {
             WaitQueue {
                 waiting: AtomicUsize::new(0),
-                kind,
             }
         }
     }
@@ -160,21 +157,27 @@ impl WaitQueue {
     /// Parks until woken, `validate` fails, or `deadline`.
     #[inline]
     #[track_caller]
-    pub(crate) fn park(&self, validate: impl FnOnce() -> bool, deadline: Option<Instant>) -> Wake {
-        self.park_then(validate, || {}, deadline)
+    pub(crate) fn park(
+        &self,
+        kind: Kind,
+        validate: impl FnOnce() -> bool,
+        deadline: Option<Instant>,
+    ) -> Wake {
+        self.park_then(kind, validate, || {}, deadline)
     }
 
     /// Parks like [`park`](Self::park), running `before_sleep` once queued (see `park_then`).
     #[track_caller]
     pub(crate) fn park_then(
         &self,
+        kind: Kind,
         validate: impl FnOnce() -> bool,
         before_sleep: impl FnOnce(),
         deadline: Option<Instant>,
     ) -> Wake {
         let key = key_of(&self.waiting);
         // Told before the count goes up: a report that panics leaves the count as it was.
-        let _waiting = diag::waiting(self.kind, key, deadline, Location::caller());
+        let _waiting = diag::waiting(kind, key, deadline, Location::caller());
         self.waiting.fetch_add(1, Ordering::SeqCst);
         crate::facade::seq_cst_point();
         let wake = lot::park(key, validate, before_sleep, |_| {}, deadline);
@@ -271,7 +274,7 @@ mod tests {
 
     #[test]
     fn wait_queue_counts_exactly() {
-        let q = Arc::new(WaitQueue::new(Kind::Condvar));
+        let q = Arc::new(WaitQueue::new());
         assert_eq!(q.wake_all(), 0);
         let flag = Arc::new(AtomicBool::new(false));
         let (q2, f2) = (q.clone(), flag.clone());
@@ -279,7 +282,7 @@ mod tests {
             if f2.load(Ordering::SeqCst) {
                 return;
             }
-            q2.park(|| !f2.load(Ordering::SeqCst), None);
+            q2.park(Kind::Condvar, || !f2.load(Ordering::SeqCst), None);
         });
         while q.waiting() == 0 {
             std::thread::yield_now();
@@ -288,9 +291,13 @@ mod tests {
         q.wake_all();
         t.join().unwrap();
         assert_eq!(q.waiting(), 0);
-        assert_eq!(q.park(|| false, None), Wake::Invalid);
+        assert_eq!(q.park(Kind::Condvar, || false, None), Wake::Invalid);
         assert_eq!(
-            q.park(|| true, deadline_after(Duration::from_millis(1))),
+            q.park(
+                Kind::Condvar,
+                || true,
+                deadline_after(Duration::from_millis(1))
+            ),
             Wake::TimedOut
         );
         assert_eq!(q.waiting(), 0);
@@ -314,13 +321,13 @@ mod loom_tests {
     #[test]
     fn loom_wait_queue_never_loses_a_wake_up() {
         loom::model(|| {
-            let q = Arc::new(WaitQueue::new(Kind::Condvar));
+            let q = Arc::new(WaitQueue::new());
             let flag = Arc::new(AtomicBool::new(false));
             let waiter = {
                 let (q, flag) = (q.clone(), flag.clone());
                 loom::thread::spawn(move || {
                     while !flag.load(Ordering::SeqCst) {
-                        q.park(|| !flag.load(Ordering::SeqCst), None);
+                        q.park(Kind::Condvar, || !flag.load(Ordering::SeqCst), None);
                     }
                 })
             };
@@ -335,7 +342,7 @@ mod loom_tests {
     #[test]
     fn loom_wait_queue_counts_every_waiter_out() {
         loom::model(|| {
-            let q = Arc::new(WaitQueue::new(Kind::Condvar));
+            let q = Arc::new(WaitQueue::new());
             let permits = Arc::new(AtomicUsize::new(0));
             let waiters: Vec<_> = (0..2)
                 .map(|_| {
@@ -350,7 +357,7 @@ mod loom_tests {
                             return;
                         }
                         if n == 0 {
-                            q.park(|| permits.load(Ordering::SeqCst) == 0, None);
+                            q.park(Kind::Condvar, || permits.load(Ordering::SeqCst) == 0, None);
                         }
                     })
                 })

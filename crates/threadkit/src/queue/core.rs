@@ -48,10 +48,10 @@ impl<T: Send, S: Store<T>> Core<T, S> {
     pub(crate) fn new(store: S) -> Self {
         Core {
             store,
-            getters: CachePadded::new(WaitQueue::new(Kind::QueueGet)),
-            putters: CachePadded::new(WaitQueue::new(Kind::QueuePut)),
+            getters: CachePadded::new(WaitQueue::new()),
+            putters: CachePadded::new(WaitQueue::new()),
             tasks: CachePadded::new(Tasks::default()),
-            joiners: WaitQueue::new(Kind::QueueJoin),
+            joiners: WaitQueue::new(),
             _items: PhantomData,
         }
     }
@@ -77,7 +77,6 @@ impl<T: Send, S: Store<T>> Core<T, S> {
     }
 
     #[inline]
-    #[track_caller]
     pub(crate) fn put(&self, item: T, patience: Patience) -> Result<(), PutError<T>> {
         match self.give(item) {
             Ok(()) => Ok(()),
@@ -91,15 +90,15 @@ impl<T: Send, S: Store<T>> Core<T, S> {
 
     /// The queue was full: spin, then sleep until there is room, it closes, or `deadline`.
     #[cold]
-    #[track_caller]
     fn put_slow(&self, mut item: T, deadline: Option<Instant>) -> Result<(), PutError<T>> {
         let mut spin = SpinWait::new();
         loop {
             let timed_out = !spin.spin()
-                && self
-                    .putters
-                    .park(|| self.store.is_full() && !self.store.is_closed(), deadline)
-                    == Wake::TimedOut;
+                && self.putters.park(
+                    Kind::QueuePut,
+                    || self.store.is_full() && !self.store.is_closed(),
+                    deadline,
+                ) == Wake::TimedOut;
             match self.give(item) {
                 Ok(()) => return Ok(()),
                 Err(Refused::Closed(back)) => return Err(PutError::ShutDown(back)),
@@ -110,7 +109,6 @@ impl<T: Send, S: Store<T>> Core<T, S> {
     }
 
     #[inline]
-    #[track_caller]
     pub(crate) fn get(&self, patience: Patience) -> Result<T, GetError> {
         match self.take() {
             Some(item) => Ok(item),
@@ -120,7 +118,6 @@ impl<T: Send, S: Store<T>> Core<T, S> {
 
     /// The queue was empty: spin, then sleep until an item comes, it closes, or `deadline`.
     #[cold]
-    #[track_caller]
     fn get_slow(&self, patience: Patience) -> Result<T, GetError> {
         let mut spin = SpinWait::new();
         loop {
@@ -133,6 +130,7 @@ impl<T: Send, S: Store<T>> Core<T, S> {
             };
             let timed_out = !spin.spin()
                 && self.getters.park(
+                    Kind::QueueGet,
                     || self.store.is_empty() && !self.store.is_closed(),
                     deadline,
                 ) == Wake::TimedOut;
@@ -191,13 +189,14 @@ impl<T: Send, S: Store<T>> Core<T, S> {
     }
 
     /// Waits until every item put has been marked done; `false` on timeout.
-    #[track_caller]
     pub(crate) fn join(&self, deadline: Option<Instant>) -> bool {
         loop {
             if self.unfinished() == 0 {
                 return true;
             }
-            let woke = self.joiners.park(|| self.unfinished() > 0, deadline);
+            let woke = self
+                .joiners
+                .park(Kind::QueueJoin, || self.unfinished() > 0, deadline);
             if woke == Wake::TimedOut {
                 return self.unfinished() == 0;
             }

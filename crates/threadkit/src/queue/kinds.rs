@@ -62,7 +62,6 @@ macro_rules! python_queue {
             /// assert_eq!(q.qsize(), 1);
             /// ```
             #[inline]
-            #[track_caller]
             pub fn put(&self, item: T) -> Result<(), PutError<T>> {
                 self.core.put(item, Patience::Until(None))
             }
@@ -80,7 +79,6 @@ macro_rules! python_queue {
             #[doc = concat!("q.put(", $ex, ").unwrap();")]
             #[doc = concat!("assert!(q.put_timeout(", $ex, ", Duration::from_millis(1)).is_err());")]
             /// ```
-            #[track_caller]
             pub fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), PutError<T>> {
                 self.core.put(item, Patience::Until(wait::deadline_after(timeout)))
             }
@@ -95,7 +93,6 @@ macro_rules! python_queue {
             #[doc = concat!("let q = threadkit::", stringify!($name), "::new(1);")]
             #[doc = concat!("assert!(q.put_deadline(", $ex, ", std::time::Instant::now()).is_ok());")]
             /// ```
-            #[track_caller]
             pub fn put_deadline(&self, item: T, deadline: Instant) -> Result<(), PutError<T>> {
                 self.core.put(item, Patience::Until(Some(deadline)))
             }
@@ -128,7 +125,6 @@ macro_rules! python_queue {
             #[doc = concat!("assert_eq!(q.get(), Ok(", $ex, "));")]
             /// ```
             #[inline]
-            #[track_caller]
             pub fn get(&self) -> Result<T, GetError> {
                 self.core.get(Patience::Until(None))
             }
@@ -146,7 +142,6 @@ macro_rules! python_queue {
             /// assert!(q.get_timeout(Duration::from_millis(1)).is_ok());
             /// assert!(q.get_timeout(Duration::from_millis(1)).is_err());
             /// ```
-            #[track_caller]
             pub fn get_timeout(&self, timeout: Duration) -> Result<T, GetError> {
                 self.core.get(Patience::Until(wait::deadline_after(timeout)))
             }
@@ -161,7 +156,6 @@ macro_rules! python_queue {
             #[doc = concat!("let q: threadkit::", stringify!($name), "<u8> = threadkit::", stringify!($name), "::new(0);")]
             /// assert!(q.get_deadline(std::time::Instant::now()).is_err());
             /// ```
-            #[track_caller]
             pub fn get_deadline(&self, deadline: Instant) -> Result<T, GetError> {
                 self.core.get(Patience::Until(Some(deadline)))
             }
@@ -265,7 +259,6 @@ macro_rules! python_queue {
             /// q.join();
             /// # t.join().unwrap();
             /// ```
-            #[track_caller]
             pub fn join(&self) {
                 self.core.join(None);
             }
@@ -278,7 +271,6 @@ macro_rules! python_queue {
             #[doc = concat!("q.put(", $ex, ").unwrap();")]
             /// assert!(!q.join_timeout(Duration::from_millis(1)));
             /// ```
-            #[track_caller]
             pub fn join_timeout(&self, timeout: Duration) -> bool {
                 self.core.join(wait::deadline_after(timeout))
             }
@@ -292,7 +284,6 @@ macro_rules! python_queue {
             #[doc = concat!("q.put(", $ex, ").unwrap();")]
             /// assert!(!q.join_deadline(Instant::now() + Duration::from_millis(1)));
             /// ```
-            #[track_caller]
             pub fn join_deadline(&self, deadline: Instant) -> bool {
                 self.core.join(Some(deadline))
             }

@@ -228,7 +228,7 @@ impl<L: ConditionLock> Condition<L> {
     pub fn with_lock(lock: L) -> Self {
         Condition {
             lock,
-            waiters: WaitQueue::new(Kind::Condition),
+            waiters: WaitQueue::new(),
         }
     }
 
@@ -569,9 +569,12 @@ impl<L: ConditionLock> Condition<L> {
         }
         // Counted while the lock is held, so a notifier holding the lock sees this waiter.
         let mut saved = 0;
-        let wake = self
-            .waiters
-            .park_then(|| true, || saved = self.lock.release_save(), deadline);
+        let wake = self.waiters.park_then(
+            Kind::Condition,
+            || true,
+            || saved = self.lock.release_save(),
+            deadline,
+        );
         self.lock.acquire_restore(saved);
         Ok(wake != Wake::TimedOut)
     }

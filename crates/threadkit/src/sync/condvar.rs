@@ -52,6 +52,8 @@ use std::fmt;
 /// ```
 pub struct Condvar {
     waiters: WaitQueue,
+    /// What its waits are, for the diagnostics (a barrier's, `as_completed`'s, a user's).
+    kind: Kind,
 }
 
 impl Condvar {
@@ -72,7 +74,8 @@ impl Condvar {
         /// queue's…).
         pub(crate) const fn with_kind(kind: Kind) -> Self {
             Condvar {
-                waiters: WaitQueue::new(kind),
+                waiters: WaitQueue::new(),
+                kind,
             }
         }
     }
@@ -309,7 +312,7 @@ impl Condvar {
     ) -> bool {
         let wake = self
             .waiters
-            .park_then(|| true, || guard.unlock_raw(), deadline);
+            .park_then(self.kind, || true, || guard.unlock_raw(), deadline);
         guard.relock_raw();
         wake != Wake::TimedOut
     }
@@ -341,6 +344,7 @@ impl fmt::Debug for Condvar {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Condvar")
             .field("waiters", &self.waiters.waiting())
+            .field("kind", &self.kind)
             .finish()
     }
 }

@@ -23,7 +23,7 @@ impl Counter {
         const fn new(permits: usize, bound: usize) -> Self {
             Counter {
                 permits: AtomicUsize::new(permits),
-                waiters: WaitQueue::new(Kind::Semaphore),
+                waiters: WaitQueue::new(),
                 bound,
             }
         }
@@ -58,9 +58,11 @@ impl Counter {
             if spin.spin() {
                 continue;
             }
-            let wake = self
-                .waiters
-                .park(|| self.permits.load(Ordering::SeqCst) == 0, deadline);
+            let wake = self.waiters.park(
+                Kind::Semaphore,
+                || self.permits.load(Ordering::SeqCst) == 0,
+                deadline,
+            );
             if wake == Wake::TimedOut {
                 return self.try_acquire();
             }
