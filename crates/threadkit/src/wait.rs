@@ -82,7 +82,7 @@ pub(crate) fn key_of<T>(field: &T) -> usize {
 pub(crate) fn park(
     kind: Kind,
     key: usize,
-    validate: impl FnOnce() -> bool,
+    validate: impl FnMut() -> bool,
     timed_out: impl FnOnce(bool),
     deadline: Option<Instant>,
 ) -> Wake {
@@ -99,7 +99,7 @@ pub(crate) fn park(
 pub(crate) fn park_then(
     kind: Kind,
     key: usize,
-    validate: impl FnOnce() -> bool,
+    mut validate: impl FnMut() -> bool,
     before_sleep: impl FnOnce(),
     timed_out: impl FnOnce(bool),
     deadline: Option<Instant>,
@@ -107,11 +107,54 @@ pub(crate) fn park_then(
     let waiting = diag::waiting(kind, key, deadline, Location::caller());
     // A deadlock victim named before it sleeps does not sleep (checked under the queue lock,
     // which the waker that named it takes too).
-    let validate = || !waiting.is_victim() && validate();
-    let wake = lot::park(key, validate, before_sleep, timed_out, deadline);
+    let mut validate = || !waiting.is_victim() && validate();
+    let wake = sleep(
+        key,
+        &waiting,
+        &mut validate,
+        before_sleep,
+        timed_out,
+        deadline,
+    );
     waiting.woke();
     wake
 }
+
+/// The park itself, as the diagnostics watch it: once queued, a thread that finds every
+/// thread asleep wakes itself (by its token: the address of a local, unique among the
+/// threads parked now) to report it, then parks again (see `diag::asleep`).
+#[inline]
+fn sleep(
+    key: usize,
+    waiting: &diag::Waiting,
+    validate: &mut impl FnMut() -> bool,
+    before_sleep: impl FnOnce(),
+    timed_out: impl FnOnce(bool),
+    deadline: Option<Instant>,
+) -> Wake {
+    let anchor = 0u8;
+    let token = key_of(&anchor);
+    let before_sleep = || {
+        before_sleep();
+        if waiting.fell_asleep() {
+            lot::unpark_token(key, token);
+        }
+    };
+    let mut wake = lot::park(
+        key,
+        token,
+        &mut *validate,
+        before_sleep,
+        timed_out,
+        deadline,
+    );
+    while wake == Wake::Unparked && waiting.reporting() {
+        wake = lot::park(key, token, &mut *validate, || {}, |_| {}, deadline);
+    }
+    wake
+}
+
+pub(crate) use lot::{census, parked_in};
 
 /// Wakes one thread parked on `key`. `after` runs under the queue lock with whether threads
 /// remain parked, so the caller can clear its "somebody waits" mark atomically with the wake.
@@ -160,7 +203,7 @@ impl WaitQueue {
     pub(crate) fn park(
         &self,
         kind: Kind,
-        validate: impl FnOnce() -> bool,
+        validate: impl FnMut() -> bool,
         deadline: Option<Instant>,
     ) -> Wake {
         self.park_then(kind, validate, || {}, deadline)
@@ -171,16 +214,19 @@ impl WaitQueue {
     pub(crate) fn park_then(
         &self,
         kind: Kind,
-        validate: impl FnOnce() -> bool,
+        mut validate: impl FnMut() -> bool,
         before_sleep: impl FnOnce(),
         deadline: Option<Instant>,
     ) -> Wake {
         let key = key_of(&self.waiting);
         // Told before the count goes up: a report that panics leaves the count as it was.
-        let _waiting = diag::waiting(kind, key, deadline, Location::caller());
+        let waiting = diag::waiting(kind, key, deadline, Location::caller());
         self.waiting.fetch_add(1, Ordering::SeqCst);
         crate::facade::seq_cst_point();
-        let wake = lot::park(key, validate, before_sleep, |_| {}, deadline);
+        // Counted out if the park panics (a deadlock report, after the thread woke itself).
+        let counted = CountedIn(&self.waiting);
+        let wake = sleep(key, &waiting, &mut validate, before_sleep, |_| {}, deadline);
+        std::mem::forget(counted);
         if wake != Wake::Unparked {
             self.waiting.fetch_sub(1, Ordering::SeqCst);
         }
@@ -206,6 +252,15 @@ impl WaitQueue {
     /// Wakes every waiter; returns how many.
     pub(crate) fn wake_all(&self) -> usize {
         self.wake_n(usize::MAX)
+    }
+}
+
+/// A waiter counted in a [`WaitQueue`], counted out if its park unwinds.
+struct CountedIn<'a>(&'a AtomicUsize);
+
+impl Drop for CountedIn<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

@@ -349,68 +349,233 @@ fn a_watchdog_fires_after_its_timeout_unless_cancelled() {
     assert!(!fired.cancel(), "too late to cancel");
 }
 
-/// Runs every test in order, on the main thread.
-fn main() {
-    run(
-        "a_lock_acquired_twice_by_its_thread_is_reported_with_both_call_sites",
-        a_lock_acquired_twice_by_its_thread_is_reported_with_both_call_sites,
-    );
-    run(
-        "two_locks_taken_in_opposite_orders_are_reported_once_naming_both_threads",
-        two_locks_taken_in_opposite_orders_are_reported_once_naming_both_threads,
-    );
-    run(
-        "two_threads_joining_each_other_are_reported",
-        two_threads_joining_each_other_are_reported,
-    );
-    run(
-        "no_false_alarm_on_a_consistent_lock_order",
-        no_false_alarm_on_a_consistent_lock_order,
-    );
-    run(
-        "no_false_alarm_on_try_acquire_back_off_or_timed_acquires_in_opposite_orders",
-        no_false_alarm_on_try_acquire_back_off_or_timed_acquires_in_opposite_orders,
-    );
-    run(
-        "no_false_alarm_on_rlock_reentry_under_contention",
-        no_false_alarm_on_rlock_reentry_under_contention,
-    );
-    run(
-        "no_false_alarm_on_condition_waits",
-        no_false_alarm_on_condition_waits,
-    );
-    run(
-        "no_false_alarm_on_a_lock_released_by_another_thread",
-        no_false_alarm_on_a_lock_released_by_another_thread,
-    );
-    run(
-        "no_false_alarm_with_many_threads_blocked_on_a_queue_get",
-        no_false_alarm_with_many_threads_blocked_on_a_queue_get,
-    );
-    run(
-        "dump_says_who_waits_for_whom_and_who_holds_what",
-        dump_says_who_waits_for_whom_and_who_holds_what,
-    );
-    run(
-        "a_dump_of_many_blocked_threads_stops_none_of_them",
-        a_dump_of_many_blocked_threads_stops_none_of_them,
-    );
-    run(
-        "a_watchdog_fires_after_its_timeout_unless_cancelled",
-        a_watchdog_fires_after_its_timeout_unless_cancelled,
-    );
-    println!("{} diagnostics tests passed", TESTS);
+/// Runs this test binary again as a child process playing `scenario` (see [`scenario`]), with
+/// a hang guard; returns how it ended and its stderr.
+#[cfg(target_os = "linux")]
+fn in_child(scenario: &str) -> (std::process::ExitStatus, String) {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .env("TK_SCENARIO", scenario)
+        .env_remove("TK_ONLY")
+        .env_remove("THREADKIT_DIAGNOSTICS")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        stderr.read_to_string(&mut text).unwrap();
+        text
+    });
+    let give_up = Instant::now() + HANG_GUARD;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() >= give_up {
+            child.kill().unwrap();
+            panic!("scenario {scenario} hung: its deadlock was never reported");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    (status, reader.join().unwrap())
 }
 
-const TESTS: usize = 12;
+/// The child's side of [`in_child`]: a program that hangs with every thread asleep, and the
+/// `Abort` policy (or `Panic`, for the scenario that catches the report).
+fn scenario(name: &str) {
+    set_diagnostics(true);
+    set_deadlock_policy(DeadlockPolicy::Abort);
+    match name {
+        "an-event-nobody-sets" => {
+            Event::new().wait();
+        }
+        "a-condition-whose-notifier-is-blocked-on-a-lock-the-waiter-holds" => {
+            let lock = Arc::new(Lock::new());
+            let cond = Arc::new(Condition::new());
+            let holding = Arc::new(Event::new());
+            let (l, c, h) = (Arc::clone(&lock), Arc::clone(&cond), Arc::clone(&holding));
+            let waiter = Thread::builder()
+                .name("waiter")
+                .spawn(move || {
+                    let _held = l.guard();
+                    let _c = c.guard();
+                    h.set();
+                    c.wait().unwrap(); // the notifier needs `l` first: never notified
+                })
+                .unwrap();
+            let notifier = Thread::builder()
+                .name("notifier")
+                .spawn(move || {
+                    holding.wait();
+                    let _l = lock.guard(); // held by the waiter, which waits for us
+                    let _c = cond.guard();
+                    cond.notify().unwrap();
+                })
+                .unwrap();
+            waiter.join().unwrap();
+            notifier.join().unwrap();
+        }
+        "a-pool-task-waiting-on-a-future-queued-behind-it" => {
+            let pool = Arc::new(threadkit::ThreadPoolExecutor::new(1).unwrap());
+            let p = Arc::clone(&pool);
+            let outer = pool
+                .submit(move || p.submit(|| 1).unwrap().result().unwrap())
+                .unwrap();
+            let _ = outer.result();
+        }
+        "the-panic-policy-panics-the-thread-that-fell-asleep-last" => {
+            set_deadlock_policy(DeadlockPolicy::Panic);
+            std::panic::set_hook(Box::new(|_| {}));
+            let event = Event::new();
+            let report = std::panic::catch_unwind(|| event.wait()).unwrap_err();
+            eprint!("caught: {}", message(&*report));
+            std::process::exit(0);
+        }
+        other => panic!("no scenario {other}"),
+    }
+    eprintln!("the scenario ended: no deadlock");
+    std::process::exit(3);
+}
 
-fn run(name: &str, test: fn()) {
-    if let Ok(only) = std::env::var("TK_ONLY") {
-        if !name.contains(&only) {
-            return;
+#[cfg(target_os = "linux")]
+fn every_thread_asleep_is_reported_with_a_dump() {
+    use std::os::unix::process::ExitStatusExt;
+    for (scenario, waits) in [
+        ("an-event-nobody-sets", &["waiting on Event"][..]),
+        (
+            "a-condition-whose-notifier-is-blocked-on-a-lock-the-waiter-holds",
+            &[
+                "waiting on Condition",
+                "waiting to acquire Lock",
+                "\"waiter\"",
+            ][..],
+        ),
+        (
+            "a-pool-task-waiting-on-a-future-queued-behind-it",
+            &["waiting on Future", "queued"][..],
+        ),
+    ] {
+        let (status, stderr) = in_child(scenario);
+        assert_eq!(status.signal(), Some(6), "{scenario} aborted: {stderr}");
+        assert_eq!(
+            stderr.matches("threads are asleep").count(),
+            1,
+            "{scenario}: {stderr}"
+        );
+        for wait in waits {
+            assert!(stderr.contains(wait), "{scenario}: {wait:?} in {stderr}");
         }
     }
-    print!("test {name} ... ");
-    test();
-    println!("ok");
+    let (status, stderr) = in_child("the-panic-policy-panics-the-thread-that-fell-asleep-last");
+    assert!(status.success(), "{stderr}");
+    assert!(
+        stderr.starts_with("caught: threadkit: deadlock found: all 1 threads are asleep"),
+        "{stderr}"
+    );
+}
+
+fn no_false_alarm_while_a_thread_threadkit_never_saw_or_a_timer_can_still_wake_the_others() {
+    setup();
+    let q = Arc::new(Queue::new(0));
+    let q2 = Arc::clone(&q);
+    let unseen = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(20));
+        q2.put(1).unwrap();
+    });
+    assert_eq!(q.get(), Ok(1), "woken by a thread threadkit never saw park");
+    unseen.join().unwrap();
+    let event = Arc::new(Event::new());
+    let e = Arc::clone(&event);
+    let timer = threadkit::Timer::new(Duration::from_millis(20), move || e.set());
+    timer.start().unwrap();
+    event.wait(); // the timer waits with a deadline: not asleep for good
+    timer.join().unwrap();
+}
+
+type Test = (&'static str, fn());
+
+const TESTS: &[Test] = &[
+    (
+        "a_lock_acquired_twice_by_its_thread_is_reported_with_both_call_sites",
+        a_lock_acquired_twice_by_its_thread_is_reported_with_both_call_sites,
+    ),
+    (
+        "two_locks_taken_in_opposite_orders_are_reported_once_naming_both_threads",
+        two_locks_taken_in_opposite_orders_are_reported_once_naming_both_threads,
+    ),
+    (
+        "two_threads_joining_each_other_are_reported",
+        two_threads_joining_each_other_are_reported,
+    ),
+    (
+        "no_false_alarm_on_a_consistent_lock_order",
+        no_false_alarm_on_a_consistent_lock_order,
+    ),
+    (
+        "no_false_alarm_on_try_acquire_back_off_or_timed_acquires_in_opposite_orders",
+        no_false_alarm_on_try_acquire_back_off_or_timed_acquires_in_opposite_orders,
+    ),
+    (
+        "no_false_alarm_on_rlock_reentry_under_contention",
+        no_false_alarm_on_rlock_reentry_under_contention,
+    ),
+    (
+        "no_false_alarm_on_condition_waits",
+        no_false_alarm_on_condition_waits,
+    ),
+    (
+        "no_false_alarm_on_a_lock_released_by_another_thread",
+        no_false_alarm_on_a_lock_released_by_another_thread,
+    ),
+    (
+        "no_false_alarm_with_many_threads_blocked_on_a_queue_get",
+        no_false_alarm_with_many_threads_blocked_on_a_queue_get,
+    ),
+    (
+        "no_false_alarm_while_a_thread_threadkit_never_saw_or_a_timer_can_still_wake_the_others",
+        no_false_alarm_while_a_thread_threadkit_never_saw_or_a_timer_can_still_wake_the_others,
+    ),
+    (
+        "dump_says_who_waits_for_whom_and_who_holds_what",
+        dump_says_who_waits_for_whom_and_who_holds_what,
+    ),
+    (
+        "a_dump_of_many_blocked_threads_stops_none_of_them",
+        a_dump_of_many_blocked_threads_stops_none_of_them,
+    ),
+    (
+        "a_watchdog_fires_after_its_timeout_unless_cancelled",
+        a_watchdog_fires_after_its_timeout_unless_cancelled,
+    ),
+    #[cfg(target_os = "linux")]
+    (
+        "every_thread_asleep_is_reported_with_a_dump",
+        every_thread_asleep_is_reported_with_a_dump,
+    ),
+];
+
+/// Runs every test in order, on the main thread (or, in a child process, one scenario).
+fn main() {
+    if let Ok(name) = std::env::var("TK_SCENARIO") {
+        scenario(&name);
+        return;
+    }
+    let only = std::env::var("TK_ONLY").ok();
+    let mut ran = 0;
+    for (name, test) in TESTS {
+        if only
+            .as_ref()
+            .is_some_and(|only| !name.contains(only.as_str()))
+        {
+            continue;
+        }
+        print!("test {name} ... ");
+        test();
+        println!("ok");
+        ran += 1;
+    }
+    println!("{ran} diagnostics tests passed");
 }

@@ -67,7 +67,7 @@ pub fn set_deadlock_policy(policy: DeadlockPolicy) -> DeadlockPolicy {
     decode(POLICY.swap(policy as u8, Ordering::Relaxed))
 }
 
-fn policy() -> DeadlockPolicy {
+pub(super) fn policy() -> DeadlockPolicy {
     decode(POLICY.load(Ordering::Relaxed))
 }
 
@@ -208,6 +208,7 @@ fn found(links: &[Link], me: u64) {
         reported.push(key);
     }
     let report = describe(links);
+    super::asleep::cycle_reported();
     match policy() {
         DeadlockPolicy::Report => eprint!("{report}"),
         DeadlockPolicy::Panic if links.iter().any(|l| l.waiter == me) => {

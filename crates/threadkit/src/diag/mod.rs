@@ -27,6 +27,7 @@
 //! `diagnostics` workloads); the default is on in debug builds and off in release builds
 //! (see the crate docs' chapter "Diagnosing a hung program").
 
+mod asleep;
 mod deadlock;
 mod dump;
 pub(crate) mod record;
@@ -149,20 +150,45 @@ pub(crate) fn releasing(object: usize) {
 }
 
 /// Cleared when the wait ends (also when it unwinds).
-pub(crate) struct Waiting(bool);
+pub(crate) struct Waiting {
+    /// The wait is recorded.
+    recorded: bool,
+    /// It has no deadline.
+    forever: bool,
+}
 
 impl Waiting {
     /// Whether another thread named this one a deadlock's victim (see [`woke`](Self::woke)).
     #[inline]
     pub(crate) fn is_victim(&self) -> bool {
-        self.0 && record::with_me(record::ThreadDiag::is_victim).unwrap_or(false)
+        self.recorded && record::with_me(record::ThreadDiag::is_victim).unwrap_or(false)
+    }
+
+    /// Called once the thread is queued to sleep (the door's `before_sleep`, where it must
+    /// not park): whether every thread of the process is now asleep for good, a deadlock not
+    /// reported yet. Then the door wakes this thread to report it ([`reporting`](Self::reporting)).
+    #[inline]
+    pub(crate) fn fell_asleep(&self) -> bool {
+        self.recorded && self.forever && record::with_me(asleep::check).unwrap_or(false)
+    }
+
+    /// After a park that ended by being woken: whether this thread woke itself because every
+    /// thread was asleep. If so, this reports it by the deadlock policy (panicking or
+    /// aborting as it says) and, with `Report`, the door parks the thread again.
+    #[inline]
+    pub(crate) fn reporting(&self) -> bool {
+        if self.recorded && record::with_me(record::ThreadDiag::take_asleep).unwrap_or(false) {
+            asleep::report();
+            return true;
+        }
+        false
     }
 
     /// After the park: a thread another thread named as a deadlock's victim (the `Panic`
     /// policy) panics here, with the report, instead of waiting again.
     #[inline]
     pub(crate) fn woke(self) {
-        if self.0 {
+        if self.recorded {
             if let Some(report) = record::with_me(record::ThreadDiag::take_victim).flatten() {
                 drop(self);
                 std::panic::panic_any(report);
@@ -173,7 +199,7 @@ impl Waiting {
 
 impl Drop for Waiting {
     fn drop(&mut self) {
-        if self.0 {
+        if self.recorded {
             record::with_me(|me| me.set_wait(None));
         }
     }
@@ -184,7 +210,10 @@ impl Drop for Waiting {
 #[inline]
 pub(crate) fn waiting(kind: Kind, object: usize, deadline: Option<Instant>, site: Site) -> Waiting {
     if !recording() || kind == Kind::Internal {
-        return Waiting(false);
+        return Waiting {
+            recorded: false,
+            forever: false,
+        };
     }
     waiting_slow(kind, object, deadline, site)
 }
@@ -200,7 +229,10 @@ fn waiting_slow(kind: Kind, object: usize, deadline: Option<Instant>, site: Site
     };
     let recorded = record::with_me(|me| me.set_wait(Some(record.clone()))).is_some();
     // Made before the check, so a panicking policy still clears the record.
-    let guard = Waiting(recorded);
+    let guard = Waiting {
+        recorded,
+        forever: deadline.is_none(),
+    };
     if recorded {
         record::with_me(|me| deadlock::check(me, &record));
     }

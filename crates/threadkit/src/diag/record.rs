@@ -138,6 +138,22 @@ pub(crate) struct ThreadDiag {
     /// policy, when another thread found the cycle this one is in).
     victim: Mutex<Option<String>>,
     has_victim: AtomicBool,
+    /// This thread found every thread asleep and woke itself to report it.
+    asleep: AtomicBool,
+}
+
+/// Threads with records now (made and not yet gone).
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+/// How many threads have records now.
+pub(crate) fn live() -> usize {
+    LIVE.load(Ordering::SeqCst)
+}
+
+impl Drop for ThreadDiag {
+    fn drop(&mut self) {
+        LIVE.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// Every thread's records (pruned of finished threads as it is read).
@@ -200,6 +216,7 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl ThreadDiag {
     fn new(ident: u64) -> Self {
+        LIVE.fetch_add(1, Ordering::SeqCst);
         ThreadDiag {
             ident,
             held: std::array::from_fn(|_| HeldSlot {
@@ -214,6 +231,7 @@ impl ThreadDiag {
             generation: AtomicU64::new(0),
             victim: Mutex::new(None),
             has_victim: AtomicBool::new(false),
+            asleep: AtomicBool::new(false),
         }
     }
 
@@ -326,6 +344,16 @@ impl ThreadDiag {
             return None;
         }
         lock(&self.victim).take()
+    }
+
+    /// This thread found every thread asleep (see `diag::asleep`).
+    pub(crate) fn set_asleep(&self) {
+        self.asleep.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether this thread woke itself to report that every thread is asleep (cleared).
+    pub(crate) fn take_asleep(&self) -> bool {
+        self.asleep.swap(false, Ordering::Relaxed)
     }
 
     pub(crate) fn set_wait(&self, record: Option<WaitRecord>) {

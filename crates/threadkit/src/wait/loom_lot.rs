@@ -15,6 +15,7 @@ use loom::sync::{Arc, Mutex};
 
 struct Parked {
     key: usize,
+    token: usize,
     thread: loom::thread::Thread,
     woken: Arc<AtomicBool>,
 }
@@ -30,6 +31,7 @@ fn lot() -> loom::sync::MutexGuard<'static, Vec<Parked>> {
 
 pub(super) fn park(
     key: usize,
+    token: usize,
     validate: impl FnOnce() -> bool,
     before_sleep: impl FnOnce(),
     timed_out: impl FnOnce(bool),
@@ -43,6 +45,7 @@ pub(super) fn park(
         }
         parked.push(Parked {
             key,
+            token,
             thread: loom::thread::current(),
             woken: woken.clone(),
         });
@@ -93,6 +96,32 @@ pub(super) fn unpark_all(key: usize) -> usize {
 
 pub(super) fn unpark_n(key: usize, n: usize, after: impl FnOnce(usize)) -> usize {
     unpark_up_to(key, n, |woken, _| after(woken))
+}
+
+/// Wakes the thread parked on `key` with `token`, if it is there.
+pub(super) fn unpark_token(key: usize, token: usize) -> bool {
+    let taken = {
+        let mut parked = lot();
+        parked
+            .iter()
+            .position(|p| p.key == key && p.token == token)
+            .map(|at| parked.remove(at))
+    };
+    taken.is_some_and(|p| {
+        p.woken.store(true, Ordering::Release);
+        p.thread.unpark();
+        true
+    })
+}
+
+/// The model keeps no census (the diagnostics that read it are off under loom).
+pub(crate) fn census() -> u64 {
+    0
+}
+
+/// How many threads a census says are parked.
+pub(crate) fn parked_in(census: u64) -> usize {
+    (census & 0xffff_ffff) as usize
 }
 
 /// Never spins under loom (see the module).
