@@ -230,8 +230,9 @@ mod timeout;
 mod wait;
 
 pub use diag::{
-    diagnostics_enabled, dump, dump_after, set_deadlock_policy, set_diagnostics, DeadlockPolicy,
-    Dump, DumpWatchdog, HeldLock, ThreadDump, ThreadState,
+    diagnostics_enabled, dump, dump_after, lock_order_checking_enabled, name, set_deadlock_policy,
+    set_diagnostics, set_lock_order_checking, DeadlockPolicy, Dump, DumpWatchdog, HeldLock, Named,
+    ThreadDump, ThreadState,
 };
 pub use executor::{
     as_completed, promise, reset_unretrieved_hook, set_unretrieved_hook, wait, AsCompleted,

@@ -190,6 +190,11 @@ impl WaitQueue {
         }
     }
 
+    /// Its identity: the key it parks on.
+    pub(crate) fn key(&self) -> usize {
+        key_of(&self.waiting)
+    }
+
     /// Threads parked or about to park (a snapshot).
     #[inline]
     pub(crate) fn waiting(&self) -> usize {
@@ -252,6 +257,16 @@ impl WaitQueue {
     /// Wakes every waiter; returns how many.
     pub(crate) fn wake_all(&self) -> usize {
         self.wake_n(usize::MAX)
+    }
+}
+
+/// A dropped queue of waiters leaves the diagnostics' names (one relaxed load unless a name
+/// was ever given).
+impl Drop for WaitQueue {
+    #[inline]
+    fn drop(&mut self) {
+        #[cfg(not(loom))]
+        diag::dropped(self.key());
     }
 }
 

@@ -12,8 +12,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier as StdBarrier, OnceLock};
 use std::time::{Duration, Instant};
 use threadkit::{
-    set_deadlock_policy, set_diagnostics, Condition, DeadlockPolicy, Event, JoinError, Lock, Queue,
-    RLock, Thread, ThreadHandle, ThreadState,
+    set_deadlock_policy, set_diagnostics, set_lock_order_checking, Condition, DeadlockPolicy,
+    Event, JoinError, Lock, Queue, RLock, Thread, ThreadHandle, ThreadState,
 };
 
 const HANG_GUARD: Duration = Duration::from_secs(60);
@@ -123,8 +123,68 @@ fn two_threads_joining_each_other_are_reported() {
     assert!(report.contains("waits to join thread"), "{report}");
 }
 
+/// Lock-order checking (lockdep): two transfers in opposite account orders, run one after the
+/// other, never deadlock; the inversion is reported anyway, by the second one, with both
+/// orders' call sites.
+fn a_lock_order_inversion_is_reported_with_no_deadlock_at_all() {
+    setup();
+    set_lock_order_checking(true);
+    let (a, b) = (Arc::new(Lock::new()), Arc::new(Lock::new()));
+    threadkit::name(&a, "account-1");
+    threadkit::name(&*b, "account-2");
+    let guards_at = line!() + 6; // the first of the two guards' lines below
+    let transfer = |first: &Arc<Lock>, second: &Arc<Lock>, name: &str| {
+        let (first, second) = (Arc::clone(first), Arc::clone(second));
+        Thread::builder()
+            .name(name)
+            .spawn(move || {
+                let _from = first.guard();
+                let _to = second.guard();
+            })
+            .unwrap()
+            .join()
+    };
+    transfer(&a, &b, "transfer-1").unwrap();
+    let second = transfer(&b, &a, "transfer-2");
+    set_lock_order_checking(false);
+    let report = second.unwrap_err();
+    let report = report.panic().unwrap().message();
+    assert!(report.contains("lock order inversion"), "{report}");
+    assert!(
+        report.contains("\"transfer-1\"") && report.contains("\"transfer-2\""),
+        "{report}"
+    );
+    assert_eq!(report.matches("while holding").count(), 2, "{report}");
+    assert_eq!(report.matches("Lock \"account-1\"").count(), 2, "{report}");
+    assert_eq!(report.matches("Lock \"account-2\"").count(), 2, "{report}");
+    // Both guards of both transfers: four call sites, two lines (each thread's two guards).
+    let first_guard = format!("diagnostics.rs:{guards_at}:");
+    let second_guard = format!("diagnostics.rs:{}:", guards_at + 1);
+    assert_eq!(report.matches(&first_guard).count(), 2, "{report}");
+    assert_eq!(report.matches(&second_guard).count(), 2, "{report}");
+}
+
+/// A dropped lock leaves the order graph: new locks at the same addresses start clean.
+fn no_false_alarm_on_new_locks_at_the_addresses_of_dropped_ones() {
+    setup();
+    set_lock_order_checking(true);
+    let mut locks = [Lock::new(), Lock::new()];
+    {
+        let _a = locks[0].guard();
+        let _b = locks[1].guard();
+    }
+    locks = [Lock::new(), Lock::new()]; // the old ones are dropped in place
+    {
+        let _b = locks[1].guard();
+        let _a = locks[0].guard(); // the opposite order, of other locks
+    }
+    set_lock_order_checking(false);
+}
+
 /// Runs `body` on `n` threads and fails if any panicked (a false deadlock report would).
+/// Lock-order checking is on while they run: no false inversion either.
 fn run_all(n: usize, body: impl Fn(usize) + Send + Sync + 'static) {
+    set_lock_order_checking(true);
     let body = Arc::new(body);
     let threads: Vec<_> = (0..n)
         .map(|i| {
@@ -136,6 +196,7 @@ fn run_all(n: usize, body: impl Fn(usize) + Send + Sync + 'static) {
         t.join_timeout(HANG_GUARD)
             .unwrap_or_else(|e| panic!("no false alarm, no hang: {e}"));
     }
+    set_lock_order_checking(false);
 }
 
 fn no_false_alarm_on_a_consistent_lock_order() {
@@ -509,6 +570,14 @@ const TESTS: &[Test] = &[
     (
         "two_threads_joining_each_other_are_reported",
         two_threads_joining_each_other_are_reported,
+    ),
+    (
+        "a_lock_order_inversion_is_reported_with_no_deadlock_at_all",
+        a_lock_order_inversion_is_reported_with_no_deadlock_at_all,
+    ),
+    (
+        "no_false_alarm_on_new_locks_at_the_addresses_of_dropped_ones",
+        no_false_alarm_on_new_locks_at_the_addresses_of_dropped_ones,
     ),
     (
         "no_false_alarm_on_a_consistent_lock_order",

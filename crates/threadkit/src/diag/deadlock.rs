@@ -252,7 +252,10 @@ pub(super) fn thread_name(ident: u64) -> String {
 pub(super) fn object_name(kind: Kind, object: usize) -> String {
     match kind {
         Kind::Join(ident) => format!("thread {}", thread_name(ident)),
-        kind => format!("{kind} {object:#x}"),
+        kind => match super::names::name_of(object) {
+            Some(name) => format!("{kind} {name:?}"),
+            None => format!("{kind} {object:#x}"),
+        },
     }
 }
 

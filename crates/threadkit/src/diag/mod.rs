@@ -30,14 +30,18 @@
 mod asleep;
 mod deadlock;
 mod dump;
+mod names;
+mod order;
 pub(crate) mod record;
 
 pub use deadlock::{set_deadlock_policy, DeadlockPolicy};
 pub use dump::{dump, dump_after, Dump, DumpWatchdog, HeldLock, ThreadDump, ThreadState};
+pub use names::{name, Named};
+pub use order::{lock_order_checking_enabled, set_lock_order_checking};
 pub(crate) use record::Kind;
 
 use record::{Clear, Held, Site, WaitRecord};
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::time::Instant;
 
 /// The switch: on in debug builds, off in release builds, until the environment or
@@ -65,6 +69,7 @@ pub(crate) fn recording() -> bool {
 pub(crate) fn apply_environment() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
+        order::enable_from_environment();
         let on = match std::env::var("THREADKIT_DIAGNOSTICS").as_deref() {
             Ok("1" | "on" | "true") => true,
             Ok("0" | "off" | "false") => false,
@@ -109,6 +114,33 @@ pub fn diagnostics_enabled() -> bool {
 #[inline]
 pub(crate) fn announce(kind: Kind, object: usize, site: Site) -> bool {
     record::with_me(|me| me.push_pending(Held { kind, object, site })).unwrap_or(false)
+}
+
+/// Lock-order checking or a name was ever used: a dropped primitive must tell them.
+static FORGET: AtomicBool = AtomicBool::new(false);
+
+/// A primitive parking on or recorded as `key` is dropped: it leaves the lock-order graph and
+/// the names. One relaxed load unless either was ever used.
+#[inline]
+pub(crate) fn dropped(key: usize) {
+    if FORGET.load(Ordering::Relaxed) {
+        forget(key);
+    }
+}
+
+#[cold]
+fn forget(key: usize) {
+    order::forget(key);
+    names::forget(key);
+}
+
+/// The calling thread, recording, is about to block (with no deadline) on the lock `object`:
+/// the lock-order check, when on, sees the order it makes with the locks held.
+#[inline]
+pub(crate) fn blocking_acquire(kind: Kind, object: usize, site: Site) {
+    if order::on() {
+        record::with_me(|me| order::acquiring(me, (kind, object), site));
+    }
 }
 
 /// The announced lock was taken.

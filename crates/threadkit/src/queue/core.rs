@@ -44,6 +44,13 @@ pub(crate) struct Core<T, S> {
     _items: PhantomData<fn(T) -> T>,
 }
 
+impl<T, S> Core<T, S> {
+    /// Its identities in the diagnostics: the getters', putters' and joiners' queues.
+    pub(crate) fn diag_keys(&self) -> [usize; 3] {
+        [self.getters.key(), self.putters.key(), self.joiners.key()]
+    }
+}
+
 impl<T: Send, S: Store<T>> Core<T, S> {
     pub(crate) fn new(store: S) -> Self {
         Core {

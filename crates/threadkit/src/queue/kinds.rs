@@ -26,6 +26,13 @@ macro_rules! python_queue {
         impl<T> std::panic::UnwindSafe for $name<T> {}
         impl<T> std::panic::RefUnwindSafe for $name<T> {}
 
+        impl<T> $name<T> {
+            /// Its identities in the diagnostics.
+            pub(crate) fn diag_keys(&self) -> [usize; 3] {
+                self.core.diag_keys()
+            }
+        }
+
         impl<T: Send $(+ $bound)?> $name<T> {
             #[doc = concat!("A new ", stringify!($name), " holding at most `maxsize` items; 0 means unbounded (Python: `", stringify!($name), "(maxsize)`).")]
             ///

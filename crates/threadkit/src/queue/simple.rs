@@ -36,6 +36,13 @@ pub struct SimpleQueue<T> {
 impl<T> std::panic::UnwindSafe for SimpleQueue<T> {}
 impl<T> std::panic::RefUnwindSafe for SimpleQueue<T> {}
 
+impl<T> SimpleQueue<T> {
+    /// Its identities in the diagnostics.
+    pub(crate) fn diag_keys(&self) -> [usize; 3] {
+        self.core.diag_keys()
+    }
+}
+
 impl<T: Send> SimpleQueue<T> {
     /// A new empty queue (Python: `SimpleQueue()`).
     ///

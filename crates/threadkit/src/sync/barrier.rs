@@ -149,6 +149,11 @@ impl std::panic::UnwindSafe for Barrier {}
 impl std::panic::RefUnwindSafe for Barrier {}
 
 impl Barrier {
+    /// Its identity in the diagnostics.
+    pub(crate) fn diag_key(&self) -> usize {
+        self.state.diag_key()
+    }
+
     /// A barrier for `parties` threads (Python: `Barrier(parties)`).
     ///
     /// # Errors

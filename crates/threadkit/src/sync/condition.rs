@@ -219,6 +219,11 @@ impl Default for Condition<RLock> {
 }
 
 impl<L: ConditionLock> Condition<L> {
+    /// Its waiters' identity in the diagnostics.
+    pub(crate) fn diag_key(&self) -> usize {
+        self.waiters.key()
+    }
+
     /// A condition over the given lock (Python: `Condition(lock)`).
     ///
     /// ```

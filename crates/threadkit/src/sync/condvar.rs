@@ -57,6 +57,11 @@ pub struct Condvar {
 }
 
 impl Condvar {
+    /// Its identity in the diagnostics.
+    pub(crate) fn diag_key(&self) -> usize {
+        self.waiters.key()
+    }
+
     const_fn! {
         /// A condition variable with no waiter.
         ///

@@ -40,6 +40,11 @@ pub struct Event {
 }
 
 impl Event {
+    /// Its identity in the diagnostics.
+    pub(crate) fn diag_key(&self) -> usize {
+        wait::key_of(&self.state)
+    }
+
     const_fn! {
         /// A new event, not set.
         ///
@@ -218,6 +223,15 @@ impl Event {
                 Wake::Invalid => {}
             }
         }
+    }
+}
+
+/// A dropped event leaves the diagnostics' names.
+impl Drop for Event {
+    #[inline]
+    fn drop(&mut self) {
+        #[cfg(not(loom))]
+        crate::diag::dropped(self.diag_key());
     }
 }
 

@@ -143,6 +143,7 @@ impl Lock {
     #[cold]
     #[track_caller]
     fn acquire_recorded(&self, kind: Kind) {
+        diag::blocking_acquire(kind, self.key(), Location::caller());
         if self.take(0, kind).is_err() {
             self.acquire_slow(None, kind);
         }
@@ -188,7 +189,15 @@ impl Lock {
     #[inline]
     #[track_caller]
     pub(crate) fn acquire_until_as(&self, kind: Kind, deadline: Option<Instant>) -> bool {
+        if deadline.is_none() && records(kind) {
+            diag::blocking_acquire(kind, self.key(), Location::caller());
+        }
         self.try_acquire_as(kind) || self.acquire_slow(deadline, kind)
+    }
+
+    /// The lock's identity in the diagnostics.
+    pub(crate) fn diag_key(&self) -> usize {
+        self.key()
     }
 
     /// The lock's identity for the parking lot and the diagnostics.
@@ -419,6 +428,16 @@ impl Lock {
             });
         }
         Ok(())
+    }
+}
+
+/// A dropped lock leaves the lock-order graph and the names (a new lock at its address starts
+/// clean); one relaxed load unless either was ever used.
+impl Drop for Lock {
+    #[inline]
+    fn drop(&mut self) {
+        #[cfg(not(loom))]
+        diag::dropped(self.key());
     }
 }
 

@@ -15,6 +15,11 @@ pub(crate) struct Monitor<T> {
 }
 
 impl<T> Monitor<T> {
+    /// Its waiters' identity in the diagnostics.
+    pub(crate) fn diag_key(&self) -> usize {
+        self.waiters.diag_key()
+    }
+
     const_fn! {
         /// A monitor whose waits the diagnostics show as waits on `kind`.
         pub(crate) const fn new(value: T, kind: Kind) -> Self {

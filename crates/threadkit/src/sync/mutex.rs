@@ -91,6 +91,11 @@ impl<T> Mutex<T> {
 }
 
 impl<T: ?Sized> Mutex<T> {
+    /// Its identity in the diagnostics (its lock's).
+    pub(crate) fn diag_key(&self) -> usize {
+        self.lock.diag_key()
+    }
+
     /// Blocks until the lock is held and returns the guard.
     ///
     /// ```

@@ -35,6 +35,11 @@ pub struct RLock {
 }
 
 impl RLock {
+    /// Its identity in the diagnostics (its inner lock's).
+    pub(crate) fn diag_key(&self) -> usize {
+        self.lock.diag_key()
+    }
+
     const_fn! {
         /// A new, unlocked reentrant lock.
         ///

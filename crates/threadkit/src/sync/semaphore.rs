@@ -248,6 +248,11 @@ pub struct Semaphore {
 }
 
 impl Semaphore {
+    /// Its identity in the diagnostics.
+    pub(crate) fn diag_key(&self) -> usize {
+        self.counter.waiters.key()
+    }
+
     const_fn! {
         /// A semaphore with `permits` initial permits (Python: `Semaphore(value)`).
         ///
@@ -328,6 +333,11 @@ pub struct BoundedSemaphore {
 }
 
 impl BoundedSemaphore {
+    /// Its identity in the diagnostics.
+    pub(crate) fn diag_key(&self) -> usize {
+        self.counter.waiters.key()
+    }
+
     const_fn! {
         /// A bounded semaphore with `permits` permits, also its maximum.
         ///
