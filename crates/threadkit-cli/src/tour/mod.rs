@@ -125,7 +125,7 @@ const PROGRAMS: &[Program] = &[
     },
     Program {
         name: "deadlock",
-        title: "Deadlock: a Lock acquired twice, reported; opposite orders; the RLock cure",
+        title: "Deadlock: a Lock acquired twice, reported; opposite orders; an inversion found early; a hung pipeline dumped; the RLock cure",
         origin: Origin::Own,
         run: deadlock::deadlock,
     },
