@@ -3,6 +3,7 @@
 
 pub(crate) mod alloc;
 mod cpu;
+mod diagnostics;
 mod executor;
 mod memory;
 pub(crate) mod python;
@@ -53,6 +54,7 @@ fn all_workloads() -> Vec<Workload> {
     all.extend(queue::workloads());
     all.extend(executor::workloads());
     all.extend(threads::workloads());
+    all.extend(diagnostics::workloads());
     all
 }
 
@@ -100,7 +102,11 @@ pub(crate) fn main(args: &BenchArgs) -> ExitCode {
         if progress {
             eprint!("\r\x1b[K[{}/{}] {}", i + 1, selected.len(), workload.name);
         }
-        match measure(workload, rounds, args.quick, python.is_some()) {
+        let measured = measure(workload, rounds, args.quick, python.is_some());
+        if let Some(teardown) = workload.teardown {
+            teardown();
+        }
+        match measured {
             Ok(measured) => rows.extend(report::rows_of(workload.name, workload.threads, measured)),
             Err(why) => {
                 eprintln!("\nworkload {} is broken: {why}", workload.name);

@@ -26,6 +26,8 @@ pub(crate) struct Workload {
     /// The workload's name in `python/bench.py`, when CPython can run it.
     pub(crate) python: Option<&'static str>,
     pub(crate) cases: Vec<Case>,
+    /// Run after the workload's rounds: frees what its untimed warm-up run set up.
+    pub(crate) teardown: Option<fn()>,
 }
 
 impl Workload {
@@ -37,6 +39,7 @@ impl Workload {
             ops,
             python: None,
             cases: Vec::new(),
+            teardown: None,
         }
     }
 
@@ -46,6 +49,11 @@ impl Workload {
         run: impl Fn(u64) -> u64 + 'static,
     ) -> Self {
         self.cases.push(Case::new(implementation, run));
+        self
+    }
+
+    pub(crate) fn teardown(mut self, teardown: fn()) -> Self {
+        self.teardown = Some(teardown);
         self
     }
 

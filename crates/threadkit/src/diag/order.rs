@@ -22,9 +22,10 @@
 
 use super::deadlock::{object_name, policy, thread_name, DeadlockPolicy};
 use super::record::{self, Held, Kind, Site, ThreadDiag};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 
 /// Checking now.
@@ -53,6 +54,19 @@ struct Graph {
 }
 
 static GRAPH: Mutex<Option<Graph>> = Mutex::new(None);
+
+/// Bumped when a lock with edges leaves the graph: the threads' caches of known orders are
+/// then stale.
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+/// Orders at most cached per thread.
+const KNOWN_CAP: usize = 64;
+
+thread_local! {
+    /// Orders this thread knows the graph has (`from`, `to`), and the graph's generation then:
+    /// a repeated nested acquire skips the global lock.
+    static KNOWN: RefCell<(u64, Vec<(usize, usize)>)> = const { RefCell::new((0, Vec::new())) };
+}
 
 /// Turns lock-order checking on or off for the whole process (on: the diagnostics too, see
 /// [`set_diagnostics`](crate::set_diagnostics)). Off by default; `THREADKIT_LOCK_ORDER=1` turns
@@ -112,12 +126,42 @@ pub(super) fn on() -> bool {
 
 /// `me` is about to block on `lock` (acquired at `site`): add the orders it makes with the
 /// locks `me` holds, and report the inversion a new one closes.
-#[cold]
 pub(super) fn acquiring(me: &ThreadDiag, lock: (Kind, usize), site: Site) {
+    let generation = GENERATION.load(Ordering::Acquire);
+    let known = KNOWN
+        .try_with(|known| {
+            let mut known = known.borrow_mut();
+            if known.0 != generation {
+                *known = (generation, Vec::new());
+            }
+            me.held_iter()
+                .all(|h| h.object == lock.1 || known.1.contains(&(h.object, lock.1)))
+        })
+        .unwrap_or(false);
+    if !known {
+        add_orders(me, lock, site, generation);
+    }
+}
+
+#[cold]
+fn add_orders(me: &ThreadDiag, lock: (Kind, usize), site: Site, generation: u64) {
     let held = me.held();
     if held.iter().all(|h| h.object == lock.1) {
         return;
     }
+    let _ = KNOWN.try_with(|known| {
+        let mut known = known.borrow_mut();
+        if known.0 == generation {
+            if known.1.len() + held.len() > KNOWN_CAP {
+                known.1.clear();
+            }
+            known.1.extend(
+                held.iter()
+                    .filter(|h| h.object != lock.1)
+                    .map(|h| (h.object, lock.1)),
+            );
+        }
+    });
     let mut inversions = Vec::new();
     {
         let mut graph = record::lock(&GRAPH);
@@ -186,6 +230,10 @@ impl Graph {
     }
 
     fn forget(&mut self, lock: usize) {
+        if !self.out.contains_key(&lock) && !self.into.contains_key(&lock) {
+            return;
+        }
+        GENERATION.fetch_add(1, Ordering::Release);
         for from in self.into.remove(&lock).unwrap_or_default() {
             if let Some(edges) = self.out.get_mut(&from) {
                 edges.retain(|e| e.to.1 != lock);

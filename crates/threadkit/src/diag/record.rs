@@ -270,6 +270,18 @@ impl ThreadDiag {
     /// fail its compare-exchange): [`Clear::Pending`] tells it the holder has not confirmed yet.
     pub(crate) fn clear_held(&self, object: usize, owner: bool) -> Clear {
         let n = self.held_len.load(Ordering::Acquire);
+        // The owner releasing its newest lock (the usual, nested order): a plain store. A
+        // releaser on another thread only ever compare-exchanges this object to 0, so both
+        // leave the slot empty, and the owner alone reuses it.
+        if owner && n > 0 && self.held[n - 1].object.load(Ordering::Relaxed) == object {
+            self.held[n - 1].object.store(0, Ordering::Release);
+            let mut len = n - 1;
+            while len > 0 && self.held[len - 1].object.load(Ordering::Acquire) == 0 {
+                len -= 1;
+            }
+            self.held_len.store(len, Ordering::Release);
+            return Clear::Cleared;
+        }
         let mut pending = false;
         let found = self.held[..n].iter().rev().any(|slot| {
             if slot.object.load(Ordering::Acquire) != object {
@@ -303,29 +315,31 @@ impl ThreadDiag {
 
     /// A snapshot of the locks this thread holds, oldest first.
     pub(crate) fn held(&self) -> Vec<Held> {
+        self.held_iter().collect()
+    }
+
+    /// The locks this thread holds, oldest first, read one by one (no allocation).
+    pub(crate) fn held_iter(&self) -> impl Iterator<Item = Held> + '_ {
         let n = self.held_len.load(Ordering::Acquire);
-        self.held[..n]
-            .iter()
-            .filter_map(|slot| {
-                let object = slot.object.load(Ordering::Acquire);
-                if !slot.confirmed.load(Ordering::Acquire) {
-                    return None;
-                }
-                let site = slot.site.load(Ordering::Relaxed);
-                // SAFETY: a non-null site was stored from a `&'static Location`.
-                let site: Site = unsafe { site.as_ref()? };
-                (object != 0).then(|| Held {
-                    kind: Kind::from_code(slot.kind.load(Ordering::Relaxed)),
-                    object,
-                    site,
-                })
+        self.held[..n].iter().filter_map(|slot| {
+            let object = slot.object.load(Ordering::Acquire);
+            if !slot.confirmed.load(Ordering::Acquire) {
+                return None;
+            }
+            let site = slot.site.load(Ordering::Relaxed);
+            // SAFETY: a non-null site was stored from a `&'static Location`.
+            let site: Site = unsafe { site.as_ref()? };
+            (object != 0).then(|| Held {
+                kind: Kind::from_code(slot.kind.load(Ordering::Relaxed)),
+                object,
+                site,
             })
-            .collect()
+        })
     }
 
     /// Whether this thread holds `object`, and where it acquired it.
     pub(crate) fn holds(&self, object: usize) -> Option<Held> {
-        self.held().into_iter().find(|h| h.object == object)
+        self.held_iter().find(|h| h.object == object)
     }
 
     /// Makes this (parked) thread panic with `report` once its park ends.

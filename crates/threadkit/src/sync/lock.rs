@@ -267,6 +267,8 @@ impl Lock {
     /// ```
     #[inline]
     pub fn release(&self) -> Result<(), ReleaseError> {
+        // No look at the state first: it would spare a recorded lock its failing
+        // compare-exchange, but it costs the unrecorded path (the release default) ~2 ns.
         if self
             .state
             .compare_exchange(LOCKED, 0, Ordering::Release, Ordering::Relaxed)
