@@ -120,9 +120,10 @@ pub(crate) fn park_then(
     wake
 }
 
-/// The park itself, as the diagnostics watch it: once queued, a thread that finds every
-/// thread asleep wakes itself (by its token: the address of a local, unique among the
-/// threads parked now) to report it, then parks again (see `diag::asleep`).
+/// The park itself, as the diagnostics watch it: a recorded wait is counted in the parking
+/// lot's census (its anchor, on this stack frame, is its token); once queued, a thread that
+/// finds every thread asleep wakes itself (by its anchor) to report it, then parks again (see
+/// `diag::asleep`).
 #[inline]
 fn sleep(
     key: usize,
@@ -132,24 +133,24 @@ fn sleep(
     timed_out: impl FnOnce(bool),
     deadline: Option<Instant>,
 ) -> Wake {
-    let anchor = 0u8;
-    let token = key_of(&anchor);
+    let anchor = lot::Anchor::new(waiting.recorded());
     let before_sleep = || {
         before_sleep();
         if waiting.fell_asleep() {
-            lot::unpark_token(key, token);
+            lot::unpark_anchor(key, &anchor);
         }
     };
     let mut wake = lot::park(
         key,
-        token,
+        &anchor,
         &mut *validate,
         before_sleep,
         timed_out,
         deadline,
     );
     while wake == Wake::Unparked && waiting.reporting() {
-        wake = lot::park(key, token, &mut *validate, || {}, |_| {}, deadline);
+        let anchor = lot::Anchor::new(waiting.recorded());
+        wake = lot::park(key, &anchor, &mut *validate, || {}, |_| {}, deadline);
     }
     wake
 }
@@ -265,7 +266,6 @@ impl WaitQueue {
 impl Drop for WaitQueue {
     #[inline]
     fn drop(&mut self) {
-        #[cfg(not(loom))]
         diag::dropped(self.key());
     }
 }

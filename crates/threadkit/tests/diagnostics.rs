@@ -51,7 +51,10 @@ fn a_lock_acquired_twice_by_its_thread_is_reported_with_both_call_sites() {
     let lock = Lock::new();
     lock.acquire(); // the first acquisition: its line is in the report
     let first_line = line!() - 1;
+    let loud = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {})); // the expected panic is checked, not printed
     let second = std::panic::catch_unwind(|| lock.acquire());
+    std::panic::set_hook(loud);
     let report = message(&*second.unwrap_err());
     assert!(report.contains("which it already holds"), "{report}");
     assert!(
@@ -495,6 +498,17 @@ fn scenario(name: &str) {
             eprint!("caught: {}", message(&*report));
             std::process::exit(0);
         }
+        #[cfg(all(unix, feature = "sigquit"))]
+        "a-dump-on-sigquit" => {
+            set_deadlock_policy(DeadlockPolicy::Report);
+            threadkit::dump_on_sigquit().unwrap();
+            let e = Event::new();
+            threadkit::name(&e, "never set");
+            eprintln!("ready");
+            // The parent sends SIGQUIT, reads the dump and kills us; this is the hang guard.
+            let _ = e.wait_timeout(HANG_GUARD);
+            std::process::exit(4);
+        }
         other => panic!("no scenario {other}"),
     }
     eprintln!("the scenario ended: no deadlock");
@@ -536,6 +550,71 @@ fn every_thread_asleep_is_reported_with_a_dump() {
         stderr.starts_with("caught: threadkit: deadlock found: all 1 threads are asleep"),
         "{stderr}"
     );
+}
+
+/// `kill -QUIT` prints the dump, and the process goes on (as the JVM does).
+#[cfg(all(target_os = "linux", feature = "sigquit"))]
+fn sigquit_prints_the_dump_and_the_process_goes_on() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .env("TK_SCENARIO", "a-dump-on-sigquit")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    assert_eq!(lines.next().unwrap().unwrap(), "ready");
+    let kill = Command::new("kill")
+        .args(["-QUIT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let done = line.contains("waiting on Event \"never set\"");
+        seen.push(line);
+        if done {
+            break;
+        }
+    }
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "still running: {seen:?}"
+    );
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(seen.iter().any(|l| l == "threadkit: SIGQUIT"), "{seen:?}");
+    assert!(
+        seen.last().unwrap().contains("(timed)"),
+        "the dump shows the wait: {seen:?}"
+    );
+}
+
+/// The dump as data: with the `serde` feature it serializes (here as JSON).
+#[cfg(feature = "serde")]
+fn a_dump_serializes_as_structured_data() {
+    setup();
+    let gate = Arc::new(Event::new());
+    threadkit::name(&*gate, "gate");
+    let g = Arc::clone(&gate);
+    let t = Thread::builder()
+        .name("json-waiter")
+        .spawn(move || g.wait())
+        .unwrap();
+    let mut json = serde_json::Value::Null;
+    eventually("the waiter shows as waiting", || {
+        json = serde_json::to_value(threadkit::dump()).unwrap();
+        json["threads"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["name"] == "json-waiter" && t["state"]["Waiting"]["on"] == "Event \"gate\"")
+    });
+    assert_eq!(json["recording"], true);
+    gate.set();
+    t.join().unwrap();
 }
 
 fn no_false_alarm_while_a_thread_threadkit_never_saw_or_a_timer_can_still_wake_the_others() {
@@ -623,6 +702,16 @@ const TESTS: &[Test] = &[
     (
         "every_thread_asleep_is_reported_with_a_dump",
         every_thread_asleep_is_reported_with_a_dump,
+    ),
+    #[cfg(all(target_os = "linux", feature = "sigquit"))]
+    (
+        "sigquit_prints_the_dump_and_the_process_goes_on",
+        sigquit_prints_the_dump_and_the_process_goes_on,
+    ),
+    #[cfg(feature = "serde")]
+    (
+        "a_dump_serializes_as_structured_data",
+        a_dump_serializes_as_structured_data,
     ),
 ];
 

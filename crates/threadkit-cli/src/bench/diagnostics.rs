@@ -48,7 +48,9 @@ fn with_diagnostics(order: bool, f: fn(u64) -> u64) -> impl Fn(u64) -> u64 {
 static CROWD: StdMutex<Option<(Arc<Event>, Vec<threadkit::ThreadHandle>)>> = StdMutex::new(None);
 const CROWD_SIZE: usize = 1000;
 
-fn dumps(ops: u64) -> u64 {
+/// `ops` dumps of the crowd; with diagnostics off, the same listing without wait details
+/// (the registry's part of the cost).
+fn dumps(ops: u64, recording: bool) -> u64 {
     threadkit::set_diagnostics(true);
     {
         let mut crowd = CROWD.lock().unwrap();
@@ -77,6 +79,7 @@ fn dumps(ops: u64) -> u64 {
             }
         }
     }
+    threadkit::set_diagnostics(recording);
     let mut seen = 0;
     for _ in 0..ops {
         let dump = threadkit::dump();
@@ -175,7 +178,8 @@ pub(crate) fn workloads() -> Vec<Workload> {
             CROWD_SIZE,
             200,
         )
-        .case("threadkit dump()", dumps)
+        .case("threadkit dump()", |n| dumps(n, true))
+        .case("dump(), diagnostics off", |n| dumps(n, false))
         .teardown(release_crowd),
         Workload::new(
             "deadlock-reported",

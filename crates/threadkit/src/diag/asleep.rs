@@ -31,7 +31,7 @@
 use super::deadlock::{policy, DeadlockPolicy};
 use super::record::{self, ThreadDiag};
 use crate::wait::{census, parked_in};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 /// The census epoch (plus one) when a lock cycle was last reported: the same deadlock, seen
@@ -40,6 +40,16 @@ static CYCLE_EPOCH: AtomicU64 = AtomicU64::new(0);
 
 /// The sets of waits already reported as all asleep, as sorted (thread, object) pairs.
 static REPORTED: Mutex<Vec<Vec<(u64, usize)>>> = Mutex::new(Vec::new());
+
+/// Threads blocked outside threadkit for good that never wake another (the SIGQUIT thread):
+/// counted as asleep.
+static EXTERNAL: AtomicUsize = AtomicUsize::new(0);
+
+/// The calling thread blocks outside threadkit from now on and never wakes another thread.
+#[cfg_attr(not(all(unix, feature = "sigquit")), allow(dead_code))]
+pub(super) fn external_sleeper() {
+    EXTERNAL.fetch_add(1, Ordering::SeqCst);
+}
 
 /// A lock cycle was just reported.
 pub(super) fn cycle_reported() {
@@ -56,7 +66,7 @@ pub(super) fn check(me: &ThreadDiag) -> bool {
     if parked < record::live() || CYCLE_EPOCH.load(Ordering::Relaxed) == (before >> 32) + 1 {
         return false;
     }
-    if os_thread_count() != Some(parked) {
+    if os_thread_count() != Some(parked + EXTERNAL.load(Ordering::SeqCst)) {
         return false;
     }
     let threads = record::all();

@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 /// println!("{dump}");
 /// ```
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
 pub struct Dump {
     /// The threads: threadkit's, the main thread, foreign threads that used threadkit.
@@ -41,6 +42,7 @@ pub struct Dump {
 /// assert_eq!(main.ident, Some(1));
 /// ```
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
 pub struct ThreadDump {
     /// The thread's name.
@@ -65,6 +67,7 @@ pub struct ThreadDump {
 /// assert!(matches!(me.state, threadkit::ThreadState::Running));
 /// ```
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
 pub enum ThreadState {
     /// Not in a threadkit wait.
@@ -98,6 +101,7 @@ pub enum ThreadState {
 /// assert!(me.holds[0].acquired_at.contains(".rs:"));
 /// ```
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
 pub struct HeldLock {
     /// The lock, e.g. `Lock 0x55d0c1a0`.

@@ -17,8 +17,12 @@
 //!   it is reported once (stderr, a panic in this thread, or an abort: [`DeadlockPolicy`]).
 //!   Only the thread that closes a cycle can see it, so nothing polls; a timed wait is never
 //!   part of a deadlock (it gives up), and a try never parks.
+//! - **All asleep** (`asleep`): Go's global check, for hangs with no owner to follow, made by
+//!   the thread that falls asleep last, exact thanks to the parking lot's census.
+//! - **Lock order** (`order`): lockdep's order graph, opt-in, fed by blocking acquires made
+//!   while other locks are held.
 //! - **Dump** (`dump`): every thread's state read from the same records, without stopping
-//!   anyone.
+//!   anyone; on SIGQUIT too (`signal`, feature `sigquit`). Names (`names`) label it.
 //!
 //! Recording is switched at run time ([`set_diagnostics`], or `THREADKIT_DIAGNOSTICS=1`/`0`
 //! read when the first threadkit thread starts). Off, a lock's fast path pays one relaxed load of
@@ -33,12 +37,16 @@ mod dump;
 mod names;
 mod order;
 pub(crate) mod record;
+#[cfg(all(unix, feature = "sigquit"))]
+mod signal;
 
 pub use deadlock::{set_deadlock_policy, DeadlockPolicy};
 pub use dump::{dump, dump_after, Dump, DumpWatchdog, HeldLock, ThreadDump, ThreadState};
 pub use names::{name, Named};
 pub use order::{lock_order_checking_enabled, set_lock_order_checking};
 pub(crate) use record::Kind;
+#[cfg(all(unix, feature = "sigquit"))]
+pub use signal::dump_on_sigquit;
 
 use record::{Clear, Held, Site, WaitRecord};
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
@@ -70,6 +78,8 @@ pub(crate) fn apply_environment() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         order::enable_from_environment();
+        #[cfg(all(unix, feature = "sigquit"))]
+        signal::apply_environment();
         let on = match std::env::var("THREADKIT_DIAGNOSTICS").as_deref() {
             Ok("1" | "on" | "true") => true,
             Ok("0" | "off" | "false") => false,
@@ -194,6 +204,12 @@ impl Waiting {
     #[inline]
     pub(crate) fn is_victim(&self) -> bool {
         self.recorded && record::with_me(record::ThreadDiag::is_victim).unwrap_or(false)
+    }
+
+    /// Whether the wait is recorded (and so counted in the parking lot's census).
+    #[inline]
+    pub(crate) fn recorded(&self) -> bool {
+        self.recorded
     }
 
     /// Called once the thread is queued to sleep (the door's `before_sleep`, where it must

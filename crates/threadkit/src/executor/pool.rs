@@ -526,6 +526,7 @@ impl ThreadPoolExecutor {
 /// assert_eq!((s.workers, s.idle, s.queued, s.completed), (0, 0, 0, 0));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
 pub struct ExecutorStats {
     /// The most workers the pool starts.

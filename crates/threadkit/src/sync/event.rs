@@ -230,7 +230,6 @@ impl Event {
 impl Drop for Event {
     #[inline]
     fn drop(&mut self) {
-        #[cfg(not(loom))]
         crate::diag::dropped(self.diag_key());
     }
 }

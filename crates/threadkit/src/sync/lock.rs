@@ -438,7 +438,6 @@ impl Lock {
 impl Drop for Lock {
     #[inline]
     fn drop(&mut self) {
-        #[cfg(not(loom))]
         diag::dropped(self.key());
     }
 }

@@ -29,9 +29,25 @@ fn lot() -> loom::sync::MutexGuard<'static, Vec<Parked>> {
         .expect("the model's parking lot is never poisoned")
 }
 
+/// A parked thread's identity among those on its key (the census is not modelled).
+pub(crate) struct Anchor {
+    /// Gives the anchor a size, so each has its own address.
+    _place: u8,
+}
+
+impl Anchor {
+    pub(crate) fn new(_counted: bool) -> Self {
+        Anchor { _place: 0 }
+    }
+
+    fn token(&self) -> usize {
+        std::ptr::from_ref(self) as usize
+    }
+}
+
 pub(super) fn park(
     key: usize,
-    token: usize,
+    anchor: &Anchor,
     validate: impl FnOnce() -> bool,
     before_sleep: impl FnOnce(),
     timed_out: impl FnOnce(bool),
@@ -45,7 +61,7 @@ pub(super) fn park(
         }
         parked.push(Parked {
             key,
-            token,
+            token: anchor.token(),
             thread: loom::thread::current(),
             woken: woken.clone(),
         });
@@ -99,7 +115,8 @@ pub(super) fn unpark_n(key: usize, n: usize, after: impl FnOnce(usize)) -> usize
 }
 
 /// Wakes the thread parked on `key` with `token`, if it is there.
-pub(super) fn unpark_token(key: usize, token: usize) -> bool {
+pub(super) fn unpark_anchor(key: usize, anchor: &Anchor) -> bool {
+    let token = anchor.token();
     let taken = {
         let mut parked = lot();
         parked

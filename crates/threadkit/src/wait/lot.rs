@@ -7,29 +7,64 @@
 //! `validate`, `timed_out` and the unpark callbacks only touch atomics and cannot unwind or
 //! re-enter the parking lot; `before_sleep` at most releases a lock (unpark calls are allowed
 //! there).
-
 //!
 //! # The census
 //!
-//! The lot counts the threads parked in it through this crate, exactly: a thread counts
-//! itself in under the queue lock as it is queued, and is counted out under the same lock by
-//! whoever takes it out of the queue (its waker, or itself when its deadline passes), before
-//! it runs again. Every exit also advances an epoch. So two equal readings of the census
-//! prove that nobody left the lot in between, which is what lets the diagnostics say that
-//! every thread of the process is asleep (`crate::diag::asleep`) without a false alarm.
+//! While the diagnostics record, the lot counts the threads parked in it through this crate,
+//! exactly: a thread counts itself in under the queue lock as it is queued, and is counted out
+//! under the same lock by whoever takes it out of the queue (its waker, or itself when its
+//! deadline passes), before it runs again. Every exit also advances an epoch. So two equal
+//! readings of the census prove that nobody left the lot in between, which is what lets the
+//! diagnostics say that every thread of the process is asleep (`crate::diag::asleep`) without
+//! a false alarm.
+//!
+//! A parked thread's token is the address of its *anchor*, an atomic on its stack that says
+//! whether it is still counted in; a waker that sees a counted thread in its filter counts it
+//! out and clears the anchor (the thread is queued, so its stack frame is alive). With the
+//! diagnostics off nobody is counted and wakers take `parking_lot_core`'s plain paths: the
+//! census costs nothing. A waker that chose the plain path just as counting began leaves the
+//! anchor set, and the woken thread counts itself out: the count never drifts.
 
 use super::Wake;
 use crate::facade::Instant;
-use parking_lot_core::{FilterOp, ParkResult, ParkToken, UnparkResult, DEFAULT_UNPARK_TOKEN};
-use std::sync::atomic::{AtomicU64, Ordering};
+use parking_lot_core::{FilterOp, ParkResult, ParkToken, DEFAULT_UNPARK_TOKEN};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 
-/// Threads parked through this crate (low 32 bits) and the epoch (high 32 bits), which every
-/// exit from the lot advances.
+/// Threads counted in the lot (low 32 bits) and the epoch (high 32 bits), which every exit of
+/// a counted thread advances.
 static CENSUS: AtomicU64 = AtomicU64::new(0);
 
-/// Added once per thread leaving the lot: the epoch goes up by one and the count down by one
-/// (the count is never below the number leaving, so nothing borrows across the halves).
+/// Counting ever began: wakers look at the parked threads' anchors.
+static COUNTING: AtomicBool = AtomicBool::new(false);
+
+/// Added once per counted thread leaving the lot: the epoch goes up by one and the count down
+/// by one (the count is never below the number leaving, so nothing borrows across the halves).
 const LEFT: u64 = (1 << 32) - 1;
+
+/// A parked thread's anchor: whether it is counted in the census.
+pub(crate) struct Anchor(AtomicU8);
+
+impl Anchor {
+    /// Counted in (`true`) or not.
+    #[inline]
+    pub(crate) fn new(counted: bool) -> Self {
+        if counted && !COUNTING.load(Ordering::Relaxed) {
+            COUNTING.store(true, Ordering::SeqCst);
+        }
+        Anchor(AtomicU8::new(u8::from(counted)))
+    }
+
+    fn token(&self) -> usize {
+        std::ptr::from_ref(self) as usize
+    }
+
+    /// Counts this thread out if it still is counted in (by itself or by a waker, under the
+    /// queue lock, or by itself after waking); `true` if it was.
+    #[inline]
+    fn count_out(&self) -> bool {
+        self.0.load(Ordering::Relaxed) == 1 && self.0.swap(0, Ordering::Relaxed) == 1
+    }
+}
 
 /// The census now: `(parked, epoch)` packed as one word, read as one.
 #[inline]
@@ -43,30 +78,36 @@ pub(crate) fn parked_in(census: u64) -> usize {
     (census & 0xffff_ffff) as usize
 }
 
-/// Counts out the threads an unpark took from the queue (under its lock).
-#[inline]
-fn count_out(result: UnparkResult) {
-    if result.unparked_threads > 0 {
-        CENSUS.fetch_add(
-            LEFT.wrapping_mul(result.unparked_threads as u64),
-            Ordering::SeqCst,
-        );
+fn left(n: usize) {
+    if n > 0 {
+        CENSUS.fetch_add(LEFT.wrapping_mul(n as u64), Ordering::SeqCst);
     }
 }
 
-/// `token` tells this parked thread apart from the others on `key` (see [`unpark_token`]).
+/// Counts out the parked thread whose token a waker's filter sees (under the queue lock).
+///
+/// # Safety
+///
+/// `token` is a parked thread's token: the address of its [`Anchor`], alive while it is queued.
+unsafe fn counted_out(token: ParkToken) -> usize {
+    // SAFETY: see the function: the thread is still in the queue, under its lock.
+    usize::from(unsafe { &*(token.0 as *const Anchor) }.count_out())
+}
+
+/// Parks on `key`; `anchor` (on the caller's stack) is its token and its census mark.
 #[inline]
 pub(super) fn park(
     key: usize,
-    token: usize,
+    anchor: &Anchor,
     validate: impl FnOnce() -> bool,
     before_sleep: impl FnOnce(),
     timed_out: impl FnOnce(bool),
     deadline: Option<Instant>,
 ) -> Wake {
+    let counted = anchor.0.load(Ordering::Relaxed) == 1;
     let validate = || {
         let parks = validate();
-        if parks {
+        if parks && counted {
             CENSUS.fetch_add(1, Ordering::SeqCst);
         }
         parks
@@ -78,15 +119,23 @@ pub(super) fn park(
             validate,
             before_sleep,
             |_, was_last| {
-                CENSUS.fetch_add(LEFT, Ordering::SeqCst);
+                if anchor.count_out() {
+                    left(1);
+                }
                 timed_out(was_last);
             },
-            ParkToken(token),
+            ParkToken(anchor.token()),
             deadline,
         )
     };
     match result {
-        ParkResult::Unparked(_) => Wake::Unparked,
+        ParkResult::Unparked(_) => {
+            // Woken by a waker that did not look at the anchors (counting had just begun).
+            if anchor.count_out() {
+                left(1);
+            }
+            Wake::Unparked
+        }
         ParkResult::Invalid => Wake::Invalid,
         ParkResult::TimedOut => Wake::TimedOut,
     }
@@ -94,10 +143,29 @@ pub(super) fn park(
 
 #[inline]
 pub(super) fn unpark_one(key: usize, after: impl FnOnce(bool)) -> bool {
+    if COUNTING.load(Ordering::Relaxed) {
+        let mut woken = false;
+        let first = |token| {
+            if woken {
+                return FilterOp::Stop;
+            }
+            woken = true;
+            // SAFETY: the filter sees parked threads' tokens.
+            left(unsafe { counted_out(token) });
+            FilterOp::Unpark
+        };
+        // SAFETY: see the module; the filter takes the first thread and counts it out.
+        let result = unsafe {
+            parking_lot_core::unpark_filter(key, first, |r| {
+                after(r.have_more_threads);
+                DEFAULT_UNPARK_TOKEN
+            })
+        };
+        return result.unparked_threads > 0;
+    }
     // SAFETY: see the module.
     let result = unsafe {
         parking_lot_core::unpark_one(key, |r| {
-            count_out(r);
             after(r.have_more_threads);
             DEFAULT_UNPARK_TOKEN
         })
@@ -107,52 +175,55 @@ pub(super) fn unpark_one(key: usize, after: impl FnOnce(bool)) -> bool {
 
 #[inline]
 pub(super) fn unpark_all(key: usize) -> usize {
-    unpark_n(key, usize::MAX, |_| {})
+    if COUNTING.load(Ordering::Relaxed) {
+        return unpark_n(key, usize::MAX, |_| {});
+    }
+    // SAFETY: see the module.
+    unsafe { parking_lot_core::unpark_all(key, DEFAULT_UNPARK_TOKEN) }
 }
 
-/// Wakes the one thread parked on `key` with `token`, if it is there.
-pub(super) fn unpark_token(key: usize, token: usize) -> bool {
-    // SAFETY: see the module; the filter only compares.
-    let result = unsafe {
-        parking_lot_core::unpark_filter(
-            key,
-            |parked| {
-                if parked.0 == token {
-                    FilterOp::Unpark
-                } else {
-                    FilterOp::Skip
-                }
-            },
-            |r| {
-                count_out(r);
-                DEFAULT_UNPARK_TOKEN
-            },
-        )
+/// Wakes the one thread parked on `key` with `anchor`, if it is there.
+pub(super) fn unpark_anchor(key: usize, anchor: &Anchor) -> bool {
+    let token = anchor.token();
+    let this_one = |parked: ParkToken| {
+        if parked.0 == token {
+            // SAFETY: the filter sees parked threads' tokens.
+            left(unsafe { counted_out(parked) });
+            FilterOp::Unpark
+        } else {
+            FilterOp::Skip
+        }
     };
+    // SAFETY: see the module; the filter only compares, and counts out the one it takes.
+    let result =
+        unsafe { parking_lot_core::unpark_filter(key, this_one, |_| DEFAULT_UNPARK_TOKEN) };
     result.unparked_threads > 0
 }
 
 /// Wakes up to `n` threads, oldest first; `after` is told how many, under the queue lock.
 pub(super) fn unpark_n(key: usize, n: usize, after: impl FnOnce(usize)) -> usize {
-    let mut left = n;
+    let mut left_to_wake = n;
+    let counting = COUNTING.load(Ordering::Relaxed);
+    let counted = std::cell::Cell::new(0);
+    let up_to_n = |token| {
+        if left_to_wake == 0 {
+            FilterOp::Stop
+        } else {
+            left_to_wake -= 1;
+            if counting {
+                // SAFETY: the filter sees parked threads' tokens.
+                counted.set(counted.get() + unsafe { counted_out(token) });
+            }
+            FilterOp::Unpark
+        }
+    };
     // SAFETY: see the module; the filter only counts.
     let result = unsafe {
-        parking_lot_core::unpark_filter(
-            key,
-            |_| {
-                if left == 0 {
-                    FilterOp::Stop
-                } else {
-                    left -= 1;
-                    FilterOp::Unpark
-                }
-            },
-            |r| {
-                count_out(r);
-                after(r.unparked_threads);
-                DEFAULT_UNPARK_TOKEN
-            },
-        )
+        parking_lot_core::unpark_filter(key, up_to_n, |r| {
+            left(counted.get());
+            after(r.unparked_threads);
+            DEFAULT_UNPARK_TOKEN
+        })
     };
     result.unparked_threads
 }
