@@ -155,6 +155,7 @@
 //! | `faulthandler.dump_traceback()`, `dump_traceback_later(timeout)` | [`dump()`] ([`Dump`], [`ThreadDump`], [`ThreadState`], [`HeldLock`]), [`dump_after`] ([`DumpWatchdog`]) |
 //! | a program that hangs forever on a deadlock | a report when the cycle forms: [`set_diagnostics`], [`set_deadlock_policy`] ([`DeadlockPolicy`]); "all threads are asleep" with the dump |
 //! | locks taken in opposite orders (hangs only sometimes) | lock-order checking: [`set_lock_order_checking`], [`lock_order_checking_enabled`] (`THREADKIT_LOCK_ORDER=1`) |
+//! | no way to stop a thread (a flag the thread polls) | [`ThreadHandle::request_stop`], [`StopToken`], [`stop_requested`], [`sleep`] (see "Stopping work") |
 //! | `faulthandler.register(signal.SIGQUIT)` | `dump_on_sigquit()` (feature `sigquit`; `THREADKIT_DUMP_ON_SIGQUIT=1`) |
 //! | a lock's repr in a traceback | [`name`]`(&lock, "accounts")` ([`Named`]): reports say `Lock "accounts"` |
 //!
@@ -219,6 +220,62 @@
 //! nanoseconds), **off in release builds** (switch it on to chase a hang in production);
 //! lock-order checking is off in both (turn it on in tests).
 //!
+//! ## Stopping work
+//!
+//! Python cannot stop a thread. In threadkit every thread has a [`StopToken`]:
+//! [`ThreadHandle::request_stop`] asks it to stop, and **every threadkit blocking call it is in,
+//! or makes afterwards, returns at once** (the door every wait goes through wakes exactly
+//! that thread). How the call says so follows its return type, as the timed-out rule does:
+//!
+//! - a queue's `get` and `put` return [`GetError::Stopped`] / [`PutError::Stopped`] (which
+//!   hands the item back): nothing taken, nothing lost;
+//! - every other blocking call (`Lock::acquire`, guards, `Condition::wait`, `Semaphore`,
+//!   `Event::wait`, `Barrier::wait`, queue `join`, `Future::result`, `as_completed`, `wait`,
+//!   thread `join`, [`sleep`]) has nothing to return it in and unwinds with [`Stopped`]; the
+//!   thread then ends with [`JoinError::Stopped`], not a failure (no excepthook, nothing
+//!   printed). Guards release their locks as the stack unwinds; a condition's wait takes its
+//!   lock back first, a barrier breaks for the other parties (as a timeout does). A call that
+//!   need not block (a free lock, a `try_*` form) still succeeds, and a thread may poll
+//!   [`stop_requested`] to finish its work its own way.
+//!
+//! Tokens link ([`StopToken::child`]), time out ([`StopToken::after`]), run callbacks
+//! ([`StopToken::on_stop`]), and can be lent to any thread ([`StopToken::run`]). The design
+//! note (`src/stop/mod.rs`) weighs the alternatives: stop-aware forms, a "deadline or token"
+//! argument, unwinding everywhere.
+//!
+//! | Python / Java / C++ / .NET | threadkit |
+//! |---|---|
+//! | a flag `Event` polled by the thread (Python) | [`stop_requested`], or any blocking call returning at once |
+//! | `Thread.interrupt()`, `InterruptedException` (Java) | [`ThreadHandle::request_stop`], the [`Stopped`] unwind, [`JoinError::Stopped`] |
+//! | `std::jthread::request_stop`, `stop_token`, `stop_callback` (C++20) | [`ThreadHandle::request_stop`], [`StopToken`], [`StopToken::on_stop`] ([`StopCallback`]) |
+//! | `CancellationTokenSource`, `CreateLinkedTokenSource`, `CancelAfter` (.NET) | [`StopToken`], [`StopToken::child`], [`StopToken::after`] |
+//!
+//! ```
+//! use std::sync::Arc;
+//! use threadkit::{JoinError, Queue, Thread};
+//!
+//! let jobs: Arc<Queue<u32>> = Arc::new(Queue::new(0));
+//! let q = Arc::clone(&jobs);
+//! let worker = Thread::spawn(move || {
+//!     let mut done = 0;
+//!     while let Ok(job) = q.get() {
+//!         done += job; // Err(GetError::Stopped) ends the loop
+//!     }
+//!     done
+//! });
+//! jobs.put(1).unwrap();
+//! jobs.put(2).unwrap();
+//! while jobs.qsize() > 0 {
+//!     std::thread::yield_now();
+//! }
+//! worker.request_stop(); // it waits on an empty queue: it stops at once
+//! assert_eq!(worker.into_output().unwrap(), 3);
+//!
+//! let sleeper = Thread::spawn(|| threadkit::sleep(std::time::Duration::from_secs(3600)));
+//! sleeper.request_stop();
+//! assert!(matches!(sleeper.join(), Err(JoinError::Stopped)));
+//! ```
+//!
 //! ## Example
 //!
 //! ```
@@ -246,6 +303,7 @@ mod executor;
 mod hook;
 mod panic;
 mod queue;
+mod stop;
 mod sync;
 mod thread;
 mod timeout;
@@ -268,6 +326,7 @@ pub use panic::Panic;
 pub use queue::{
     GetError, Iter, LifoQueue, PriorityQueue, PutError, Queue, SimpleQueue, TaskDoneError,
 };
+pub use stop::{sleep, stop_requested, stop_token, StopCallback, StopToken, Stopped};
 pub use sync::{
     Barrier, BoundedSemaphore, BrokenBarrierError, Condition, ConditionGuard, ConditionLock,
     Condvar, Event, Lock, LockGuard, Mutex, MutexGuard, NotOwnedError, RLock, RLockGuard,

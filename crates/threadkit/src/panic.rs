@@ -38,6 +38,8 @@ pub struct Panic {
 struct PanicInfo {
     message: Box<str>,
     location: Option<Box<str>>,
+    /// The unwind of a stopped blocking call ([`crate::Stopped`]), not a failure.
+    stop: bool,
 }
 
 impl Panic {
@@ -52,6 +54,7 @@ impl Panic {
             inner: Arc::new(PanicInfo {
                 message: message.into().into_boxed_str(),
                 location: None,
+                stop: false,
             }),
         }
     }
@@ -76,6 +79,12 @@ impl Panic {
         self.inner.location.as_deref()
     }
 
+    /// Whether this is the unwind of a stopped blocking call (see `crate::stop`): the
+    /// thread or task was stopped, it did not fail.
+    pub(crate) fn is_stop(&self) -> bool {
+        self.inner.stop
+    }
+
     /// `panicked at file:line:col:` (when known) and the message, as the reports print it.
     pub(crate) fn report_text(&self) -> String {
         match self.location() {
@@ -89,11 +98,17 @@ impl Panic {
             (*s).into()
         } else if let Some(s) = payload.downcast_ref::<String>() {
             s.as_str().into()
+        } else if payload.is::<crate::Stopped>() {
+            crate::Stopped.to_string().into()
         } else {
             "Box<dyn Any>".into()
         };
         Panic {
-            inner: Arc::new(PanicInfo { message, location }),
+            inner: Arc::new(PanicInfo {
+                message,
+                location,
+                stop: payload.is::<crate::Stopped>(),
+            }),
         }
     }
 }

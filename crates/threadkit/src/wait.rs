@@ -52,6 +52,9 @@ pub(crate) enum Wake {
     Invalid,
     /// The deadline passed.
     TimedOut,
+    /// The thread's stop was requested (only from a stoppable park, see `crate::stop`): its
+    /// `before_sleep` has run, it is not parked, and no waker counted it out.
+    Stopped,
 }
 
 /// The deadline that is `timeout` from now; `None` (forever) if it does not fit in an `Instant`.
@@ -111,6 +114,7 @@ pub(crate) fn park_then(
     let wake = sleep(
         key,
         &waiting,
+        false,
         &mut validate,
         before_sleep,
         timed_out,
@@ -120,22 +124,76 @@ pub(crate) fn park_then(
     wake
 }
 
+/// Like [`park_then`], and the calling thread's stop token is honoured: a stop requested
+/// before or while it waits returns [`Wake::Stopped`] (with `before_sleep` run either way).
+#[inline]
+#[track_caller]
+pub(crate) fn park_stoppable(
+    kind: Kind,
+    key: usize,
+    mut validate: impl FnMut() -> bool,
+    before_sleep: impl FnOnce(),
+    timed_out: impl FnOnce(bool),
+    deadline: Option<Instant>,
+) -> Wake {
+    let waiting = diag::waiting(kind, key, deadline, Location::caller());
+    let mut validate = || !waiting.is_victim() && validate();
+    let wake = sleep(
+        key,
+        &waiting,
+        true,
+        &mut validate,
+        before_sleep,
+        timed_out,
+        deadline,
+    );
+    waiting.woke();
+    wake
+}
+
+/// Wakes the thread with the anchor token `anchor` parked on `key`: its stop was requested.
+pub(crate) fn unpark_stopped(key: usize, anchor: usize) {
+    lot::unpark_stopped(key, anchor);
+}
+
 /// The park itself, as the diagnostics watch it: a recorded wait is counted in the parking
 /// lot's census (its anchor, on this stack frame, is its token); once queued, a thread that
 /// finds every thread asleep wakes itself (by its anchor) to report it, then parks again (see
 /// `diag::asleep`).
 #[inline]
+#[allow(clippy::too_many_arguments)] // the door's one implementation, called from three doors
 fn sleep(
     key: usize,
     waiting: &diag::Waiting,
+    stoppable: bool,
     validate: &mut impl FnMut() -> bool,
     before_sleep: impl FnOnce(),
     timed_out: impl FnOnce(bool),
     deadline: Option<Instant>,
 ) -> Wake {
     let anchor = lot::Anchor::new(waiting.recorded());
+    // A stoppable park registers with the thread's stop token, which wakes exactly this
+    // thread (by its anchor) when the stop is requested.
+    let registration = if stoppable {
+        let Ok(registration) = crate::stop::park_registration(key, anchor.token()) else {
+            before_sleep();
+            return Wake::Stopped;
+        };
+        registration
+    } else {
+        None
+    };
+    let stopped = || {
+        registration
+            .as_ref()
+            .is_some_and(crate::stop::Registration::is_stopped)
+    };
+    let mut validate = || !stopped() && validate();
+    let mut before = Some(before_sleep);
     let before_sleep = || {
-        before_sleep();
+        if let Some(before) = before.take() {
+            before();
+        }
         if waiting.fell_asleep() {
             lot::unpark_anchor(key, &anchor);
         }
@@ -143,14 +201,22 @@ fn sleep(
     let mut wake = lot::park(
         key,
         &anchor,
-        &mut *validate,
+        &mut validate,
         before_sleep,
         timed_out,
         deadline,
     );
     while wake == Wake::Unparked && waiting.reporting() {
         let anchor = lot::Anchor::new(waiting.recorded());
-        wake = lot::park(key, &anchor, &mut *validate, || {}, |_| {}, deadline);
+        wake = lot::park(key, &anchor, &mut validate, || {}, |_| {}, deadline);
+    }
+    if wake == Wake::Invalid && stopped() {
+        // Refused to sleep by the stop, before `before_sleep` could run: run it now, so a
+        // stopped park always looks the same to its caller.
+        if let Some(before) = before.take() {
+            before();
+        }
+        wake = Wake::Stopped;
     }
     wake
 }
@@ -203,23 +269,37 @@ impl WaitQueue {
         self.waiting.load(Ordering::SeqCst)
     }
 
-    /// Parks until woken, `validate` fails, or `deadline`.
-    #[inline]
-    #[track_caller]
-    pub(crate) fn park(
-        &self,
-        kind: Kind,
-        validate: impl FnMut() -> bool,
-        deadline: Option<Instant>,
-    ) -> Wake {
-        self.park_then(kind, validate, || {}, deadline)
-    }
-
-    /// Parks like [`park`](Self::park), running `before_sleep` once queued (see `park_then`).
+    /// Parks until woken, `validate` fails, or `deadline`, running `before_sleep` once queued
+    /// (see the free `park_then`).
     #[track_caller]
     pub(crate) fn park_then(
         &self,
         kind: Kind,
+        validate: impl FnMut() -> bool,
+        before_sleep: impl FnOnce(),
+        deadline: Option<Instant>,
+    ) -> Wake {
+        self.park_in(kind, false, validate, before_sleep, deadline)
+    }
+
+    /// Parks until woken, `validate` fails, or `deadline`, honouring the thread's stop token
+    /// (see the free [`park_stoppable`]).
+    #[track_caller]
+    pub(crate) fn park_stoppable(
+        &self,
+        kind: Kind,
+        validate: impl FnMut() -> bool,
+        before_sleep: impl FnOnce(),
+        deadline: Option<Instant>,
+    ) -> Wake {
+        self.park_in(kind, true, validate, before_sleep, deadline)
+    }
+
+    #[track_caller]
+    fn park_in(
+        &self,
+        kind: Kind,
+        stoppable: bool,
         mut validate: impl FnMut() -> bool,
         before_sleep: impl FnOnce(),
         deadline: Option<Instant>,
@@ -231,7 +311,15 @@ impl WaitQueue {
         crate::facade::seq_cst_point();
         // Counted out if the park panics (a deadlock report, after the thread woke itself).
         let counted = CountedIn(&self.waiting);
-        let wake = sleep(key, &waiting, &mut validate, before_sleep, |_| {}, deadline);
+        let wake = sleep(
+            key,
+            &waiting,
+            stoppable,
+            &mut validate,
+            before_sleep,
+            |_| {},
+            deadline,
+        );
         std::mem::forget(counted);
         if wake != Wake::Unparked {
             self.waiting.fetch_sub(1, Ordering::SeqCst);
@@ -352,7 +440,7 @@ mod tests {
             if f2.load(Ordering::SeqCst) {
                 return;
             }
-            q2.park(Kind::Condvar, || !f2.load(Ordering::SeqCst), None);
+            q2.park_stoppable(Kind::Condvar, || !f2.load(Ordering::SeqCst), || {}, None);
         });
         while q.waiting() == 0 {
             std::thread::yield_now();
@@ -361,11 +449,15 @@ mod tests {
         q.wake_all();
         t.join().unwrap();
         assert_eq!(q.waiting(), 0);
-        assert_eq!(q.park(Kind::Condvar, || false, None), Wake::Invalid);
         assert_eq!(
-            q.park(
+            q.park_stoppable(Kind::Condvar, || false, || {}, None),
+            Wake::Invalid
+        );
+        assert_eq!(
+            q.park_stoppable(
                 Kind::Condvar,
                 || true,
+                || {},
                 deadline_after(Duration::from_millis(1))
             ),
             Wake::TimedOut
@@ -397,7 +489,12 @@ mod loom_tests {
                 let (q, flag) = (q.clone(), flag.clone());
                 loom::thread::spawn(move || {
                     while !flag.load(Ordering::SeqCst) {
-                        q.park(Kind::Condvar, || !flag.load(Ordering::SeqCst), None);
+                        q.park_stoppable(
+                            Kind::Condvar,
+                            || !flag.load(Ordering::SeqCst),
+                            || {},
+                            None,
+                        );
                     }
                 })
             };
@@ -427,7 +524,12 @@ mod loom_tests {
                             return;
                         }
                         if n == 0 {
-                            q.park(Kind::Condvar, || permits.load(Ordering::SeqCst) == 0, None);
+                            q.park_stoppable(
+                                Kind::Condvar,
+                                || permits.load(Ordering::SeqCst) == 0,
+                                || {},
+                                None,
+                            );
                         }
                     })
                 })

@@ -447,9 +447,27 @@ fn in_child(scenario: &str) -> (std::process::ExitStatus, String) {
     (status, reader.join().unwrap())
 }
 
+/// A scenario's exit code when the process already had threads of its own (see [`scenario`]).
+const SKIPPED: i32 = 5;
+
+/// The process's thread count, from /proc.
+#[cfg(target_os = "linux")]
+fn os_threads() -> Option<usize> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(17)?.parse().ok()
+}
+
 /// The child's side of [`in_child`]: a program that hangs with every thread asleep, and the
 /// `Abort` policy (or `Panic`, for the scenario that catches the report).
 fn scenario(name: &str) {
+    // A thread nobody started here (ThreadSanitizer's runtime has one) could wake the others:
+    // the check rightly never reports then, so the scenario cannot show it.
+    #[cfg(target_os = "linux")]
+    if let Some(n) = os_threads().filter(|n| *n > 1) {
+        eprintln!("skipped: {n} threads before the scenario starts (a sanitizer's runtime?)");
+        std::process::exit(SKIPPED);
+    }
     set_diagnostics(true);
     set_deadlock_policy(DeadlockPolicy::Abort);
     match name {
@@ -534,6 +552,10 @@ fn every_thread_asleep_is_reported_with_a_dump() {
         ),
     ] {
         let (status, stderr) = in_child(scenario);
+        if status.code() == Some(SKIPPED) {
+            print!("({}) ", stderr.trim());
+            return;
+        }
         assert_eq!(status.signal(), Some(6), "{scenario} aborted: {stderr}");
         assert_eq!(
             stderr.matches("threads are asleep").count(),
@@ -545,6 +567,9 @@ fn every_thread_asleep_is_reported_with_a_dump() {
         }
     }
     let (status, stderr) = in_child("the-panic-policy-panics-the-thread-that-fell-asleep-last");
+    if status.code() == Some(SKIPPED) {
+        return;
+    }
     assert!(status.success(), "{stderr}");
     assert!(
         stderr.starts_with("caught: threadkit: deadlock found: all 1 threads are asleep"),

@@ -36,6 +36,8 @@ pub(crate) enum Kind {
     AsCompleted,
     /// The join of the thread with this ident.
     Join(u64),
+    /// `threadkit::sleep`.
+    Sleep,
     /// A lock inside threadkit itself (a queue's or a future's state): never recorded.
     Internal,
 }
@@ -72,6 +74,7 @@ impl Kind {
             Kind::QueuePut => "to put into",
             Kind::QueueGet => "to get from",
             Kind::Join(_) => "to join",
+            Kind::Sleep => "in",
             _ => "on",
         }
     }
@@ -84,6 +87,7 @@ impl fmt::Display for Kind {
             Kind::QueueJoin => f.write_str("Queue.join"),
             Kind::AsCompleted => f.write_str("futures (as_completed/wait)"),
             Kind::Join(ident) => write!(f, "thread ident {ident}"),
+            Kind::Sleep => f.write_str("sleep"),
             Kind::Internal => f.write_str("internal lock"),
             other => write!(f, "{other:?}"),
         }

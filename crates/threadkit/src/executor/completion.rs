@@ -175,10 +175,16 @@ impl<T, F: Borrow<Future<T>>> Iterator for AsCompleted<T, F> {
             return None;
         }
         let mut finished = self.watch.finished.lock();
-        let arrived = self
+        let waited = self
             .watch
             .finished
-            .wait_while(&mut finished, self.deadline, |f| f.len() <= self.yielded);
+            .wait_while_stoppable(&mut finished, self.deadline, |f| f.len() <= self.yielded);
+        let Ok(arrived) = waited else {
+            // The caller's stop: nothing to return it in (`crate::stop`); dropping the
+            // iterator unwatches the futures.
+            drop(finished);
+            crate::stop::unwind();
+        };
         if !arrived {
             self.timed_out = true;
             return Some(Err(TimeoutError::futures(
@@ -286,11 +292,11 @@ where
     let futures = distinct(futures);
     let watch = Watch::new();
     watch_all(&futures, &watch);
-    {
+    let waited = {
         let mut finished = watch.finished.lock();
         watch
             .finished
-            .wait_while(&mut finished, deadline, |finished| {
+            .wait_while_stoppable(&mut finished, deadline, |finished| {
                 let satisfied = match return_when {
                     ReturnWhen::FirstCompleted => !finished.is_empty(),
                     ReturnWhen::AllCompleted => finished.len() == futures.len(),
@@ -300,9 +306,13 @@ where
                     }
                 };
                 !satisfied
-            });
-    }
+            })
+    };
     unwatch_all(futures.iter(), &watch);
+    if waited.is_err() {
+        // The caller's stop: `wait` has nothing to return it in (`crate::stop`).
+        crate::stop::unwind();
+    }
     let (done, not_done) = futures.into_iter().partition(|f| f.borrow().done());
     DoneAndNotDone { done, not_done }
 }

@@ -224,8 +224,11 @@ impl<T> FutureState<T> {
                 s & WAITING != 0 && !until.reached(s)
             };
             let key = wait::key_of(&self.state);
-            if wait::park(Kind::Future, key, validate, |_| {}, deadline) == Wake::TimedOut {
-                return until.reached(self.state.load(Ordering::Acquire));
+            match wait::park_stoppable(Kind::Future, key, validate, || {}, |_| {}, deadline) {
+                Wake::TimedOut => return until.reached(self.state.load(Ordering::Acquire)),
+                // The waiter's own stop: the future's outcome cannot say it (`crate::stop`).
+                Wake::Stopped => crate::stop::unwind(),
+                Wake::Unparked | Wake::Invalid => {}
             }
         }
     }

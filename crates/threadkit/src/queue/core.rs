@@ -100,12 +100,20 @@ impl<T: Send, S: Store<T>> Core<T, S> {
     fn put_slow(&self, mut item: T, deadline: Option<Instant>) -> Result<(), PutError<T>> {
         let mut spin = SpinWait::new();
         loop {
-            let timed_out = !spin.spin()
-                && self.putters.park(
+            let wake = if spin.spin() {
+                Wake::Invalid
+            } else {
+                self.putters.park_stoppable(
                     Kind::QueuePut,
                     || self.store.is_full() && !self.store.is_closed(),
+                    || {},
                     deadline,
-                ) == Wake::TimedOut;
+                )
+            };
+            if wake == Wake::Stopped {
+                return Err(PutError::Stopped(item));
+            }
+            let timed_out = wake == Wake::TimedOut;
             match self.give(item) {
                 Ok(()) => return Ok(()),
                 Err(Refused::Closed(back)) => return Err(PutError::ShutDown(back)),
@@ -135,12 +143,20 @@ impl<T: Send, S: Store<T>> Core<T, S> {
             let Patience::Until(deadline) = patience else {
                 return Err(GetError::Empty);
             };
-            let timed_out = !spin.spin()
-                && self.getters.park(
+            let wake = if spin.spin() {
+                Wake::Invalid
+            } else {
+                self.getters.park_stoppable(
                     Kind::QueueGet,
                     || self.store.is_empty() && !self.store.is_closed(),
+                    || {},
                     deadline,
-                ) == Wake::TimedOut;
+                )
+            };
+            if wake == Wake::Stopped {
+                return Err(GetError::Stopped);
+            }
+            let timed_out = wake == Wake::TimedOut;
             if let Some(item) = self.take() {
                 return Ok(item);
             }
@@ -201,11 +217,17 @@ impl<T: Send, S: Store<T>> Core<T, S> {
             if self.unfinished() == 0 {
                 return true;
             }
-            let woke = self
-                .joiners
-                .park(Kind::QueueJoin, || self.unfinished() > 0, deadline);
-            if woke == Wake::TimedOut {
-                return self.unfinished() == 0;
+            let woke = self.joiners.park_stoppable(
+                Kind::QueueJoin,
+                || self.unfinished() > 0,
+                || {},
+                deadline,
+            );
+            match woke {
+                Wake::TimedOut => return self.unfinished() == 0,
+                // `join` has nothing to return it in: it unwinds (see `crate::stop`).
+                Wake::Stopped => crate::stop::unwind(),
+                Wake::Unparked | Wake::Invalid => {}
             }
         }
     }

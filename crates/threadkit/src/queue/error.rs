@@ -25,6 +25,10 @@ pub enum PutError<T> {
     /// The queue was shut down (Python 3.13: `queue.ShutDown`).
     #[error("queue is shut down")]
     ShutDown(T),
+    /// The calling thread's stop was requested while it waited for room
+    /// ([`ThreadHandle::request_stop`](crate::ThreadHandle::request_stop)): the item comes back.
+    #[error("stopped while waiting to put")]
+    Stopped(T),
 }
 
 impl<T> PutError<T> {
@@ -35,7 +39,7 @@ impl<T> PutError<T> {
     /// ```
     pub fn into_inner(self) -> T {
         match self {
-            PutError::Full(item) | PutError::ShutDown(item) => item,
+            PutError::Full(item) | PutError::ShutDown(item) | PutError::Stopped(item) => item,
         }
     }
 }
@@ -45,6 +49,7 @@ impl<T> fmt::Debug for PutError<T> {
         match self {
             PutError::Full(_) => f.write_str("Full(..)"),
             PutError::ShutDown(_) => f.write_str("ShutDown(..)"),
+            PutError::Stopped(_) => f.write_str("Stopped(..)"),
         }
     }
 }
@@ -69,6 +74,10 @@ pub enum GetError {
     /// The queue is shut down and has nothing left to give (Python 3.13: `queue.ShutDown`).
     #[error("queue is shut down")]
     ShutDown,
+    /// The calling thread's stop was requested while it waited for an item
+    /// ([`ThreadHandle::request_stop`](crate::ThreadHandle::request_stop)); nothing was taken.
+    #[error("stopped while waiting to get")]
+    Stopped,
 }
 
 /// `task_done` was called more times than items were put

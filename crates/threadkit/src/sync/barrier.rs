@@ -351,10 +351,14 @@ impl Barrier {
             return self.close_cycle(&mut state).map(|()| index);
         }
         let in_this_cycle = |s: &State| s.cycle == cycle;
-        let timed_out = !self.state.wait_while(&mut state, deadline, |s| {
+        let waited = self.state.wait_while_stoppable(&mut state, deadline, |s| {
             in_this_cycle(s) && s.phase == Phase::Filling
         });
-        if timed_out {
+        let timed_out = waited == Ok(false);
+        // A stopped party leaves as a timed-out one does: the barrier breaks for the others
+        // (unless its cycle passed meanwhile: then the stop waits for the next blocking call).
+        let stopped = waited.is_err() && in_this_cycle(&state) && state.phase == Phase::Filling;
+        if timed_out || stopped {
             self.break_barrier(&mut state);
         }
         // The action may still run: its outcome decides this cycle, whatever the clock.
@@ -364,6 +368,10 @@ impl Barrier {
         if in_this_cycle(&state) {
             // Broken while this thread was in it (by its own timeout, if it timed out).
             state.count -= 1;
+            if stopped {
+                drop(state);
+                crate::stop::unwind();
+            }
             return Err(BrokenBarrierError {
                 action_panic: None,
                 timed_out,

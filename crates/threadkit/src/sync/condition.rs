@@ -574,13 +574,18 @@ impl<L: ConditionLock> Condition<L> {
         }
         // Counted while the lock is held, so a notifier holding the lock sees this waiter.
         let mut saved = 0;
-        let wake = self.waiters.park_then(
+        let wake = self.waiters.park_stoppable(
             Kind::Condition,
             || true,
             || saved = self.lock.release_save(),
             deadline,
         );
-        self.lock.acquire_restore(saved);
+        // Re-acquired whatever happens to the thread's stop: the caller holds it again.
+        crate::stop::unstoppable(|| self.lock.acquire_restore(saved));
+        if wake == Wake::Stopped {
+            // With the lock held again, as the caller's guard expects (`crate::stop`).
+            crate::stop::unwind();
+        }
         Ok(wake != Wake::TimedOut)
     }
 

@@ -315,11 +315,35 @@ impl Condvar {
         guard: &mut MutexGuard<'_, T>,
         deadline: Option<Instant>,
     ) -> bool {
-        let wake = self
-            .waiters
-            .park_then(self.kind, || true, || guard.unlock_raw(), deadline);
-        guard.relock_raw();
+        // The user's condition variable honours the thread's stop by unwinding; threadkit's
+        // own monitors (a barrier's, `as_completed`'s) ask for it explicitly (`wait_in`).
+        let wake = self.wait_in(guard, deadline, self.kind == Kind::Condvar);
+        if wake == Wake::Stopped {
+            // With the lock held again, as the caller's guard expects (`crate::stop`).
+            crate::stop::unwind();
+        }
         wake != Wake::TimedOut
+    }
+
+    /// The wait itself: queued, the lock released, parked (honouring the thread's stop if
+    /// `stoppable`), the lock taken again whatever happened.
+    #[track_caller]
+    pub(crate) fn wait_in<T: ?Sized>(
+        &self,
+        guard: &mut MutexGuard<'_, T>,
+        deadline: Option<Instant>,
+        stoppable: bool,
+    ) -> Wake {
+        let wake = if stoppable {
+            self.waiters
+                .park_stoppable(self.kind, || true, || guard.unlock_raw(), deadline)
+        } else {
+            self.waiters
+                .park_then(self.kind, || true, || guard.unlock_raw(), deadline)
+        };
+        // Re-acquired whatever happens to the thread's stop: the guard must hold it again.
+        crate::stop::unstoppable(|| guard.relock_raw());
+        wake
     }
 
     /// Waits while `condition` holds; `false` if the deadline passed with it still true.

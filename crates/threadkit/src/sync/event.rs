@@ -161,15 +161,35 @@ impl Event {
         self.is_set() || self.wait_slow(deadline, kind)
     }
 
+    /// A wait inside threadkit that a stop request must not cut short (a thread's start
+    /// handshake).
+    pub(crate) fn wait_unstoppable(&self) {
+        if !self.is_set() {
+            self.wait_from(
+                self.state.load(Ordering::Acquire),
+                None,
+                Kind::Internal,
+                false,
+            );
+        }
+    }
+
+    /// The waits of the public forms: a stop request unwinds them (`crate::stop`).
     #[cold]
     #[track_caller]
     fn wait_slow(&self, deadline: Option<Instant>, kind: Kind) -> bool {
-        self.wait_from(self.state.load(Ordering::Acquire), deadline, kind)
+        self.wait_from(self.state.load(Ordering::Acquire), deadline, kind, true)
     }
 
     /// Waits for a `set` after the moment `start` was read.
     #[track_caller]
-    fn wait_from(&self, start: usize, deadline: Option<Instant>, kind: Kind) -> bool {
+    fn wait_from(
+        &self,
+        start: usize,
+        deadline: Option<Instant>,
+        kind: Kind,
+        stoppable: bool,
+    ) -> bool {
         if start & SET != 0 {
             return true;
         }
@@ -199,18 +219,19 @@ impl Event {
                     continue;
                 }
             }
-            let woke = wait::park(
-                kind,
-                wait::key_of(&self.state),
-                // Still this generation, unset, and marked: a `set` will see the mark.
-                || self.state.load(Ordering::Relaxed) == generation | PARKED,
-                |was_last| {
-                    if was_last {
-                        self.state.fetch_and(!PARKED, Ordering::Relaxed);
-                    }
-                },
-                deadline,
-            );
+            let key = wait::key_of(&self.state);
+            // Still this generation, unset, and marked: a `set` will see the mark.
+            let validate = || self.state.load(Ordering::Relaxed) == generation | PARKED;
+            let timed_out = |was_last: bool| {
+                if was_last {
+                    self.state.fetch_and(!PARKED, Ordering::Relaxed);
+                }
+            };
+            let woke = if stoppable {
+                wait::park_stoppable(kind, key, &validate, || {}, timed_out, deadline)
+            } else {
+                wait::park(kind, key, &validate, timed_out, deadline)
+            };
             match woke {
                 // Only `set` unparks this key: the pulse released us, even if cleared since.
                 Wake::Unparked => {
@@ -220,6 +241,8 @@ impl Event {
                     return true;
                 }
                 Wake::TimedOut => return released(self.state.load(Ordering::Acquire)),
+                // The mark stays: a later `set` only makes one call for nobody.
+                Wake::Stopped => crate::stop::unwind(),
                 Wake::Invalid => {}
             }
         }
@@ -275,7 +298,7 @@ mod tests {
         e.set();
         e.clear();
         // The waiter has not looked since `began`: the pulse still releases it at once.
-        assert!(e.wait_from(began, Some(Instant::now()), Kind::Event));
+        assert!(e.wait_from(began, Some(Instant::now()), Kind::Event, true));
         // One that begins after the pulse waits for the next `set`.
         assert!(!e.wait_timeout(Duration::from_millis(1)));
     }

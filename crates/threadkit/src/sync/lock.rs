@@ -380,17 +380,24 @@ impl Lock {
                     continue;
                 }
             }
-            let woke = wait::park(
-                kind,
-                self.key(),
-                || self.state.load(Ordering::Relaxed) & (LOCKED | PARKED) == LOCKED | PARKED,
-                |was_last| {
-                    if was_last {
-                        self.state.fetch_and(!PARKED, Ordering::Relaxed);
-                    }
-                },
-                deadline,
-            );
+            let key = self.key();
+            let validate =
+                || self.state.load(Ordering::Relaxed) & (LOCKED | PARKED) == LOCKED | PARKED;
+            let timed_out = |was_last: bool| {
+                if was_last {
+                    self.state.fetch_and(!PARKED, Ordering::Relaxed);
+                }
+            };
+            // A user's lock honours its thread's stop (unwinding: `acquire` has nothing to
+            // return it in); threadkit's internal locks are held briefly and never stop.
+            let woke = if kind == Kind::Internal {
+                wait::park(kind, key, &validate, timed_out, deadline)
+            } else {
+                wait::park_stoppable(kind, key, &validate, || {}, timed_out, deadline)
+            };
+            if woke == Wake::Stopped {
+                crate::stop::unwind();
+            }
             if woke == Wake::TimedOut {
                 return false;
             }

@@ -55,6 +55,25 @@ impl<T> Monitor<T> {
             .wait_while_until(guard, &mut |state| blocked(state), deadline)
     }
 
+    /// [`wait_while`](Self::wait_while), honouring the thread's stop: `Err(Stopped)` if it was
+    /// requested before `blocked` turned false (the lock is held again either way).
+    #[track_caller]
+    pub(crate) fn wait_while_stoppable(
+        &self,
+        guard: &mut MutexGuard<'_, T>,
+        deadline: Option<Instant>,
+        mut blocked: impl FnMut(&T) -> bool,
+    ) -> Result<bool, crate::Stopped> {
+        while blocked(guard) {
+            match self.waiters.wait_in(guard, deadline, true) {
+                crate::wait::Wake::Stopped => return Err(crate::Stopped),
+                crate::wait::Wake::TimedOut if blocked(guard) => return Ok(false),
+                _ => {}
+            }
+        }
+        Ok(true)
+    }
+
     /// Wakes every waiter. Call with or without the lock held.
     #[inline]
     pub(crate) fn notify_all(&self) {

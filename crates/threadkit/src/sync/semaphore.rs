@@ -58,13 +58,17 @@ impl Counter {
             if spin.spin() {
                 continue;
             }
-            let wake = self.waiters.park(
+            let wake = self.waiters.park_stoppable(
                 Kind::Semaphore,
                 || self.permits.load(Ordering::SeqCst) == 0,
+                || {},
                 deadline,
             );
-            if wake == Wake::TimedOut {
-                return self.try_acquire();
+            match wake {
+                Wake::TimedOut => return self.try_acquire(),
+                // No permit taken; `acquire` has nothing to return it in (`crate::stop`).
+                Wake::Stopped => crate::stop::unwind(),
+                Wake::Unparked | Wake::Invalid => {}
             }
         }
     }

@@ -79,6 +79,10 @@ pub enum JoinError {
     /// The thread's closure panicked; the panic's message and location are inside.
     #[error("thread panicked: {0}")]
     Panicked(Panic),
+    /// The thread was stopped ([`ThreadHandle::request_stop`](crate::ThreadHandle::request_stop))
+    /// and ended by a blocking call's [`Stopped`](crate::Stopped) unwind: stopped, not failed.
+    #[error("thread stopped")]
+    Stopped,
 }
 
 impl JoinError {

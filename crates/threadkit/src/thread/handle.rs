@@ -37,6 +37,8 @@ pub(crate) struct Inner {
     finished: Event,
     panic: OnceLock<Panic>,
     origin: Origin,
+    /// What `request_stop` stops; the thread's own token while it runs.
+    stop: crate::StopToken,
 }
 
 /// A cloneable handle to a thread: its identity, liveness, and `join`.
@@ -78,6 +80,7 @@ impl ThreadHandle {
             finished: Event::new(),
             panic: OnceLock::new(),
             origin,
+            stop: crate::StopToken::new(),
         };
         ThreadHandle {
             inner: Arc::new(inner),
@@ -264,9 +267,44 @@ impl ThreadHandle {
         let finished = self.inner.finished.wait_as(joined, deadline);
         match self.inner.panic.get() {
             _ if !finished => Err(WaitError::Timeout(TimeoutError::single())),
+            Some(p) if p.is_stop() => Err(WaitError::Failed(JoinError::Stopped)),
             Some(p) => Err(WaitError::Failed(JoinError::Panicked(p.clone()))),
             None => Ok(()),
         }
+    }
+
+    /// Asks the thread to stop: every threadkit blocking call it is in, or makes from now on,
+    /// returns at once (see the crate docs' "Stopping work"), and a thread that ends by such
+    /// a call's unwind joins with [`JoinError::Stopped`]. `true` if this call made the
+    /// request. The thread can also poll [`stop_requested`](crate::stop_requested).
+    ///
+    /// ```
+    /// use threadkit::{Event, JoinError, Thread};
+    ///
+    /// let never = std::sync::Arc::new(Event::new());
+    /// let n = std::sync::Arc::clone(&never);
+    /// let t = Thread::spawn(move || n.wait()); // would wait forever
+    /// assert!(t.request_stop());
+    /// assert!(matches!(t.join(), Err(JoinError::Stopped)));
+    /// ```
+    #[allow(clippy::must_use_candidate)] // called for its effect
+    pub fn request_stop(&self) -> bool {
+        self.inner.stop.stop()
+    }
+
+    /// The thread's stop token (what [`request_stop`](Self::request_stop) stops): link other
+    /// tokens to it, or register callbacks.
+    ///
+    /// ```
+    /// let t = threadkit::Thread::spawn(|| ());
+    /// let token = t.stop_token();
+    /// t.request_stop();
+    /// assert!(token.is_stopped());
+    /// # t.join().ok();
+    /// ```
+    #[must_use]
+    pub fn stop_token(&self) -> crate::StopToken {
+        self.inner.stop.clone()
     }
 
     pub(crate) fn origin(&self) -> Origin {
@@ -297,7 +335,7 @@ impl ThreadHandle {
     }
 
     pub(crate) fn wait_started(&self) {
-        self.inner.started.wait();
+        self.inner.started.wait_unstoppable();
     }
 
     /// Marks the thread finished, with its panic if it had one, and wakes joiners.

@@ -190,6 +190,7 @@ impl Thread<()> {
 /// The body of every threadkit thread.
 fn run<T>(handle: &ThreadHandle, slot: &Mutex<Slot<T>>) {
     registry::enter(handle);
+    crate::stop::install(handle.stop_token());
     handle.signal_started();
     let Slot::Pending(body) = std::mem::replace(&mut *slot.lock(), Slot::Running) else {
         unreachable!("a thread is started once")
@@ -199,6 +200,8 @@ fn run<T>(handle: &ThreadHandle, slot: &Mutex<Slot<T>>) {
             *slot.lock() = Slot::Done(value);
             None
         }
+        // Stopped, not failed: nothing to report.
+        Err(p) if p.is_stop() => Some(p),
         Err(p) => {
             excepthook::report(handle, &p);
             Some(p)

@@ -40,7 +40,7 @@ impl Anchor {
         Anchor { _place: 0 }
     }
 
-    fn token(&self) -> usize {
+    pub(crate) fn token(&self) -> usize {
         std::ptr::from_ref(self) as usize
     }
 }
@@ -116,7 +116,11 @@ pub(super) fn unpark_n(key: usize, n: usize, after: impl FnOnce(usize)) -> usize
 
 /// Wakes the thread parked on `key` with `token`, if it is there.
 pub(super) fn unpark_anchor(key: usize, anchor: &Anchor) -> bool {
-    let token = anchor.token();
+    unpark_stopped(key, anchor.token())
+}
+
+/// Stops are not modelled (no thread has a token under loom): as `unpark_anchor`.
+pub(super) fn unpark_stopped(key: usize, token: usize) -> bool {
     let taken = {
         let mut parked = lot();
         parked

@@ -27,7 +27,7 @@
 
 use super::Wake;
 use crate::facade::Instant;
-use parking_lot_core::{FilterOp, ParkResult, ParkToken, DEFAULT_UNPARK_TOKEN};
+use parking_lot_core::{FilterOp, ParkResult, ParkToken, UnparkToken, DEFAULT_UNPARK_TOKEN};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 
 /// Threads counted in the lot (low 32 bits) and the epoch (high 32 bits), which every exit of
@@ -54,7 +54,8 @@ impl Anchor {
         Anchor(AtomicU8::new(u8::from(counted)))
     }
 
-    fn token(&self) -> usize {
+    /// Its token: its address, unique among the threads parked now.
+    pub(crate) fn token(&self) -> usize {
         std::ptr::from_ref(self) as usize
     }
 
@@ -83,6 +84,10 @@ fn left(n: usize) {
         CENSUS.fetch_add(LEFT.wrapping_mul(n as u64), Ordering::SeqCst);
     }
 }
+
+/// The unpark token of a wake-up by a stop request (`crate::stop`): the woken thread returns
+/// [`Wake::Stopped`], never mistaking it for a real wake-up.
+const STOPPED: UnparkToken = UnparkToken(1);
 
 /// Counts out the parked thread whose token a waker's filter sees (under the queue lock).
 ///
@@ -129,12 +134,16 @@ pub(super) fn park(
         )
     };
     match result {
-        ParkResult::Unparked(_) => {
+        ParkResult::Unparked(token) => {
             // Woken by a waker that did not look at the anchors (counting had just begun).
             if anchor.count_out() {
                 left(1);
             }
-            Wake::Unparked
+            if token == STOPPED {
+                Wake::Stopped
+            } else {
+                Wake::Unparked
+            }
         }
         ParkResult::Invalid => Wake::Invalid,
         ParkResult::TimedOut => Wake::TimedOut,
@@ -184,7 +193,16 @@ pub(super) fn unpark_all(key: usize) -> usize {
 
 /// Wakes the one thread parked on `key` with `anchor`, if it is there.
 pub(super) fn unpark_anchor(key: usize, anchor: &Anchor) -> bool {
-    let token = anchor.token();
+    unpark_token(key, anchor.token(), DEFAULT_UNPARK_TOKEN)
+}
+
+/// Wakes the thread parked on `key` with the anchor token `anchor` because its stop was
+/// requested, if it is there.
+pub(super) fn unpark_stopped(key: usize, anchor: usize) -> bool {
+    unpark_token(key, anchor, STOPPED)
+}
+
+fn unpark_token(key: usize, token: usize, unpark: UnparkToken) -> bool {
     let this_one = |parked: ParkToken| {
         if parked.0 == token {
             // SAFETY: the filter sees parked threads' tokens.
@@ -195,8 +213,7 @@ pub(super) fn unpark_anchor(key: usize, anchor: &Anchor) -> bool {
         }
     };
     // SAFETY: see the module; the filter only compares, and counts out the one it takes.
-    let result =
-        unsafe { parking_lot_core::unpark_filter(key, this_one, |_| DEFAULT_UNPARK_TOKEN) };
+    let result = unsafe { parking_lot_core::unpark_filter(key, this_one, |_| unpark) };
     result.unparked_threads > 0
 }
 
