@@ -12,9 +12,10 @@ use threadkit::{
 const HANG_GUARD: Duration = Duration::from_secs(60);
 
 /// Waits (bounded) until the thread shows as parked in a threadkit wait, so the stop finds
-/// it asleep (a stop requested earlier works too: the call then returns before parking).
+/// it asleep (a stop requested earlier works too: the call then returns before parking). The
+/// wait records must have been on before the thread parked (release builds start with them
+/// off): see [`stop_while_blocked`].
 fn parked(t: &ThreadHandle) {
-    threadkit::set_diagnostics(true);
     let ident = t.ident();
     let give_up = std::time::Instant::now() + HANG_GUARD;
     while !threadkit::dump()
@@ -31,6 +32,7 @@ fn parked(t: &ThreadHandle) {
 fn stop_while_blocked<T: Send + 'static>(
     body: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, JoinError> {
+    threadkit::set_diagnostics(true); // before the thread can park: its wait is recorded
     let t = Thread::spawn(body);
     parked(&t);
     assert!(t.request_stop());
@@ -337,4 +339,77 @@ fn stops_racing_puts_and_gets_lose_no_item() {
             assert_eq!(mine, expected, "producer {p}'s items, in full");
         }
     }
+}
+
+/// A pool task's stop request: a running task stops (its outcome says so), a queued one is
+/// cancelled, a finished one is left alone, and the worker goes on with a fresh token.
+#[test]
+fn a_running_pool_task_stops_and_the_next_task_runs_unstopped() {
+    use threadkit::FutureError;
+    let pool = ThreadPoolExecutor::new(1).unwrap();
+    let gate = Arc::new(Event::new());
+    let g = Arc::clone(&gate);
+    let running = pool.submit(move || g.wait()).unwrap();
+    let queued = pool.submit(|| 1).unwrap();
+    while !running.running() {
+        std::thread::yield_now();
+    }
+    assert!(
+        !running.cancel(),
+        "Python's cancel cannot stop a running task"
+    );
+    assert!(queued.request_stop(), "a queued task is cancelled");
+    assert!(queued.cancelled());
+    assert!(running.request_stop());
+    assert_eq!(running.result(), Err(FutureError::Stopped));
+    assert!(!running.request_stop(), "finished");
+    // The same worker, a fresh token: this wait is not cut short.
+    let g = Arc::clone(&gate);
+    let next = pool
+        .submit(move || g.wait_timeout(Duration::from_millis(20)))
+        .unwrap();
+    assert_eq!(next.result(), Ok(false), "timed out, not stopped");
+    gate.set();
+    let after = pool.submit(|| 2).unwrap();
+    assert_eq!(after.result(), Ok(2));
+}
+
+/// `shutdown(cancel_futures, stop_running)`: 10,000 queued tasks cancelled, the running ones
+/// stopped, the shutdown returns; every future says which.
+#[test]
+fn a_shutdown_that_stops_running_tasks_leaves_nothing_behind() {
+    use threadkit::{FutureError, ShutdownOptions};
+    let pool = ThreadPoolExecutor::new(2).unwrap();
+    let long: Vec<_> = (0..2)
+        .map(|_| {
+            pool.submit(|| threadkit::sleep(Duration::from_secs(3600)))
+                .unwrap()
+        })
+        .collect();
+    let queued: Vec<_> = (0..10_000u32)
+        .map(|i| pool.submit(move || i).unwrap())
+        .collect();
+    pool.shutdown_with(
+        ShutdownOptions::new()
+            .cancel_futures(true)
+            .stop_running(true),
+    );
+    for f in &long {
+        assert!(matches!(
+            f.result(),
+            Err(FutureError::Stopped | FutureError::Cancelled)
+        ));
+    }
+    let (mut ran, mut cancelled) = (0, 0);
+    for (i, f) in queued.iter().enumerate() {
+        match f.result() {
+            Ok(v) => {
+                assert_eq!(v as usize, i);
+                ran += 1;
+            }
+            Err(FutureError::Cancelled) => cancelled += 1,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(ran + cancelled, 10_000);
 }

@@ -40,6 +40,11 @@ pub enum FutureError {
     /// outcome (C++: `broken_promise`; in Python the future would stay pending forever).
     #[error("the promise was dropped without setting an outcome")]
     Abandoned,
+    /// The running task was stopped ([`Future::request_stop`](crate::Future::request_stop), or
+    /// a shutdown that stops running tasks) and ended by a blocking call's
+    /// [`Stopped`](crate::Stopped) unwind: stopped, not failed.
+    #[error("the task was stopped")]
+    Stopped,
 }
 
 /// A submission the executor refused; the closure comes back (`into_inner`).

@@ -139,6 +139,36 @@ impl<T> Future<T> {
         self.cancelled()
     }
 
+    /// Asks the task to stop: a task not started yet is cancelled (as [`cancel`](Self::cancel));
+    /// a running task's blocking calls return at once (see the crate docs' "Stopping work"),
+    /// and if it ends by such a call's unwind its outcome is [`FutureError::Stopped`]. `false`
+    /// if the task had finished (Python's `cancel()` can only say `False` for a running task;
+    /// Java: `cancel(true)`).
+    ///
+    /// ```
+    /// use threadkit::{FutureError, ThreadPoolExecutor};
+    ///
+    /// let pool = ThreadPoolExecutor::new(1).unwrap();
+    /// let forever = pool.submit(|| threadkit::sleep(std::time::Duration::from_secs(3600))).unwrap();
+    /// while !forever.running() {
+    ///     std::thread::yield_now();
+    /// }
+    /// assert!(!forever.cancel(), "running: cancel cannot");
+    /// assert!(forever.request_stop());
+    /// assert!(matches!(forever.result(), Err(FutureError::Stopped)));
+    /// ```
+    #[allow(clippy::must_use_candidate)] // called for its effect
+    pub fn request_stop(&self) -> bool {
+        let state = self.state();
+        if state.claim(false) {
+            if state.publish(Err(FutureError::Cancelled)) {
+                state.settle(self);
+            }
+            return true;
+        }
+        self.slot.stop_running()
+    }
+
     /// Blocks until the future is done.
     ///
     /// ```

@@ -67,7 +67,7 @@ pub(crate) fn live_pools() -> Vec<(String, ExecutorStats)> {
 fn finish_live_pools() {
     let pools = std::mem::take(&mut *POOLS_WITH_WORKERS.lock());
     for pool in pools.iter().filter_map(Weak::upgrade) {
-        pool.shutdown(true, false);
+        pool.shutdown(true, false, false);
     }
 }
 
@@ -177,11 +177,22 @@ impl Pool {
                 let _ = self.idle.release(); // unbounded: cannot fail
             }
         };
-        while let Some(task) = self.queue.get() {
+        // Each task runs with a child of this worker's token: a task's `request_stop` stops
+        // that child only (then the next task gets a fresh one), a shutdown that stops running
+        // tasks stops the worker's token, and so the child.
+        let worker_token = crate::stop_token();
+        let mut task_token = worker_token.child();
+        crate::stop::install(task_token.clone());
+        // Waiting for work is the worker's own business: a stop never cuts it short.
+        while let Some(task) = crate::stop::unstoppable(|| self.queue.get()) {
             counters.busy.store(true, Ordering::Relaxed);
-            task.run(&free);
+            task.run(&free, &task_token);
+            if task_token.is_stopped() && !worker_token.is_stopped() {
+                task_token = worker_token.child();
+                crate::stop::install(task_token.clone());
+            }
         }
-        self.queue.put(None); // pass the shutdown sentinel on
+        crate::stop::unstoppable(|| self.queue.put(None)); // pass the shutdown sentinel on
     }
 
     /// Marks the pool broken and fails every queued task with `reason`. Takes the state lock,
@@ -242,7 +253,7 @@ impl Pool {
         tasks
     }
 
-    pub(crate) fn shutdown(&self, wait: bool, cancel_futures: bool) {
+    pub(crate) fn shutdown(&self, wait: bool, cancel_futures: bool, stop_running: bool) {
         let (workers, cancelled) = {
             let mut state = self.state.lock();
             let cancelled = if cancel_futures {
@@ -259,6 +270,12 @@ impl Pool {
         // Outside the lock: cancelling runs callbacks, which may call into the pool.
         for task in cancelled {
             task.cancel();
+        }
+        if stop_running {
+            // The workers' tokens: their running tasks' tokens are children of them.
+            for worker in &workers {
+                worker.request_stop();
+            }
         }
         if wait {
             for worker in workers {
@@ -445,7 +462,8 @@ impl ThreadPoolExecutor {
     /// assert_eq!(running.into_result(), Ok(true));
     /// ```
     pub fn shutdown_with(&self, options: ShutdownOptions) {
-        self.pool.shutdown(options.wait, options.cancel_futures);
+        self.pool
+            .shutdown(options.wait, options.cancel_futures, options.stop_running);
     }
 
     /// The maximum number of worker threads.
@@ -556,6 +574,7 @@ pub struct ExecutorStats {
 pub struct ShutdownOptions {
     wait: bool,
     cancel_futures: bool,
+    stop_running: bool,
 }
 
 impl ShutdownOptions {
@@ -569,6 +588,7 @@ impl ShutdownOptions {
         ShutdownOptions {
             wait: true,
             cancel_futures: false,
+            stop_running: false,
         }
     }
 
@@ -594,6 +614,29 @@ impl ShutdownOptions {
         self.cancel_futures = cancel;
         self
     }
+
+    /// Whether the running tasks are asked to stop too (default `false`; not in Python):
+    /// their blocking calls return at once and a task that ends by such a call's unwind has
+    /// the outcome [`FutureError::Stopped`](crate::FutureError::Stopped). With
+    /// `cancel_futures`, nothing is left to run: the shutdown ends as soon as the running
+    /// tasks notice.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use threadkit::{FutureError, ShutdownOptions, ThreadPoolExecutor};
+    ///
+    /// let pool = ThreadPoolExecutor::new(2).unwrap();
+    /// let long = pool.submit(|| threadkit::sleep(Duration::from_secs(3600))).unwrap();
+    /// let queued: Vec<_> = (0..10).map(|_| pool.submit(|| ()).unwrap()).collect();
+    /// pool.shutdown_with(ShutdownOptions::new().cancel_futures(true).stop_running(true));
+    /// assert!(matches!(long.result(), Err(FutureError::Stopped | FutureError::Cancelled)));
+    /// # drop(queued);
+    /// ```
+    #[must_use]
+    pub const fn stop_running(mut self, stop: bool) -> Self {
+        self.stop_running = stop;
+        self
+    }
 }
 
 impl Default for ShutdownOptions {
@@ -604,7 +647,7 @@ impl Default for ShutdownOptions {
 
 impl Drop for ThreadPoolExecutor {
     fn drop(&mut self) {
-        self.pool.shutdown(true, false);
+        self.pool.shutdown(true, false, false);
     }
 }
 

@@ -9,15 +9,18 @@ use super::error::FutureError;
 use super::future::Future;
 use super::state::FutureState;
 use crate::panic;
+use crate::sync::Mutex;
+use crate::StopToken;
 use std::cell::UnsafeCell;
 use std::sync::Arc;
 
 /// A unit of work in the pool's queue.
 pub(crate) trait Task: Send + Sync {
-    /// Runs the closure unless the future was cancelled meanwhile. `free` is called once the
-    /// closure returned and before the outcome is published, so whoever sees the future done
-    /// also sees what `free` did (the pool marks the worker idle there).
-    fn run(self: Arc<Self>, free: &dyn Fn());
+    /// Runs the closure unless the future was cancelled meanwhile, with `stop` as the
+    /// thread's stop token (what the future's `request_stop` stops while it runs). `free` is
+    /// called once the closure returned and before the outcome is published, so whoever sees
+    /// the future done also sees what `free` did (the pool marks the worker idle there).
+    fn run(self: Arc<Self>, free: &dyn Fn(), stop: &StopToken);
     /// Cancels the future if the task has not started (`shutdown(cancel_futures)`).
     fn cancel(self: Arc<Self>);
     /// Fails the future with a broken-pool error if the task has not started.
@@ -27,12 +30,18 @@ pub(crate) trait Task: Send + Sync {
 /// The future's view of a task cell (it does not know the closure's type).
 pub(crate) trait Slot<T>: Send + Sync {
     fn state(&self) -> &FutureState<T>;
+    /// Stops the running task (its stop token); `false` if it is not running.
+    fn stop_running(&self) -> bool {
+        false
+    }
 }
 
 struct TaskCell<T, F> {
     state: FutureState<T>,
     /// Touched only through the one `Task` handle (or in `drop`).
     closure: UnsafeCell<Option<F>>,
+    /// The stop token the task runs with, while it runs.
+    running: Mutex<Option<StopToken>>,
 }
 
 // SAFETY: the closure cell is only accessed through the unique `Task` handle, which one thread
@@ -51,6 +60,7 @@ where
     let cell = Arc::new(TaskCell {
         state: FutureState::new(),
         closure: UnsafeCell::new(Some(f)),
+        running: Mutex::new_internal(None),
     });
     let future = Future::from_slot(Arc::clone(&cell) as Arc<dyn Slot<T>>);
     (cell, future)
@@ -92,10 +102,19 @@ where
     T: Send + 'static,
     F: FnOnce() -> T + Send + 'static,
 {
-    fn run(self: Arc<Self>, free: &dyn Fn()) {
+    fn run(self: Arc<Self>, free: &dyn Fn(), stop: &StopToken) {
         match self.take_closure() {
             Some(f) if self.state.claim(true) => {
-                let outcome = panic::catch(f).map_err(FutureError::Panicked);
+                *self.running.lock() = Some(stop.clone());
+                let outcome = panic::catch(f).map_err(|p| {
+                    if p.is_stop() {
+                        FutureError::Stopped
+                    } else {
+                        FutureError::Panicked(p)
+                    }
+                });
+                // Taken back before the outcome is seen: a later `request_stop` finds nothing.
+                drop(self.running.lock().take());
                 free();
                 self.finish(outcome);
             }
@@ -131,6 +150,11 @@ impl<T: Send, F: Send> Slot<T> for TaskCell<T, F> {
     fn state(&self) -> &FutureState<T> {
         &self.state
     }
+
+    fn stop_running(&self) -> bool {
+        // Under the lock the worker takes the token back under: it is this task's.
+        self.running.lock().as_ref().is_some_and(StopToken::stop)
+    }
 }
 
 #[cfg(test)]
@@ -143,7 +167,7 @@ mod tests {
         let token = Arc::new(());
         let t = Arc::clone(&token);
         let (task, future) = package(move || Arc::strong_count(&t));
-        task.run(&|| ());
+        task.run(&|| (), &StopToken::new());
         assert_eq!(
             Arc::strong_count(&token),
             1,
@@ -156,7 +180,7 @@ mod tests {
     fn cancelled_future_is_not_run() {
         let (task, future) = package(|| -> u8 { unreachable!("cancelled") });
         assert!(future.cancel());
-        task.run(&|| ());
+        task.run(&|| (), &StopToken::new());
         assert_eq!(future.into_result(), Err(FutureError::Cancelled));
     }
 
@@ -169,7 +193,7 @@ mod tests {
             Err(FutureError::BrokenPool("broken".into()))
         );
         let (task, future) = package(|| 1);
-        task.run(&|| ());
+        task.run(&|| (), &StopToken::new());
         let (again, _) = package(|| 2);
         again.cancel();
         assert_eq!(future.into_result(), Ok(1));
@@ -183,7 +207,7 @@ mod tests {
         future.add_done_callback(move |_| {
             c.fetch_add(1, Ordering::SeqCst);
         });
-        let worker = std::thread::spawn(move || task.run(&|| ()));
+        let worker = std::thread::spawn(move || task.run(&|| (), &StopToken::new()));
         let c = Arc::clone(&calls);
         future.add_done_callback(move |f| {
             assert!(f.done());
@@ -200,7 +224,7 @@ mod tests {
             let ran = Arc::new(AtomicUsize::new(0));
             let r = Arc::clone(&ran);
             let (task, future) = package(move || r.fetch_add(1, Ordering::SeqCst));
-            let worker = std::thread::spawn(move || task.run(&|| ()));
+            let worker = std::thread::spawn(move || task.run(&|| (), &StopToken::new()));
             let cancelled = future.cancel();
             worker.join().unwrap();
             match future.into_result() {
