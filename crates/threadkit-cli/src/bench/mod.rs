@@ -10,6 +10,7 @@ pub(crate) mod python;
 mod queue;
 mod report;
 mod stats;
+mod stop;
 mod sync;
 pub(crate) mod threads;
 mod workload;
@@ -55,6 +56,7 @@ fn all_workloads() -> Vec<Workload> {
     all.extend(executor::workloads());
     all.extend(threads::workloads());
     all.extend(diagnostics::workloads());
+    all.extend(stop::workloads());
     all
 }
 
@@ -123,6 +125,22 @@ pub(crate) fn main(args: &BenchArgs) -> ExitCode {
         for m in memory::measure() {
             println!("  {:<46} {:>8.1}", m.implementation, m.bytes_per_task);
         }
+    }
+    if selected.iter().any(|w| w.name.starts_with("stop")) {
+        let samples = if args.quick { 10 } else { 200 };
+        println!("stop latency, request_stop to join returning ({samples} samples each):");
+        for (kind, p50, p99) in stop::latencies(samples) {
+            println!(
+                "  {kind:<20} p50 {:>8.1} µs   p99 {:>8.1} µs",
+                p50.as_secs_f64() * 1e6,
+                p99.as_secs_f64() * 1e6
+            );
+        }
+        let took = stop::shutdown(10_000, if args.quick { 1 } else { 5 });
+        println!(
+            "shutdown(cancel_futures, stop_running), 2 running + 10,000 queued tasks: {:.3} ms",
+            took.as_secs_f64() * 1e3
+        );
     }
     for (path, text) in [
         (&args.json, report::json(&rows)),
