@@ -107,7 +107,7 @@ pub(crate) fn park_then(
     timed_out: impl FnOnce(bool),
     deadline: Option<Instant>,
 ) -> Wake {
-    let waiting = diag::waiting(kind, key, deadline, Location::caller());
+    let waiting = diag::waiting(kind, key, deadline, false, Location::caller());
     // A deadlock victim named before it sleeps does not sleep (checked under the queue lock,
     // which the waker that named it takes too).
     let mut validate = || !waiting.is_victim() && validate();
@@ -136,7 +136,7 @@ pub(crate) fn park_stoppable(
     timed_out: impl FnOnce(bool),
     deadline: Option<Instant>,
 ) -> Wake {
-    let waiting = diag::waiting(kind, key, deadline, Location::caller());
+    let waiting = diag::waiting(kind, key, deadline, true, Location::caller());
     let mut validate = || !waiting.is_victim() && validate();
     let wake = sleep(
         key,
@@ -306,7 +306,7 @@ impl WaitQueue {
     ) -> Wake {
         let key = key_of(&self.waiting);
         // Told before the count goes up: a report that panics leaves the count as it was.
-        let waiting = diag::waiting(kind, key, deadline, Location::caller());
+        let waiting = diag::waiting(kind, key, deadline, stoppable, Location::caller());
         self.waiting.fetch_add(1, Ordering::SeqCst);
         crate::facade::seq_cst_point();
         // Counted out if the park panics (a deadlock report, after the thread woke itself).

@@ -76,7 +76,7 @@ pub(super) fn check(me: &ThreadDiag) -> bool {
     let mut key = Vec::with_capacity(parked);
     for t in &threads {
         match t.wait().0 {
-            Some(wait) if wait.deadline.is_none() => key.push((t.ident, wait.object)),
+            Some(wait) if wait.forever() => key.push((t.ident, wait.object)),
             _ => return false,
         }
     }

@@ -96,7 +96,7 @@ const MAX_CHAIN: usize = 1024;
 
 /// Called by the door with the calling thread's fresh wait record.
 pub(super) fn check(me: &ThreadDiag, record: &WaitRecord) {
-    if record.deadline.is_some() || !record.kind.has_holder() {
+    if !record.forever() || !record.kind.has_holder() {
         return;
     }
     let threads = record::all();
@@ -141,7 +141,8 @@ pub(super) fn check(me: &ThreadDiag, record: &WaitRecord) {
         let (Some(next), generation) = t.wait() else {
             return; // the holder is running
         };
-        if next.deadline.is_some() || !next.kind.has_holder() {
+        // A timed wait gives up, a stopped one is ending: neither is stuck.
+        if !next.forever() || !next.kind.has_holder() {
             return;
         }
         read.push((t, generation));
@@ -175,7 +176,7 @@ fn nobody_else_can_release(links: &[Link]) -> bool {
             // Only a thread waiting to join (forever) is sure not to release a `Lock`: any
             // other wait may end (records lag behind wake-ups), and a pipeline's consumer,
             // waiting on its own lock, is about to release the producer's.
-            if wait.deadline.is_some() || !matches!(wait.kind, Kind::Join(_)) {
+            if !wait.forever() || !matches!(wait.kind, Kind::Join(_)) {
                 return None;
             }
             seen.push((Arc::clone(t), generation));
@@ -186,9 +187,24 @@ fn nobody_else_can_release(links: &[Link]) -> bool {
         return false;
     };
     std::thread::sleep(SETTLE);
-    before
-        .iter()
-        .all(|(t, generation)| t.generation() == *generation)
+    // The cycle's own waiters too: a record lags behind its thread's wake-up (by a stop, say),
+    // and the pause gives the woken thread time to clear it.
+    let records = record::all();
+    let cycle_still = links.iter().all(|l| {
+        records
+            .iter()
+            .find(|t| t.ident == l.waiter)
+            .is_some_and(|t| {
+                let (now, _) = t.wait();
+                now.is_some_and(|w| {
+                    w.object == l.record.object && w.since == l.record.since && w.forever()
+                })
+            })
+    });
+    cycle_still
+        && before
+            .iter()
+            .all(|(t, generation)| t.generation() == *generation)
         && stuck().is_some()
 }
 

@@ -256,24 +256,42 @@ impl Drop for Waiting {
 /// The door calls this before a thread parks: record the wait, and look for the deadlock it
 /// may close.
 #[inline]
-pub(crate) fn waiting(kind: Kind, object: usize, deadline: Option<Instant>, site: Site) -> Waiting {
+pub(crate) fn waiting(
+    kind: Kind,
+    object: usize,
+    deadline: Option<Instant>,
+    stoppable: bool,
+    site: Site,
+) -> Waiting {
     if !recording() || kind == Kind::Internal {
         return Waiting {
             recorded: false,
             forever: false,
         };
     }
-    waiting_slow(kind, object, deadline, site)
+    waiting_slow(kind, object, deadline, stoppable, site)
 }
 
 #[cold]
-fn waiting_slow(kind: Kind, object: usize, deadline: Option<Instant>, site: Site) -> Waiting {
+fn waiting_slow(
+    kind: Kind,
+    object: usize,
+    deadline: Option<Instant>,
+    stoppable: bool,
+    site: Site,
+) -> Waiting {
     let record = WaitRecord {
         kind,
         object,
         site,
         since: Instant::now(),
         deadline,
+        // A wait that a stop ends is not stuck once the stop is requested.
+        stop: if stoppable {
+            crate::stop::current_token()
+        } else {
+            None
+        },
     };
     let recorded = record::with_me(|me| me.set_wait(Some(record.clone()))).is_some();
     // Made before the check, so a panicking policy still clears the record.

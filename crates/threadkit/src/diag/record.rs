@@ -106,6 +106,15 @@ pub(crate) struct WaitRecord {
     pub(crate) site: Site,
     pub(crate) since: Instant,
     pub(crate) deadline: Option<Instant>,
+    /// The stop token that ends this wait, if it is stoppable.
+    pub(crate) stop: Option<crate::StopToken>,
+}
+
+impl WaitRecord {
+    /// Whether the wait waits for good: no deadline, and no stop requested that ends it.
+    pub(crate) fn forever(&self) -> bool {
+        self.deadline.is_none() && !self.stop.as_ref().is_some_and(crate::StopToken::is_stopped)
+    }
 }
 
 /// A lock a thread holds.

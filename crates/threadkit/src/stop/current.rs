@@ -48,7 +48,7 @@ pub(super) fn with_token<R>(token: StopToken, f: impl FnOnce() -> R) -> R {
 
 /// The calling thread's token, if it has one (the door's question).
 #[inline]
-pub(super) fn current() -> Option<StopToken> {
+pub(crate) fn current() -> Option<StopToken> {
     // While the thread unwinds (from a stop or a panic), its drops may block (a pool's drop
     // waits for its workers): a stop there would panic during a panic, an abort.
     if UNSTOPPABLE.try_with(Cell::get).unwrap_or(0) > 0 || std::thread::panicking() {

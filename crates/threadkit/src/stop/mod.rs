@@ -42,7 +42,7 @@ use std::time::Duration;
 mod current;
 mod parking;
 
-pub(crate) use current::{install, unstoppable, unwind};
+pub(crate) use current::{current as current_token, install, unstoppable, unwind};
 pub use current::{sleep, stop_requested, stop_token};
 pub(crate) use parking::{park_registration, Registration};
 
