@@ -155,6 +155,7 @@
 //! | `faulthandler.dump_traceback()`, `dump_traceback_later(timeout)` | [`dump()`] ([`Dump`], [`ThreadDump`], [`ThreadState`], [`HeldLock`]), [`dump_after`] ([`DumpWatchdog`]) |
 //! | a program that hangs forever on a deadlock | a report when the cycle forms: [`set_diagnostics`], [`set_deadlock_policy`] ([`DeadlockPolicy`]); "all threads are asleep" with the dump |
 //! | locks taken in opposite orders (hangs only sometimes) | lock-order checking: [`set_lock_order_checking`], [`lock_order_checking_enabled`] (`THREADKIT_LOCK_ORDER=1`) |
+//! | `asyncio.TaskGroup` (for threads: none) | [`scope`], [`scope_with`]: borrowing threads, the first failure stops the others, every panic returned |
 //! | no way to stop a thread (a flag the thread polls) | [`ThreadHandle::request_stop`], [`StopToken`], [`stop_requested`], [`sleep`] (see "Stopping work") |
 //! | `faulthandler.register(signal.SIGQUIT)` | `dump_on_sigquit()` (feature `sigquit`; `THREADKIT_DUMP_ON_SIGQUIT=1`) |
 //! | a lock's repr in a traceback | [`name`]`(&lock, "accounts")` ([`Named`]): reports say `Lock "accounts"` |
@@ -238,6 +239,14 @@
 //!   need not block (a free lock, a `try_*` form) still succeeds, and a thread may poll
 //!   [`stop_requested`] to finish its work its own way.
 //!
+//! A pool task stops the same way ([`Future::request_stop`]: [`FutureError::Stopped`]), and
+//! `shutdown_with(ShutdownOptions::new().cancel_futures(true).stop_running(true))` ends a
+//! pool without waiting for its long tasks. **Structured scopes** ([`scope`], [`scope_with`])
+//! run threads that borrow from the caller's stack, all finished when the scope returns; the
+//! first failure stops the others ([`ScopeOptions::fail_fast`], the default, as Trio's
+//! nurseries and Python's `TaskGroup`; or [`ScopeOptions::supervise`]), and every panic comes
+//! back in one [`ScopeError`], none printed, none lost.
+//!
 //! Tokens link ([`StopToken::child`]), time out ([`StopToken::after`]), run callbacks
 //! ([`StopToken::on_stop`]), and can be lent to any thread ([`StopToken::run`]). The design
 //! note (`src/stop/mod.rs`) weighs the alternatives: stop-aware forms, a "deadline or token"
@@ -249,6 +258,8 @@
 //! | `Thread.interrupt()`, `InterruptedException` (Java) | [`ThreadHandle::request_stop`], the [`Stopped`] unwind, [`JoinError::Stopped`] |
 //! | `std::jthread::request_stop`, `stop_token`, `stop_callback` (C++20) | [`ThreadHandle::request_stop`], [`StopToken`], [`StopToken::on_stop`] ([`StopCallback`]) |
 //! | `CancellationTokenSource`, `CreateLinkedTokenSource`, `CancelAfter` (.NET) | [`StopToken`], [`StopToken::child`], [`StopToken::after`] |
+//! | `asyncio.TaskGroup` (Python 3.11), Trio's nursery, `StructuredTaskScope` (Java), `std::thread::scope` | [`scope`], [`scope_with`] ([`Scope`], [`ScopedThread`], [`ScopeOptions`], [`ScopeError`]) |
+//! | `Future.cancel()` (a running task: `False`), Java's `cancel(true)` | [`Future::request_stop`], [`FutureError::Stopped`], [`ShutdownOptions::stop_running`] |
 //!
 //! ```
 //! use std::sync::Arc;
@@ -303,6 +314,7 @@ mod executor;
 mod hook;
 mod panic;
 mod queue;
+mod scope;
 mod stop;
 mod sync;
 mod thread;
@@ -326,6 +338,7 @@ pub use panic::Panic;
 pub use queue::{
     GetError, Iter, LifoQueue, PriorityQueue, PutError, Queue, SimpleQueue, TaskDoneError,
 };
+pub use scope::{scope, scope_with, Scope, ScopeError, ScopeOptions, ScopedThread};
 pub use stop::{sleep, stop_requested, stop_token, StopCallback, StopToken, Stopped};
 pub use sync::{
     Barrier, BoundedSemaphore, BrokenBarrierError, Condition, ConditionGuard, ConditionLock,
