@@ -9,9 +9,10 @@ use super::error::FutureError;
 use super::future::Future;
 use super::state::FutureState;
 use crate::panic;
-use crate::sync::Mutex;
+use crate::sync::Lock;
 use crate::StopToken;
 use std::cell::UnsafeCell;
+use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::Arc;
 
 /// A unit of work in the pool's queue.
@@ -40,8 +41,11 @@ struct TaskCell<T, F> {
     state: FutureState<T>,
     /// Touched only through the one `Task` handle (or in `drop`).
     closure: UnsafeCell<Option<F>>,
-    /// The stop token the task runs with, while it runs.
-    running: Mutex<Option<StopToken>>,
+    /// While the task runs: its worker's task token (a local of the worker's loop, which
+    /// outlives every task), so `request_stop` can stop it. Set with a plain store; cleared,
+    /// and read by `request_stop`, under `running_lock`.
+    running: AtomicPtr<StopToken>,
+    running_lock: Lock,
 }
 
 // SAFETY: the closure cell is only accessed through the unique `Task` handle, which one thread
@@ -60,7 +64,8 @@ where
     let cell = Arc::new(TaskCell {
         state: FutureState::new(),
         closure: UnsafeCell::new(Some(f)),
-        running: Mutex::new_internal(None),
+        running: AtomicPtr::new(std::ptr::null_mut()),
+        running_lock: Lock::new(),
     });
     let future = Future::from_slot(Arc::clone(&cell) as Arc<dyn Slot<T>>);
     (cell, future)
@@ -105,7 +110,8 @@ where
     fn run(self: Arc<Self>, free: &dyn Fn(), stop: &StopToken) {
         match self.take_closure() {
             Some(f) if self.state.claim(true) => {
-                *self.running.lock() = Some(stop.clone());
+                self.running
+                    .store(std::ptr::from_ref(stop).cast_mut(), Ordering::Release);
                 let outcome = panic::catch(f).map_err(|p| {
                     if p.is_stop() {
                         FutureError::Stopped
@@ -113,8 +119,11 @@ where
                         FutureError::Panicked(p)
                     }
                 });
-                // Taken back before the outcome is seen: a later `request_stop` finds nothing.
-                drop(self.running.lock().take());
+                // Taken back before the outcome is seen (and before the worker may replace
+                // its token): a later `request_stop` finds nothing.
+                self.running_lock.acquire_as(crate::diag::Kind::Internal);
+                self.running.store(std::ptr::null_mut(), Ordering::Relaxed);
+                let _ = self.running_lock.release();
                 free();
                 self.finish(outcome);
             }
@@ -152,8 +161,21 @@ impl<T: Send, F: Send> Slot<T> for TaskCell<T, F> {
     }
 
     fn stop_running(&self) -> bool {
-        // Under the lock the worker takes the token back under: it is this task's.
-        self.running.lock().as_ref().is_some_and(StopToken::stop)
+        self.running_lock.acquire_as(crate::diag::Kind::Internal);
+        let running = self.running.load(Ordering::Acquire);
+        // SAFETY: a non-null pointer is the running task's worker token, a local of the
+        // worker's loop that outlives the task; the worker clears it under this lock before
+        // the task's end and before it replaces the token, so it is alive while held here.
+        let token = unsafe { running.as_ref() }.cloned();
+        // The flag under the lock: the worker, which clears the pointer under it, then sees
+        // its token stopped and gives the next task a fresh one. The wake-ups and callbacks
+        // outside it: a callback may call back into this future.
+        let marked = token.as_ref().is_some_and(StopToken::mark_stopped);
+        let _ = self.running_lock.release();
+        if let (true, Some(token)) = (marked, &token) {
+            token.finish_stop();
+        }
+        marked
     }
 }
 

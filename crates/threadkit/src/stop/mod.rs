@@ -119,9 +119,22 @@ impl StopToken {
     /// ```
     #[allow(clippy::must_use_candidate)] // called for its effect
     pub fn stop(&self) -> bool {
-        if self.inner.stopped.swap(true, Ordering::SeqCst) {
+        if !self.mark_stopped() {
             return false;
         }
+        self.finish_stop();
+        true
+    }
+
+    /// The first half of [`stop`](Self::stop): the flag alone (`true` if this call set it).
+    /// A caller that must set it under its own lock calls [`finish_stop`](Self::finish_stop)
+    /// after releasing that lock.
+    pub(crate) fn mark_stopped(&self) -> bool {
+        !self.inner.stopped.swap(true, Ordering::SeqCst)
+    }
+
+    /// The second half of [`stop`](Self::stop): wakes the parked threads, runs the callbacks.
+    pub(crate) fn finish_stop(&self) {
         let callbacks = {
             let mut hooks = lock(&self.inner.hooks);
             // Woken under the hooks' lock: a parked thread unregisters under it too, so every
@@ -135,7 +148,6 @@ impl StopToken {
         for (_, callback) in callbacks {
             callback();
         }
-        true
     }
 
     /// Whether the stop was requested.
