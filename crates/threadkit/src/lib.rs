@@ -212,10 +212,10 @@
 //! fast path pays one relaxed load and a park two uncontended atomic additions (the parking
 //! lot's census): `threadkit bench` measures no workload slower than before diagnostics
 //! existed (within its noise). On, every lock acquisition and release writes the thread's
-//! held-lock record: about 2.3x on an uncontended lock (+19 ns), 2.8x on two nested locks and
-//! 1.7–2.5x on contended ones (the `diagnostics on` rows of `threadkit bench`); lock-order
-//! checking adds about 10% to nested locking (a per-thread cache of known orders). A
-//! `dump()` of 1,000 parked threads takes about 0.6 ms, and a deadlock is reported about
+//! held-lock record: about 2.4x on an uncontended lock (+16 ns), 2.7x on two nested locks and
+//! 1.7–2.7x on contended ones (the `diagnostics on` rows of `threadkit bench`); lock-order
+//! checking adds about 8% to nested locking (a per-thread cache of known orders). A
+//! `dump()` of 1,000 parked threads takes 0.6–0.7 ms, and a deadlock is reported about
 //! 40 µs after the cycle forms (`dump-1000-threads`, `deadlock-reported`). Hence the
 //! default: **on in debug builds** (tests and development, where a hang costs more than
 //! nanoseconds), **off in release builds** (switch it on to chase a hang in production);
