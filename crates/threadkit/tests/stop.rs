@@ -413,3 +413,34 @@ fn a_shutdown_that_stops_running_tasks_leaves_nothing_behind() {
     }
     assert_eq!(ran + cancelled, 10_000);
 }
+
+/// cpython#130975: an error leaving the pool's block does not wait for the whole queue: the
+/// pool dropped by the unwind cancels what has not started (here, all of it: the one worker
+/// is held by the first task until the last queued one shows cancelled).
+#[test]
+fn a_pool_dropped_by_an_unwind_cancels_its_queued_tasks() {
+    let mut futures = Vec::new();
+    let gate = Arc::new(Event::new());
+    let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let pool = ThreadPoolExecutor::new(1).unwrap();
+        let g = Arc::clone(&gate);
+        futures.push(Arc::new(pool.submit(move || g.wait()).unwrap()));
+        while !futures[0].running() {
+            std::thread::yield_now();
+        }
+        for _ in 0..100 {
+            futures.push(Arc::new(pool.submit(|| true).unwrap()));
+        }
+        let (last, g) = (Arc::clone(&futures[100]), Arc::clone(&gate));
+        std::thread::spawn(move || {
+            while !last.cancelled() {
+                std::thread::yield_now();
+            }
+            g.set(); // lets the running task, and so the drop, finish
+        });
+        panic!("an error in the block");
+    }));
+    assert!(unwound.is_err());
+    assert_eq!(futures[0].result(), Ok(true));
+    assert!(futures[1..].iter().all(|f| f.cancelled()));
+}

@@ -290,7 +290,9 @@ impl Pool {
 /// `concurrent.futures.ThreadPoolExecutor`.
 ///
 /// Dropping the executor is [`shutdown`](Self::shutdown) (`wait=True, cancel_futures=False`), the end of
-/// Python's `with` block. A task that panics does not take its worker down: the panic is
+/// Python's `with` block; dropped while the thread unwinds (a panic on its way out), it also
+/// cancels the tasks not started, so the failure is not held up behind the queue (the trap of
+/// cpython#130975). A task that panics does not take its worker down: the panic is
 /// delivered by its [`Future`].
 ///
 /// **Deadlock warning** (as in Python's docs): a task that waits for the result of another
@@ -647,7 +649,11 @@ impl Default for ShutdownOptions {
 
 impl Drop for ThreadPoolExecutor {
     fn drop(&mut self) {
-        self.pool.shutdown(true, false, false);
+        // Dropped by an unwind (an error on its way out of the `with` block, Python's
+        // cpython#130975): the tasks not started are cancelled, so the error is not held up
+        // behind the whole queue. Running tasks still finish.
+        let unwinding = std::thread::panicking();
+        self.pool.shutdown(true, unwinding, false);
     }
 }
 
