@@ -245,7 +245,9 @@
 //! run threads that borrow from the caller's stack, all finished when the scope returns; the
 //! first failure stops the others ([`ScopeOptions::fail_fast`], the default, as Trio's
 //! nurseries and Python's `TaskGroup`; or [`ScopeOptions::supervise`]), and every panic comes
-//! back in one [`ScopeError`], none printed, none lost.
+//! back in one [`ScopeError`], none printed, none lost. A pool can bound its waiting tasks
+//! ([`ExecutorBuilder::max_queued`], [`WhenFull`]), and a pool dropped by an unwind cancels
+//! what has not started, so an error is not held up behind the queue (cpython#130975).
 //!
 //! Tokens link ([`StopToken::child`]), time out ([`StopToken::after`]), run callbacks
 //! ([`StopToken::on_stop`]), and can be lent to any thread ([`StopToken::run`]). The design
@@ -259,6 +261,7 @@
 //! | `std::jthread::request_stop`, `stop_token`, `stop_callback` (C++20) | [`ThreadHandle::request_stop`], [`StopToken`], [`StopToken::on_stop`] ([`StopCallback`]) |
 //! | `CancellationTokenSource`, `CreateLinkedTokenSource`, `CancelAfter` (.NET) | [`StopToken`], [`StopToken::child`], [`StopToken::after`] |
 //! | `asyncio.TaskGroup` (Python 3.11), Trio's nursery, `StructuredTaskScope` (Java), `std::thread::scope` | [`scope`], [`scope_with`] ([`Scope`], [`ScopedThread`], [`ScopeOptions`], [`ScopeError`]) |
+//! | Java's bounded `ThreadPoolExecutor` and its `RejectedExecutionHandler` policies | [`ExecutorBuilder::max_queued`] with [`WhenFull`] (block, reject with the closure back, caller runs, discard oldest) |
 //! | `Future.cancel()` (a running task: `False`), Java's `cancel(true)` | [`Future::request_stop`], [`FutureError::Stopped`], [`ShutdownOptions::stop_running`] |
 //!
 //! ```
@@ -332,7 +335,7 @@ pub use executor::{
     as_completed, promise, reset_unretrieved_hook, set_unretrieved_hook, wait, AsCompleted,
     DoneAndNotDone, ExecutorBuilder, ExecutorStats, Future, FutureError, InvalidMaxWorkers,
     InvalidStateError, Map, MapOptions, Promise, ReturnWhen, ShutdownOptions, SubmitError,
-    ThreadPoolExecutor, UnretrievedFailure,
+    ThreadPoolExecutor, UnretrievedFailure, WhenFull,
 };
 pub use panic::Panic;
 pub use queue::{

@@ -556,7 +556,16 @@ fn scenario(name: &str) {
             threadkit::dump_on_sigquit().unwrap();
             let e = Event::new();
             threadkit::name(&e, "never set");
-            eprintln!("ready");
+            // "ready" once the main thread shows as waiting (so the dump the parent asks for
+            // shows the wait).
+            std::thread::spawn(|| {
+                eventually("the main thread waits", || {
+                    threadkit::dump().threads.iter().any(|t| {
+                        t.name == "MainThread" && matches!(t.state, ThreadState::Waiting { .. })
+                    })
+                });
+                eprintln!("ready");
+            });
             // The parent sends SIGQUIT, reads the dump and kills us; this is the hang guard.
             let _ = e.wait_timeout(HANG_GUARD);
             std::process::exit(4);

@@ -45,6 +45,11 @@ pub enum FutureError {
     /// [`Stopped`](crate::Stopped) unwind: stopped, not failed.
     #[error("the task was stopped")]
     Stopped,
+    /// A lazy [`map_with`](crate::ThreadPoolExecutor::map_with) could not submit this task:
+    /// the queue was full under [`WhenFull::Reject`](crate::WhenFull::Reject) (or the
+    /// submitter was stopped while waiting for room).
+    #[error("the executor refused the task: its queue was full")]
+    Rejected,
 }
 
 /// A submission the executor refused; the closure comes back (`into_inner`).
@@ -67,6 +72,14 @@ pub enum SubmitError<F> {
     /// The pool is broken (Python: `BrokenThreadPool`).
     #[error("the thread pool is broken")]
     BrokenPool(F),
+    /// The queue of tasks not started was full and the pool's policy is
+    /// [`WhenFull::Reject`](crate::WhenFull::Reject) (Java: `RejectedExecutionException`).
+    #[error("the executor's queue is full")]
+    Full(F),
+    /// The submitting thread's stop was requested while it waited for room
+    /// ([`WhenFull::Block`](crate::WhenFull::Block)).
+    #[error("stopped while waiting for room in the executor's queue")]
+    Stopped(F),
 }
 
 impl<F> SubmitError<F> {
@@ -78,7 +91,10 @@ impl<F> SubmitError<F> {
     /// ```
     pub fn into_inner(self) -> F {
         match self {
-            SubmitError::ShutDown(f) | SubmitError::BrokenPool(f) => f,
+            SubmitError::ShutDown(f)
+            | SubmitError::BrokenPool(f)
+            | SubmitError::Full(f)
+            | SubmitError::Stopped(f) => f,
         }
     }
 }
@@ -88,6 +104,8 @@ impl<F> fmt::Debug for SubmitError<F> {
         match self {
             SubmitError::ShutDown(_) => f.write_str("ShutDown(..)"),
             SubmitError::BrokenPool(_) => f.write_str("BrokenPool(..)"),
+            SubmitError::Full(_) => f.write_str("Full(..)"),
+            SubmitError::Stopped(_) => f.write_str("Stopped(..)"),
         }
     }
 }

@@ -121,6 +121,8 @@ impl<T: Send + 'static> Map<T> {
             Some(pool.submit(move || f(input)).map_err(|e| match e {
                 SubmitError::ShutDown(_) => SubmitError::ShutDown(()),
                 SubmitError::BrokenPool(_) => SubmitError::BrokenPool(()),
+                SubmitError::Full(_) => SubmitError::Full(()),
+                SubmitError::Stopped(_) => SubmitError::Stopped(()),
             }))
         });
         let mut map = Map {
@@ -168,6 +170,8 @@ impl<T: Send + 'static> Iterator for Map<T> {
             return Some(Err(WaitError::Failed(match e {
                 SubmitError::ShutDown(()) => FutureError::ShutDown,
                 SubmitError::BrokenPool(()) => FutureError::BrokenPool(e.to_string().into()),
+                SubmitError::Full(()) => FutureError::Rejected,
+                SubmitError::Stopped(()) => FutureError::Stopped,
             })));
         }
         let future = self.in_flight.pop_front()?;

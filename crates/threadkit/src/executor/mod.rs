@@ -26,6 +26,6 @@ pub use error::{FutureError, InvalidMaxWorkers, SubmitError};
 pub use future::Future;
 pub use map::{Map, MapOptions};
 pub(crate) use pool::live_pools;
-pub use pool::{ExecutorBuilder, ExecutorStats, ShutdownOptions, ThreadPoolExecutor};
+pub use pool::{ExecutorBuilder, ExecutorStats, ShutdownOptions, ThreadPoolExecutor, WhenFull};
 pub use promise::{promise, InvalidStateError, Promise};
 pub use report::{reset_unretrieved_hook, set_unretrieved_hook, UnretrievedFailure};

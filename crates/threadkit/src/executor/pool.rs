@@ -89,6 +89,8 @@ struct WorkerCounters {
 
 pub(crate) struct Pool {
     queue: SimpleQueue<Option<Arc<dyn Task>>>,
+    /// A bound on the tasks not started, and what a submission does when it is reached.
+    bound: Option<(Semaphore, WhenFull)>,
     idle: Semaphore,
     /// Every worker has started: idle tokens are no longer needed.
     full: AtomicBool,
@@ -99,18 +101,66 @@ pub(crate) struct Pool {
     initializer: Option<Initializer>,
 }
 
+/// What a bounded pool does with a submission when its queue of tasks not started is full
+/// ([`ExecutorBuilder::max_queued`]; Java: the `RejectedExecutionHandler` policies).
+///
+/// ```
+/// use threadkit::{ExecutorBuilder, WhenFull};
+/// let pool = ExecutorBuilder::new().max_queued(100, WhenFull::Block).build().unwrap();
+/// # drop(pool);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WhenFull {
+    /// `submit` waits for room (honouring the submitter's stop: `SubmitError::Stopped`).
+    Block,
+    /// `submit` returns [`SubmitError::Full`] with the closure (Java: `AbortPolicy`).
+    Reject,
+    /// The submitting thread runs the task itself, now; its future is done on return (Java:
+    /// `CallerRunsPolicy`: the natural brake on a too-fast producer).
+    CallerRuns,
+    /// The oldest task not started is cancelled to make room (Java: `DiscardOldestPolicy`).
+    DiscardOldest,
+}
+
+/// The answer of [`Pool::room`].
+enum Room<F> {
+    Granted(F),
+    Refused(SubmitError<F>),
+    RunHere(F),
+}
+
+/// Runs `f` on the submitting thread (`WhenFull::CallerRuns`): a done future, its panic
+/// delivered by it as a worker's would be.
+fn run_here<T, F>(f: F) -> Future<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    let (task, future) = task::package(f);
+    task.run(&|| {}, &crate::stop_token());
+    future
+}
+
 impl Pool {
     pub(crate) fn submit<T, F>(self: &Arc<Self>, f: F) -> Result<Future<T>, SubmitError<F>>
     where
         T: Send + 'static,
         F: FnOnce() -> T + Send + 'static,
     {
+        let f = match self.room(f) {
+            Room::Granted(f) => f,
+            Room::Refused(e) => return Err(e),
+            Room::RunHere(f) => return Ok(run_here(f)),
+        };
         let mut state = self.state.lock();
-        if state.broken {
-            return Err(SubmitError::BrokenPool(f));
-        }
-        if state.shutdown {
-            return Err(SubmitError::ShutDown(f));
+        if state.broken || state.shutdown {
+            self.give_back_room();
+            return Err(if state.broken {
+                SubmitError::BrokenPool(f)
+            } else {
+                SubmitError::ShutDown(f)
+            });
         }
         let (task, future) = task::package(f);
         self.queue.put(Some(task));
@@ -124,6 +174,54 @@ impl Pool {
             self.break_pool(NO_THREAD);
         }
         Ok(future)
+    }
+
+    /// Room for one more task not started, by the pool's policy (unbounded: always).
+    fn room<F>(&self, f: F) -> Room<F> {
+        let Some((slots, when_full)) = &self.bound else {
+            return Room::Granted(f);
+        };
+        loop {
+            if slots.try_acquire() {
+                return Room::Granted(f);
+            }
+            match when_full {
+                WhenFull::Reject => return Room::Refused(SubmitError::Full(f)),
+                WhenFull::CallerRuns => return Room::RunHere(f),
+                WhenFull::Block => {
+                    // A shutdown lets blocked submitters through (to be refused by it).
+                    let acquired = panic::catch(|| slots.acquire());
+                    return match acquired {
+                        Ok(()) => Room::Granted(f),
+                        Err(p) if p.is_stop() => Room::Refused(SubmitError::Stopped(f)),
+                        Err(p) => std::panic::resume_unwind(Box::new(p)),
+                    };
+                }
+                WhenFull::DiscardOldest => {
+                    // The oldest task not started makes room: cancelled, its slot is ours.
+                    match self.queue.get_nowait() {
+                        Ok(Some(oldest)) => {
+                            oldest.cancel();
+                            return Room::Granted(f);
+                        }
+                        // The shutdown sentinel goes back; nothing queued: a worker took it
+                        // meanwhile and its slot is free again.
+                        Ok(None) => {
+                            self.queue.put(None);
+                            return Room::Refused(SubmitError::ShutDown(f));
+                        }
+                        Err(_) => {}
+                    }
+                }
+            }
+        }
+    }
+
+    /// A slot taken by a submission that did not queue a task goes back.
+    fn give_back_room(&self) {
+        if let Some((slots, _)) = &self.bound {
+            let _ = slots.release();
+        }
     }
 
     /// Starts a worker; `false` if none could start and none exists (the pool cannot run
@@ -185,6 +283,8 @@ impl Pool {
         crate::stop::install(task_token.clone());
         // Waiting for work is the worker's own business: a stop never cuts it short.
         while let Some(task) = crate::stop::unstoppable(|| self.queue.get()) {
+            // Out of the queue: its slot is free for a submitter.
+            self.give_back_room();
             counters.busy.store(true, Ordering::Relaxed);
             task.run(&free, &task_token);
             if task_token.is_stopped() && !worker_token.is_stopped() {
@@ -243,7 +343,10 @@ impl Pool {
         let mut sentinel = false;
         while let Ok(item) = self.queue.get_nowait() {
             match item {
-                Some(task) => tasks.push(task),
+                Some(task) => {
+                    self.give_back_room();
+                    tasks.push(task);
+                }
                 None => sentinel = true,
             }
         }
@@ -264,6 +367,10 @@ impl Pool {
             if !state.shutdown {
                 state.shutdown = true;
                 self.queue.put(None);
+                // Submitters blocked for room get through, to be refused by the shutdown.
+                if let Some((slots, WhenFull::Block)) = &self.bound {
+                    let _ = slots.release_n(1 << 30);
+                }
             }
             (state.workers.clone(), cancelled)
         };
@@ -695,6 +802,7 @@ pub struct ExecutorBuilder {
     prefix: Option<String>,
     stack_size: Option<usize>,
     initializer: Option<Initializer>,
+    max_queued: Option<(usize, WhenFull)>,
 }
 
 // Unwind safety: no poisoning (as in Python and parking_lot); a panic elsewhere cannot leave
@@ -765,6 +873,37 @@ impl ExecutorBuilder {
         self
     }
 
+    /// Bounds the tasks waiting to start at `max` (not in Python, whose queue is unbounded),
+    /// and says what `submit` does when the bound is reached ([`WhenFull`]). A bound of 0
+    /// means 1.
+    ///
+    /// ```
+    /// use threadkit::{ExecutorBuilder, SubmitError, WhenFull};
+    ///
+    /// let pool = ExecutorBuilder::new()
+    ///     .max_workers(1)
+    ///     .max_queued(1, WhenFull::Reject)
+    ///     .build()
+    ///     .unwrap();
+    /// let gate = std::sync::Arc::new(threadkit::Event::new());
+    /// let g = std::sync::Arc::clone(&gate);
+    /// let running = pool.submit(move || g.wait()).unwrap();
+    /// while !running.running() {
+    ///     std::thread::yield_now();
+    /// }
+    /// let queued = pool.submit(|| 1).unwrap();
+    /// let refused = pool.submit(|| 2).unwrap_err();
+    /// assert!(matches!(refused, SubmitError::Full(_)));
+    /// assert_eq!(refused.into_inner()(), 2, "the closure comes back");
+    /// gate.set();
+    /// assert_eq!(queued.result(), Ok(1));
+    /// ```
+    #[must_use]
+    pub fn max_queued(mut self, max: usize, when_full: WhenFull) -> Self {
+        self.max_queued = Some((max.max(1), when_full));
+        self
+    }
+
     /// Builds the executor; no thread starts until the first submission.
     ///
     /// # Errors
@@ -792,6 +931,9 @@ impl ExecutorBuilder {
         Ok(ThreadPoolExecutor {
             pool: Arc::new(Pool {
                 queue: SimpleQueue::new(),
+                bound: self
+                    .max_queued
+                    .map(|(max, when_full)| (Semaphore::new(max), when_full)),
                 idle: Semaphore::new(0),
                 full: AtomicBool::new(false),
                 state: Mutex::new_internal(State {
@@ -816,6 +958,7 @@ impl fmt::Debug for ExecutorBuilder {
             .field("prefix", &self.prefix)
             .field("stack_size", &self.stack_size)
             .field("initializer", &self.initializer.is_some())
+            .field("max_queued", &self.max_queued)
             .finish()
     }
 }
