@@ -207,7 +207,8 @@ fn sleep(
         deadline,
     );
     while wake == Wake::Unparked && waiting.reporting() {
-        let anchor = lot::Anchor::new(waiting.recorded());
+        // The same anchor (the stop registration names it), counted in again.
+        anchor.count_in(waiting.recorded());
         wake = lot::park(key, &anchor, &mut validate, || {}, |_| {}, deadline);
     }
     if wake == Wake::Invalid && stopped() {

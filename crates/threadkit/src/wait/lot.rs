@@ -48,10 +48,17 @@ impl Anchor {
     /// Counted in (`true`) or not.
     #[inline]
     pub(crate) fn new(counted: bool) -> Self {
+        let anchor = Anchor(AtomicU8::new(0));
+        anchor.count_in(counted);
+        anchor
+    }
+
+    /// Marks it counted in (or not) again, for another park by the same thread.
+    pub(crate) fn count_in(&self, counted: bool) {
         if counted && !COUNTING.load(Ordering::Relaxed) {
             COUNTING.store(true, Ordering::SeqCst);
         }
-        Anchor(AtomicU8::new(u8::from(counted)))
+        self.0.store(u8::from(counted), Ordering::Relaxed);
     }
 
     /// Its token: its address, unique among the threads parked now.
