@@ -380,3 +380,34 @@ fn executor_and_gil_sections_print_their_guaranteed_lines() {
         "CPython measured or said to be absent"
     );
 }
+
+#[test]
+fn the_stopping_section_loses_nothing_and_stops_everything() {
+    let s = tour(&["stopping"]);
+    let lines = &s["stopping"];
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("Main    : nothing lost:") && l.ends_with(": true")),
+        "{lines:#?}"
+    );
+    assert!(
+        lines.iter().any(
+            |l| l.starts_with("Main    : producer put") && l.contains("handed back item Some(")
+        ),
+        "the producer's refused put handed its item back: {lines:#?}"
+    );
+    position(
+        lines,
+        "Main    : shut down: 2 running tasks stopped, 10 waiting tasks cancelled",
+    );
+    before(
+        lines,
+        "Main    : the scope failed: download 3 failed",
+        "Main    : the sleeping task: stopped",
+    );
+    position(
+        lines,
+        "Main    : the task waiting on a queue: stopped (its get returned Stopped)",
+    );
+}

@@ -18,6 +18,7 @@ mod pipeline;
 mod primitives;
 mod queue;
 mod race;
+mod stopping;
 mod threads;
 
 use std::collections::VecDeque;
@@ -170,6 +171,12 @@ const PROGRAMS: &[Program] = &[
         title: "The pipeline ended cleanly by Queue.shutdown",
         origin: Origin::Own,
         run: queue::queue_shutdown_pipeline,
+    },
+    Program {
+        name: "stopping",
+        title: "Stopping work: a pipeline stopped with nothing lost, a pool shut down mid-task, a TaskGroup whose failure stops the rest",
+        origin: Origin::Own,
+        run: stopping::stopping,
     },
     Program {
         name: "gil",
