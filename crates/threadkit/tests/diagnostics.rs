@@ -204,6 +204,13 @@ fn no_false_alarm_on_joining_a_stopped_waiter_of_a_held_lock() {
         t.request_stop();
         assert!(matches!(t.join(), Err(JoinError::Stopped)));
         lock.release().unwrap();
+        let dump = threadkit::dump();
+        let main = dump
+            .threads
+            .iter()
+            .find(|t| t.name == "MainThread")
+            .unwrap();
+        assert!(main.holds.is_empty(), "released: {:?}", main.holds);
     }
 }
 
@@ -344,6 +351,13 @@ fn no_false_alarm_with_many_threads_blocked_on_a_queue_get() {
 
 fn dump_says_who_waits_for_whom_and_who_holds_what() {
     setup();
+    let dump = threadkit::dump();
+    let me = dump
+        .threads
+        .iter()
+        .find(|t| t.name == "MainThread")
+        .unwrap();
+    assert!(me.holds.is_empty(), "nothing held before: {:?}", me.holds);
     let lock = Arc::new(Lock::new());
     let held = lock.guard();
     let held_line = line!() - 1;
@@ -376,7 +390,9 @@ fn dump_says_who_waits_for_whom_and_who_holds_what() {
         unreachable!()
     };
     assert_eq!(verb, "to acquire");
-    let (holder, site) = held_by.expect("the holder is known");
+    // Seen to fail once in about 15 runs under ThreadSanitizer only (open: see the closing
+    // note of 2026-12-06); the dump says what the records held then.
+    let (holder, site) = held_by.unwrap_or_else(|| panic!("the holder is known: {text}"));
     assert!(
         holder.contains(&format!("ident {}", threadkit::get_ident())),
         "{holder}"
