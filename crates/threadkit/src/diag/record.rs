@@ -251,7 +251,13 @@ impl ThreadDiag {
     /// Records that this thread (the owner) is about to hold `object`; `false` if the stack
     /// is full (the acquisition is then not recorded at all).
     pub(crate) fn push_pending(&self, held: Held) -> bool {
-        let n = self.held_len.load(Ordering::Relaxed);
+        // Entries another thread cleared (it released a `Lock` this thread acquired) leave
+        // empty slots on top that only an own release would trim: trim them here, or a thread
+        // whose locks others release would fill its stack and stop being recorded.
+        let mut n = self.held_len.load(Ordering::Relaxed);
+        while n > 0 && self.held[n - 1].object.load(Ordering::Acquire) == 0 {
+            n -= 1;
+        }
         if n == HELD_CAP {
             self.overflow.fetch_add(1, Ordering::Relaxed);
             return false;
