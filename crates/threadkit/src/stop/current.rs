@@ -101,10 +101,13 @@ pub(crate) fn unwind() -> ! {
 /// first: then it unwinds with [`Stopped`] at once (see the crate docs' "Stopping work").
 ///
 /// ```
-/// use std::time::{Duration, Instant};
-/// let start = Instant::now();
-/// threadkit::sleep(Duration::from_millis(2));
-/// assert!(start.elapsed() >= Duration::from_millis(2));
+/// use std::time::Duration;
+/// use threadkit::{JoinError, Thread};
+///
+/// threadkit::sleep(Duration::from_millis(1));
+/// let sleeper = Thread::spawn(|| threadkit::sleep(Duration::from_secs(3600)));
+/// sleeper.request_stop();
+/// assert!(matches!(sleeper.join(), Err(JoinError::Stopped)));
 /// ```
 #[track_caller]
 pub fn sleep(duration: Duration) {
