@@ -19,8 +19,9 @@
 
 use crate::panic::{self, Panic};
 use crate::stop::{self, StopToken};
+use crate::sync::Mutex;
 use crate::thread::JoinError;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// What a scope does when one of its threads fails ([`scope_with`]).
 ///
@@ -109,15 +110,11 @@ struct Shared {
 impl Shared {
     fn failed(&self, child: usize, p: Panic) {
         let stop = !p.is_stop();
-        lock(&self.panics).push((child, p));
+        self.panics.lock().push((child, p));
         if self.fail_fast && stop {
             self.token.stop();
         }
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Where a scope's threads are spawned: the `s` of `threadkit::scope(|s| ...)`. Clone it to
@@ -224,7 +221,7 @@ where
     let shared = Arc::new(Shared {
         token: token.clone(),
         fail_fast: options.fail_fast,
-        panics: Mutex::new(Vec::new()),
+        panics: Mutex::new_internal(Vec::new()),
         next: std::sync::atomic::AtomicUsize::new(0),
     });
     let outcome = std::thread::scope(|std_scope| {
@@ -239,7 +236,9 @@ where
         }
         outcome
     });
-    let mut panics: Vec<Panic> = lock(&shared.panics)
+    let mut panics: Vec<Panic> = shared
+        .panics
+        .lock()
         .drain(..)
         .map(|(_, p)| p)
         .filter(|p| !p.is_stop())
@@ -366,7 +365,7 @@ impl<T> ScopedThread<'_, T> {
             return Ok(value);
         }
         // The body catches every panic: it recorded this one (or its stop).
-        let mut panics = lock(&self.shared.panics);
+        let mut panics = self.shared.panics.lock();
         match panics.iter().position(|(id, _)| *id == self.id) {
             Some(at) => {
                 let (_, p) = panics.remove(at);

@@ -102,26 +102,20 @@ pub(crate) fn park(
 pub(crate) fn park_then(
     kind: Kind,
     key: usize,
-    mut validate: impl FnMut() -> bool,
+    validate: impl FnMut() -> bool,
     before_sleep: impl FnOnce(),
     timed_out: impl FnOnce(bool),
     deadline: Option<Instant>,
 ) -> Wake {
-    let waiting = diag::waiting(kind, key, deadline, false, Location::caller());
-    // A deadlock victim named before it sleeps does not sleep (checked under the queue lock,
-    // which the waker that named it takes too).
-    let mut validate = || !waiting.is_victim() && validate();
-    let wake = sleep(
+    park_key(
+        kind,
         key,
-        &waiting,
         false,
-        &mut validate,
+        validate,
         before_sleep,
         timed_out,
         deadline,
-    );
-    waiting.woke();
-    wake
+    )
 }
 
 /// Like [`park_then`], and the calling thread's stop token is honoured: a stop requested
@@ -131,17 +125,34 @@ pub(crate) fn park_then(
 pub(crate) fn park_stoppable(
     kind: Kind,
     key: usize,
+    validate: impl FnMut() -> bool,
+    before_sleep: impl FnOnce(),
+    timed_out: impl FnOnce(bool),
+    deadline: Option<Instant>,
+) -> Wake {
+    park_key(kind, key, true, validate, before_sleep, timed_out, deadline)
+}
+
+/// The two parks on a key: the wait told to the diagnostics, then [`sleep`].
+#[inline]
+#[track_caller]
+fn park_key(
+    kind: Kind,
+    key: usize,
+    stoppable: bool,
     mut validate: impl FnMut() -> bool,
     before_sleep: impl FnOnce(),
     timed_out: impl FnOnce(bool),
     deadline: Option<Instant>,
 ) -> Wake {
-    let waiting = diag::waiting(kind, key, deadline, true, Location::caller());
+    let waiting = diag::waiting(kind, key, deadline, stoppable, Location::caller());
+    // A deadlock victim named before it sleeps does not sleep (checked under the queue lock,
+    // which the waker that named it takes too).
     let mut validate = || !waiting.is_victim() && validate();
     let wake = sleep(
         key,
         &waiting,
-        true,
+        stoppable,
         &mut validate,
         before_sleep,
         timed_out,

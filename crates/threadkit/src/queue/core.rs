@@ -51,6 +51,22 @@ impl<T, S> Core<T, S> {
     }
 }
 
+/// One round of a blocked put or get: spin a little (`Wake::Invalid`: look again), then park
+/// on `waiters` while `blocked` holds, honouring the thread's stop.
+fn spin_or_park(
+    spin: &mut SpinWait,
+    waiters: &WaitQueue,
+    kind: Kind,
+    deadline: Option<Instant>,
+    blocked: impl FnMut() -> bool,
+) -> Wake {
+    if spin.spin() {
+        Wake::Invalid
+    } else {
+        waiters.park_stoppable(kind, blocked, || {}, deadline)
+    }
+}
+
 impl<T: Send, S: Store<T>> Core<T, S> {
     pub(crate) fn new(store: S) -> Self {
         Core {
@@ -100,16 +116,9 @@ impl<T: Send, S: Store<T>> Core<T, S> {
     fn put_slow(&self, mut item: T, deadline: Option<Instant>) -> Result<(), PutError<T>> {
         let mut spin = SpinWait::new();
         loop {
-            let wake = if spin.spin() {
-                Wake::Invalid
-            } else {
-                self.putters.park_stoppable(
-                    Kind::QueuePut,
-                    || self.store.is_full() && !self.store.is_closed(),
-                    || {},
-                    deadline,
-                )
-            };
+            let wake = spin_or_park(&mut spin, &self.putters, Kind::QueuePut, deadline, || {
+                self.store.is_full() && !self.store.is_closed()
+            });
             if wake == Wake::Stopped {
                 return Err(PutError::Stopped(item));
             }
@@ -143,16 +152,9 @@ impl<T: Send, S: Store<T>> Core<T, S> {
             let Patience::Until(deadline) = patience else {
                 return Err(GetError::Empty);
             };
-            let wake = if spin.spin() {
-                Wake::Invalid
-            } else {
-                self.getters.park_stoppable(
-                    Kind::QueueGet,
-                    || self.store.is_empty() && !self.store.is_closed(),
-                    || {},
-                    deadline,
-                )
-            };
+            let wake = spin_or_park(&mut spin, &self.getters, Kind::QueueGet, deadline, || {
+                self.store.is_empty() && !self.store.is_closed()
+            });
             if wake == Wake::Stopped {
                 return Err(GetError::Stopped);
             }

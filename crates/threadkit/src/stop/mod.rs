@@ -90,6 +90,8 @@ struct Hooks {
     parked: Vec<(usize, usize)>,
 }
 
+/// A std mutex, not threadkit's: the door takes it while it parks a thread (registration), and
+/// a threadkit mutex would park through that same door.
 fn lock(hooks: &Mutex<Hooks>) -> std::sync::MutexGuard<'_, Hooks> {
     hooks
         .lock()
