@@ -2,10 +2,11 @@
 //! policies when it is reached: block, reject (the closure comes back), run on the caller,
 //! discard the oldest.
 
+mod parked;
+use parked::parked;
 use std::sync::Arc;
 use threadkit::{
-    Event, ExecutorBuilder, FutureError, SubmitError, Thread, ThreadPoolExecutor, ThreadState,
-    WhenFull,
+    Event, ExecutorBuilder, FutureError, SubmitError, Thread, ThreadPoolExecutor, WhenFull,
 };
 
 /// A pool of one worker, held by a task until `gate` is set.
@@ -24,16 +25,6 @@ fn held_pool(max_queued: usize, when_full: WhenFull) -> (Arc<ThreadPoolExecutor>
         std::thread::yield_now();
     }
     (pool, gate)
-}
-
-fn parked(t: &threadkit::ThreadHandle) {
-    while !threadkit::dump()
-        .threads
-        .iter()
-        .any(|d| d.ident == t.ident() && matches!(d.state, ThreadState::Waiting { .. }))
-    {
-        std::thread::yield_now();
-    }
 }
 
 #[test]

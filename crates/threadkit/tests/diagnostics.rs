@@ -37,6 +37,16 @@ fn message(payload: &(dyn Any + Send)) -> String {
         .unwrap_or_default()
 }
 
+/// The locks the main thread holds, as `dump()` shows them.
+fn main_holds() -> Vec<threadkit::HeldLock> {
+    threadkit::dump()
+        .threads
+        .into_iter()
+        .find(|t| t.name == "MainThread")
+        .map(|t| t.holds)
+        .unwrap_or_default()
+}
+
 /// Waits (bounded) until `cond` holds.
 fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
     let give_up = Instant::now() + HANG_GUARD;
@@ -204,13 +214,8 @@ fn no_false_alarm_on_joining_a_stopped_waiter_of_a_held_lock() {
         t.request_stop();
         assert!(matches!(t.join(), Err(JoinError::Stopped)));
         lock.release().unwrap();
-        let dump = threadkit::dump();
-        let main = dump
-            .threads
-            .iter()
-            .find(|t| t.name == "MainThread")
-            .unwrap();
-        assert!(main.holds.is_empty(), "released: {:?}", main.holds);
+        let holds = main_holds();
+        assert!(holds.is_empty(), "released: {holds:?}");
     }
 }
 
@@ -324,13 +329,7 @@ fn no_false_alarm_on_a_lock_released_by_another_thread() {
     // And this thread's records still work (its stack does not fill with the slots the other
     // thread emptied: a defect ThreadSanitizer's timing exposed).
     let held = producer_lock.guard();
-    let dump = threadkit::dump();
-    let me = dump
-        .threads
-        .iter()
-        .find(|t| t.name == "MainThread")
-        .unwrap();
-    assert_eq!(me.holds.len(), 1, "{dump}");
+    assert_eq!(main_holds().len(), 1, "{}", threadkit::dump());
     drop(held);
     let dump = threadkit::dump();
     let me = dump
@@ -362,13 +361,8 @@ fn no_false_alarm_with_many_threads_blocked_on_a_queue_get() {
 
 fn dump_says_who_waits_for_whom_and_who_holds_what() {
     setup();
-    let dump = threadkit::dump();
-    let me = dump
-        .threads
-        .iter()
-        .find(|t| t.name == "MainThread")
-        .unwrap();
-    assert!(me.holds.is_empty(), "nothing held before: {:?}", me.holds);
+    let holds = main_holds();
+    assert!(holds.is_empty(), "nothing held before: {holds:?}");
     let lock = Arc::new(Lock::new());
     let held = lock.guard();
     let held_line = line!() - 1;

@@ -1,32 +1,15 @@
 //! Stopping work (issue 15): a stop request gets a thread out of every kind of blocking call,
 //! with the "stopped" outcome, no lock left held, no item lost, nothing reported as a panic.
 
+mod parked;
+use parked::parked;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use threadkit::{
     Event, GetError, JoinError, Lock, Mutex, PutError, Queue, RLock, Semaphore, StopToken, Thread,
-    ThreadHandle, ThreadPoolExecutor, ThreadState,
+    ThreadPoolExecutor,
 };
-
-const HANG_GUARD: Duration = Duration::from_secs(60);
-
-/// Waits (bounded) until the thread shows as parked in a threadkit wait, so the stop finds
-/// it asleep (a stop requested earlier works too: the call then returns before parking). The
-/// wait records must have been on before the thread parked (release builds start with them
-/// off): see [`stop_while_blocked`].
-fn parked(t: &ThreadHandle) {
-    let ident = t.ident();
-    let give_up = std::time::Instant::now() + HANG_GUARD;
-    while !threadkit::dump()
-        .threads
-        .iter()
-        .any(|d| d.ident == ident && matches!(d.state, ThreadState::Waiting { .. }))
-    {
-        assert!(std::time::Instant::now() < give_up, "never parked");
-        std::thread::sleep(Duration::from_millis(1));
-    }
-}
 
 /// Spawns `body`, waits until it parks, stops it, and returns how it ended.
 fn stop_while_blocked<T: Send + 'static>(
