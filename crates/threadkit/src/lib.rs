@@ -70,7 +70,8 @@
 //! | you use | threadkit |
 //! |---|---|
 //! | `std::thread::spawn`, `Builder` | [`Thread::spawn`], [`Thread::builder`]: named, daemon or not, joinable many times, the output moved out by [`Thread::into_output`], a panic delivered as a [`Panic`] value |
-//! | `std::thread::scope` | scoped threads are not provided yet |
+//! | `std::thread::scope` | [`scope`]: borrowing threadkit threads, fail-fast, every panic returned |
+//! | `rayon::scope` | [`ThreadPoolExecutor::scope`]: borrowing tasks on a pool, fail-fast, every panic returned |
 //! | `std::sync::Mutex<T>` / `parking_lot::Mutex<T>` | [`Mutex<T>`](Mutex) (no poisoning, as parking_lot; `lock_timeout`, `lock_deadline` as parking_lot's `try_lock_for`/`try_lock_until`) |
 //! | `std::sync::Condvar` / `parking_lot::Condvar` | [`Condvar`]: `wait(&mut guard)`, `wait_while`, timed forms returning `false` on timeout |
 //! | `parking_lot::ReentrantMutex` | [`RLock`] |
@@ -155,7 +156,7 @@
 //! | `faulthandler.dump_traceback()`, `dump_traceback_later(timeout)` | [`dump()`] ([`Dump`], [`ThreadDump`], [`ThreadState`], [`HeldLock`]), [`dump_after`] ([`DumpWatchdog`]) |
 //! | a program that hangs forever on a deadlock | a report when the cycle forms: [`set_diagnostics`], [`set_deadlock_policy`] ([`DeadlockPolicy`]); "all threads are asleep" with the dump |
 //! | locks taken in opposite orders (hangs only sometimes) | lock-order checking: [`set_lock_order_checking`], [`lock_order_checking_enabled`] (`THREADKIT_LOCK_ORDER=1`) |
-//! | `asyncio.TaskGroup` (for threads: none) | [`scope`], [`scope_with`]: borrowing threads, the first failure stops the others, every panic returned |
+//! | `asyncio.TaskGroup` (for threads: none) | [`scope`], [`scope_with`]: borrowing threads; [`ThreadPoolExecutor::scope`]: borrowing pool tasks; the first failure stops the others, every panic returned |
 //! | no way to stop a thread (a flag the thread polls) | [`ThreadHandle::request_stop`], [`StopToken`], [`stop_requested`], [`sleep`] (see "Stopping work") |
 //! | `faulthandler.register(signal.SIGQUIT)` | `dump_on_sigquit()` (feature `sigquit`; `THREADKIT_DUMP_ON_SIGQUIT=1`) |
 //! | a lock's repr in a traceback | [`name`]`(&lock, "accounts")` ([`Named`]): reports say `Lock "accounts"` |
@@ -242,8 +243,10 @@
 //! A pool task stops the same way ([`Future::request_stop`]: [`FutureError::Stopped`]), and
 //! `shutdown_with(ShutdownOptions::new().cancel_futures(true).stop_running(true))` ends a
 //! pool without waiting for its long tasks. **Structured scopes** ([`scope`], [`scope_with`])
-//! run threads that borrow from the caller's stack, all finished when the scope returns; the
-//! first failure stops the others ([`ScopeOptions::fail_fast`], the default, as Trio's
+//! run threads that borrow from the caller's stack, all finished when the scope returns;
+//! [`ThreadPoolExecutor::scope`] does the same for pool tasks ([`TaskScope`],
+//! [`ScopedFuture`]: a task not started when the scope stops never runs); the first failure
+//! stops the others ([`ScopeOptions::fail_fast`], the default, as Trio's
 //! nurseries and Python's `TaskGroup`; or [`ScopeOptions::supervise`]), and every panic comes
 //! back in one [`ScopeError`], none printed, none lost. A pool can bound its waiting tasks
 //! ([`ExecutorBuilder::max_queued`], [`WhenFull`]), and a pool dropped by an unwind cancels
@@ -261,6 +264,7 @@
 //! | `std::jthread::request_stop`, `stop_token`, `stop_callback` (C++20) | [`ThreadHandle::request_stop`], [`StopToken`], [`StopToken::on_stop`] ([`StopCallback`]) |
 //! | `CancellationTokenSource`, `CreateLinkedTokenSource`, `CancelAfter` (.NET) | [`StopToken`], [`StopToken::child`], [`StopToken::after`] |
 //! | `asyncio.TaskGroup` (Python 3.11), Trio's nursery, `StructuredTaskScope` (Java), `std::thread::scope` | [`scope`], [`scope_with`] ([`Scope`], [`ScopedThread`], [`ScopeOptions`], [`ScopeError`]) |
+//! | `TaskGroup` on a thread pool, `rayon::scope`, Java's `StructuredTaskScope` with an executor | [`ThreadPoolExecutor::scope`], [`ThreadPoolExecutor::scope_with`] ([`TaskScope`], [`ScopedFuture`]) |
 //! | Java's bounded `ThreadPoolExecutor` and its `RejectedExecutionHandler` policies | [`ExecutorBuilder::max_queued`] with [`WhenFull`] (block, reject with the closure back, caller runs, discard oldest) |
 //! | `Future.cancel()` (a running task: `False`), Java's `cancel(true)` | [`Future::request_stop`], [`FutureError::Stopped`], [`ShutdownOptions::stop_running`] |
 //!
@@ -334,8 +338,8 @@ pub use diag::{
 pub use executor::{
     as_completed, promise, reset_unretrieved_hook, set_unretrieved_hook, wait, AsCompleted,
     DoneAndNotDone, ExecutorBuilder, ExecutorStats, Future, FutureError, InvalidMaxWorkers,
-    InvalidStateError, Map, MapOptions, Promise, ReturnWhen, ShutdownOptions, SubmitError,
-    ThreadPoolExecutor, UnretrievedFailure, WhenFull,
+    InvalidStateError, Map, MapOptions, Promise, ReturnWhen, ScopedFuture, ShutdownOptions,
+    SubmitError, TaskScope, ThreadPoolExecutor, UnretrievedFailure, WhenFull,
 };
 pub use panic::Panic;
 pub use queue::{

@@ -94,6 +94,10 @@ impl Panic {
     }
 
     fn from_payload(payload: &(dyn Any + Send), location: Option<Box<str>>) -> Self {
+        // A panic caught before and raised again (`resume_unwind(Box::new(panic))`) is itself.
+        if let Some(p) = payload.downcast_ref::<Panic>() {
+            return p.clone();
+        }
         let message: Box<str> = if let Some(s) = payload.downcast_ref::<&'static str>() {
             (*s).into()
         } else if let Some(s) = payload.downcast_ref::<String>() {
@@ -172,6 +176,18 @@ pub(crate) fn catch<T>(f: impl FnOnce() -> T) -> Result<T, Panic> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_panic_raised_again_is_caught_as_itself() {
+        let first = catch(|| panic!("first")).unwrap_err();
+        let again = catch(|| panic::resume_unwind(Box::new(first.clone()))).unwrap_err();
+        assert_eq!(again.message(), "first");
+        assert_eq!(again.location(), first.location());
+        let stop = catch(|| crate::stop::unwind()).unwrap_err();
+        assert!(catch(|| panic::resume_unwind(Box::new(stop)))
+            .unwrap_err()
+            .is_stop());
+    }
 
     #[test]
     fn catches_str_and_string_payloads() {

@@ -20,7 +20,8 @@
 use crate::panic::{self, Panic};
 use crate::stop::{self, StopToken};
 use crate::sync::Mutex;
-use crate::thread::JoinError;
+use crate::thread::{self, JoinError, ThreadHandle};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 /// What a scope does when one of its threads fails ([`scope_with`]).
@@ -97,22 +98,82 @@ impl ScopeError {
     }
 }
 
-/// Shared by the scope and its threads.
-struct Shared {
-    token: StopToken,
+/// What a scope shares with its threads (and an executor scope with its tasks): the stop
+/// token, the policy, and the panics nobody took yet.
+pub(crate) struct Shared {
+    pub(crate) token: StopToken,
     fail_fast: bool,
-    /// Panics (and stops) of threads nobody joined, in the order they happened.
+    /// Panics (and stops) of threads or tasks nobody joined, in the order they happened.
     panics: Mutex<Vec<(usize, Panic)>>,
-    /// The next thread's number.
-    next: std::sync::atomic::AtomicUsize,
+    /// The next child's number.
+    next: AtomicUsize,
 }
 
 impl Shared {
-    fn failed(&self, child: usize, p: Panic) {
+    /// A scope's state; its token is a child of the caller's (stopping the caller stops it).
+    pub(crate) fn new(options: ScopeOptions) -> Arc<Self> {
+        Arc::new(Shared {
+            token: stop::current_token().map_or_else(StopToken::new, |t| t.child()),
+            fail_fast: options.fail_fast,
+            panics: Mutex::new_internal(Vec::new()),
+            next: AtomicUsize::new(0),
+        })
+    }
+
+    /// A number for a new child.
+    pub(crate) fn next_id(&self) -> usize {
+        self.next.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Child `child` ended by `p` (a panic, or a stop): kept for the scope's error, and under
+    /// fail-fast a panic stops the scope.
+    pub(crate) fn failed(&self, child: usize, p: Panic) {
         let stop = !p.is_stop();
         self.panics.lock().push((child, p));
         if self.fail_fast && stop {
             self.token.stop();
+        }
+    }
+
+    /// Takes child `child`'s panic (or stop) back: whoever joined it has it, not the scope.
+    pub(crate) fn take(&self, child: usize) -> Option<Panic> {
+        let mut panics = self.panics.lock();
+        let at = panics.iter().position(|(id, _)| *id == child)?;
+        Some(panics.remove(at).1)
+    }
+
+    /// Runs the scope's closure with the scope's token (stopping the scope stops its waits
+    /// too); its failure stops the scope under fail-fast.
+    pub(crate) fn run_body<R>(&self, f: impl FnOnce() -> R) -> Result<R, Panic> {
+        let outcome = panic::catch(|| self.token.run(f));
+        if outcome.is_err() && self.fail_fast {
+            self.token.stop();
+        }
+        outcome
+    }
+
+    /// The scope's result, once every child has finished: the closure's value, or every panic
+    /// nobody took (the closure's first). A scope ended only by stops re-raises the stop.
+    pub(crate) fn finish<R>(&self, outcome: Result<R, Panic>) -> Result<R, ScopeError> {
+        let mut panics: Vec<Panic> = self
+            .panics
+            .lock()
+            .drain(..)
+            .map(|(_, p)| p)
+            .filter(|p| !p.is_stop())
+            .collect();
+        match outcome {
+            Ok(value) if panics.is_empty() => Ok(value),
+            Ok(_) => Err(ScopeError { panics }),
+            Err(p) => {
+                if !p.is_stop() {
+                    panics.insert(0, p);
+                }
+                if panics.is_empty() {
+                    stop::unwind();
+                }
+                Err(ScopeError { panics })
+            }
         }
     }
 }
@@ -145,7 +206,7 @@ impl Clone for Scope<'_, '_> {
 /// scope's [`ScopeError`]), or ask it to stop.
 pub struct ScopedThread<'scope, T> {
     inner: std::thread::ScopedJoinHandle<'scope, Option<T>>,
-    token: StopToken,
+    handle: ThreadHandle,
     shared: Arc<Shared>,
     id: usize,
 }
@@ -217,51 +278,23 @@ pub fn scope_with<'env, F, T>(options: ScopeOptions, f: F) -> Result<T, ScopeErr
 where
     F: for<'scope> FnOnce(&Scope<'scope, 'env>) -> T,
 {
-    let token = stop::current_token().map_or_else(StopToken::new, |t| t.child());
-    let shared = Arc::new(Shared {
-        token: token.clone(),
-        fail_fast: options.fail_fast,
-        panics: Mutex::new_internal(Vec::new()),
-        next: std::sync::atomic::AtomicUsize::new(0),
-    });
+    let shared = Shared::new(options);
     let outcome = std::thread::scope(|std_scope| {
         let scope = Scope {
             std: std_scope,
             shared: Arc::clone(&shared),
         };
-        // The closure runs with the scope's token: stopping the scope stops its waits too.
-        let outcome = panic::catch(|| token.run(|| f(&scope)));
-        if outcome.is_err() && shared.fail_fast {
-            shared.token.stop();
-        }
-        outcome
+        shared.run_body(|| f(&scope))
     });
-    let mut panics: Vec<Panic> = shared
-        .panics
-        .lock()
-        .drain(..)
-        .map(|(_, p)| p)
-        .filter(|p| !p.is_stop())
-        .collect();
-    match outcome {
-        Ok(value) if panics.is_empty() => Ok(value),
-        Ok(_) => Err(ScopeError { panics }),
-        Err(p) if p.is_stop() && panics.is_empty() => stop::unwind(),
-        Err(p) => {
-            if !p.is_stop() {
-                panics.insert(0, p);
-            }
-            if panics.is_empty() {
-                stop::unwind();
-            }
-            Err(ScopeError { panics })
-        }
-    }
+    shared.finish(outcome)
 }
 
 impl<'scope> Scope<'scope, '_> {
-    /// Spawns a thread of the scope: it may borrow anything that outlives the scope, and runs
-    /// with a stop token of its own, a child of the scope's.
+    /// Spawns a thread of the scope: it may borrow anything that outlives the scope. It is a
+    /// threadkit thread (named `Thread-N`, in [`enumerate`](crate::enumerate) and dumps, with
+    /// its own [`Local`](crate::Local) values), never a daemon (the scope joins it), and runs
+    /// with a stop token of its own, a child of the scope's. Its panic is the scope's to
+    /// return, so the excepthook does not print it.
     ///
     /// ```
     /// let data = vec![1, 2, 3];
@@ -273,51 +306,45 @@ impl<'scope> Scope<'scope, '_> {
         F: FnOnce() -> T + Send + 'scope,
         T: Send + 'scope,
     {
-        self.start(std::thread::Builder::new(), f)
+        self.start(None, f)
     }
 
-    /// [`spawn`](Self::spawn) with a thread name (as `dump()` and panics show it).
+    /// [`spawn`](Self::spawn) with a thread name (as `current_thread()`, `dump()` and panics
+    /// show it).
     ///
     /// ```
     /// let name = threadkit::scope(|s| {
-    ///     s.spawn_named("worker-1", || std::thread::current().name().map(str::to_owned))
-    ///         .join()
-    ///         .unwrap()
+    ///     s.spawn_named("worker-1", || threadkit::current_thread().name()).join().unwrap()
     /// });
-    /// assert_eq!(name.unwrap().as_deref(), Some("worker-1"));
+    /// assert_eq!(name.unwrap(), "worker-1");
     /// ```
     pub fn spawn_named<F, T>(&self, name: &str, f: F) -> ScopedThread<'scope, T>
     where
         F: FnOnce() -> T + Send + 'scope,
         T: Send + 'scope,
     {
-        self.start(std::thread::Builder::new().name(name.to_owned()), f)
+        self.start(Some(name), f)
     }
 
-    fn start<F, T>(&self, builder: std::thread::Builder, f: F) -> ScopedThread<'scope, T>
+    fn start<F, T>(&self, name: Option<&str>, f: F) -> ScopedThread<'scope, T>
     where
         F: FnOnce() -> T + Send + 'scope,
         T: Send + 'scope,
     {
-        let token = self.shared.token.child();
-        let id = self
-            .shared
-            .next
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let (mine, shared) = (token.clone(), Arc::clone(&self.shared));
-        let body = move || match panic::catch(|| mine.run(f)) {
-            Ok(value) => Some(value),
-            Err(p) => {
-                shared.failed(id, p);
-                None
-            }
-        };
-        let inner = builder
+        let handle = thread::scoped_handle(name, self.shared.token.child());
+        let id = self.shared.next_id();
+        let (mine, shared) = (handle.clone(), Arc::clone(&self.shared));
+        let body = move || thread::run_as(&mine, f, |p| shared.failed(id, p.clone())).ok();
+        // The operating system's name stops at the first NUL, as in CPython.
+        let full_name = handle.name();
+        let os_name = full_name.split('\0').next().unwrap_or_default();
+        let inner = std::thread::Builder::new()
+            .name(os_name.to_owned())
             .spawn_scoped(self.std, body)
             .expect("the operating system refused a new thread");
         ScopedThread {
             inner,
-            token,
+            handle,
             shared: Arc::clone(&self.shared),
             id,
         }
@@ -365,18 +392,24 @@ impl<T> ScopedThread<'_, T> {
             return Ok(value);
         }
         // The body catches every panic: it recorded this one (or its stop).
-        let mut panics = self.shared.panics.lock();
-        match panics.iter().position(|(id, _)| *id == self.id) {
-            Some(at) => {
-                let (_, p) = panics.remove(at);
-                if p.is_stop() {
-                    Err(JoinError::Stopped)
-                } else {
-                    Err(JoinError::Panicked(p))
-                }
-            }
-            None => Err(JoinError::Stopped),
+        match self.shared.take(self.id) {
+            Some(p) if !p.is_stop() => Err(JoinError::Panicked(p)),
+            _ => Err(JoinError::Stopped),
         }
+    }
+
+    /// The thread's handle: its name, ident, liveness (a scoped thread is a threadkit thread).
+    ///
+    /// ```
+    /// threadkit::scope(|s| {
+    ///     let t = s.spawn_named("reader", || ());
+    ///     assert_eq!(t.handle().name(), "reader");
+    /// })
+    /// .unwrap();
+    /// ```
+    #[must_use]
+    pub fn handle(&self) -> ThreadHandle {
+        self.handle.clone()
     }
 
     /// Asks this thread only to stop.
@@ -392,7 +425,7 @@ impl<T> ScopedThread<'_, T> {
     /// ```
     #[allow(clippy::must_use_candidate)] // called for its effect
     pub fn request_stop(&self) -> bool {
-        self.token.stop()
+        self.handle.request_stop()
     }
 }
 

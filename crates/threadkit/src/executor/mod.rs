@@ -9,6 +9,7 @@
 //! - `map`: ordered results, eager or buffered;
 //! - `completion`: `as_completed` and `wait`;
 //! - `promise`: standalone futures, completed by hand;
+//! - `scope`: executor scopes, whose tasks may borrow from the caller's stack;
 //! - `report`: where unretrieved failures are reported; `error`: the errors.
 
 mod completion;
@@ -18,6 +19,7 @@ mod map;
 mod pool;
 mod promise;
 mod report;
+mod scope;
 mod state;
 mod task;
 
@@ -29,3 +31,4 @@ pub(crate) use pool::live_pools;
 pub use pool::{ExecutorBuilder, ExecutorStats, ShutdownOptions, ThreadPoolExecutor, WhenFull};
 pub use promise::{promise, InvalidStateError, Promise};
 pub use report::{reset_unretrieved_hook, set_unretrieved_hook, UnretrievedFailure};
+pub use scope::{ScopedFuture, TaskScope};

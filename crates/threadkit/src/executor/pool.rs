@@ -130,14 +130,9 @@ enum Room<F> {
     RunHere(F),
 }
 
-/// Runs `f` on the submitting thread (`WhenFull::CallerRuns`): a done future, its panic
-/// delivered by it as a worker's would be.
-fn run_here<T, F>(f: F) -> Future<T>
-where
-    T: Send + 'static,
-    F: FnOnce() -> T + Send + 'static,
-{
-    let (task, future) = task::package(f);
+/// Runs a packaged task on the submitting thread (`WhenFull::CallerRuns`): a done future, its
+/// panic delivered by it as a worker's would be.
+fn run_here<T>((task, future): (Arc<dyn Task>, Future<T>)) -> Future<T> {
     task.run(&|| {}, &crate::stop_token());
     future
 }
@@ -148,10 +143,21 @@ impl Pool {
         T: Send + 'static,
         F: FnOnce() -> T + Send + 'static,
     {
+        self.submit_packaged(f, task::package)
+    }
+
+    /// Submits `f`, packaged into a task by `package` once it is accepted (a refused closure
+    /// comes back as it was given: an executor scope packages its borrowing closures its own
+    /// way).
+    pub(crate) fn submit_packaged<T, F>(
+        self: &Arc<Self>,
+        f: F,
+        package: impl FnOnce(F) -> (Arc<dyn Task>, Future<T>),
+    ) -> Result<Future<T>, SubmitError<F>> {
         let f = match self.room(f) {
             Room::Granted(f) => f,
             Room::Refused(e) => return Err(e),
-            Room::RunHere(f) => return Ok(run_here(f)),
+            Room::RunHere(f) => return Ok(run_here(package(f))),
         };
         let mut state = self.state.lock();
         if state.broken || state.shutdown {
@@ -162,7 +168,7 @@ impl Pool {
                 SubmitError::ShutDown(f)
             });
         }
-        let (task, future) = task::package(f);
+        let (task, future) = package(f);
         self.queue.put(Some(task));
         // Python's rule: start a worker unless one is idle. Once the pool is full the idle
         // tokens no longer matter, and neither side touches them.
@@ -430,6 +436,11 @@ const_static! {
 }
 
 impl ThreadPoolExecutor {
+    /// The pool behind this handle.
+    pub(crate) fn pool(&self) -> &Arc<Pool> {
+        &self.pool
+    }
+
     /// A pool of at most `max_workers` threads (Python: `ThreadPoolExecutor(max_workers)`).
     ///
     /// # Errors

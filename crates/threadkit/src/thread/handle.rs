@@ -65,6 +65,17 @@ pub struct ThreadHandle {
 
 impl ThreadHandle {
     pub(crate) fn new(name: Arc<str>, daemon: bool, origin: Origin) -> Self {
+        Self::with_stop_token(name, daemon, origin, crate::StopToken::new())
+    }
+
+    /// As `new`, with the token `request_stop` stops (a scope's thread: a child of the
+    /// scope's).
+    pub(crate) fn with_stop_token(
+        name: Arc<str>,
+        daemon: bool,
+        origin: Origin,
+        stop: crate::StopToken,
+    ) -> Self {
         let state = if origin == Origin::Spawned {
             NEW
         } else {
@@ -80,7 +91,7 @@ impl ThreadHandle {
             finished: Event::new(),
             panic: OnceLock::new(),
             origin,
-            stop: crate::StopToken::new(),
+            stop,
         };
         ThreadHandle {
             inner: Arc::new(inner),

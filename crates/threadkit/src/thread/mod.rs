@@ -28,6 +28,19 @@ pub use spawn::{Builder, Thread};
 
 pub(crate) use exit::before_exit;
 pub(crate) use registry::current_ident;
+pub(crate) use spawn::run_as;
+
+/// The handle of a thread a scope starts (`crate::scope`): named as [`Thread`] names threads,
+/// never a daemon (its scope joins it), stopped through `token`; marked started.
+pub(crate) fn scoped_handle(name: Option<&str>, token: crate::StopToken) -> ThreadHandle {
+    let name = match name {
+        Some(n) if !n.is_empty() => std::sync::Arc::from(n),
+        _ => registry::next_name("Thread"),
+    };
+    let handle = ThreadHandle::with_stop_token(name, false, handle::Origin::Spawned, token);
+    handle.mark_started();
+    handle
+}
 
 /// Reports a panic caught outside a thread's closure (a pool initializer) like an uncaught one.
 pub(crate) fn report_uncaught(panic: &crate::Panic) {

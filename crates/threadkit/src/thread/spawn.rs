@@ -3,7 +3,7 @@
 use super::error::{JoinError, StartError};
 use super::handle::{Origin, ThreadHandle};
 use super::{excepthook, exit, local, registry};
-use crate::panic;
+use crate::panic::{self, Panic};
 use crate::sync::Mutex;
 use std::fmt;
 use std::ops::Deref;
@@ -189,28 +189,40 @@ impl Thread<()> {
 
 /// The body of every threadkit thread.
 fn run<T>(handle: &ThreadHandle, slot: &Mutex<Slot<T>>) {
-    registry::enter(handle);
-    crate::stop::install(handle.stop_token());
-    handle.signal_started();
     let Slot::Pending(body) = std::mem::replace(&mut *slot.lock(), Slot::Running) else {
         unreachable!("a thread is started once")
     };
-    let panic = match panic::catch(body) {
-        Ok(value) => {
-            *slot.lock() = Slot::Done(value);
-            None
-        }
+    let _ = run_as(
+        handle,
+        || *slot.lock() = Slot::Done(body()),
         // Stopped, not failed: nothing to report.
-        Err(p) if p.is_stop() => Some(p),
-        Err(p) => {
-            excepthook::report(handle, &p);
-            Some(p)
-        }
-    };
-    // The thread's `Local` values go before it counts as finished, as in Python.
+        |p| {
+            if !p.is_stop() {
+                excepthook::report(handle, p);
+            }
+        },
+    );
+}
+
+/// Runs `body` on the calling thread, just started for it, as the threadkit thread `handle`:
+/// registered, with the handle's stop token, `on_panic` told of a panic (a stop included)
+/// before the thread's `Local` values go and it counts as finished, as in Python.
+pub(crate) fn run_as<T>(
+    handle: &ThreadHandle,
+    body: impl FnOnce() -> T,
+    on_panic: impl FnOnce(&Panic),
+) -> Result<T, Panic> {
+    registry::enter(handle);
+    crate::stop::install(handle.stop_token());
+    handle.signal_started();
+    let outcome = panic::catch(body);
+    if let Err(p) = &outcome {
+        on_panic(p);
+    }
     local::drop_thread_values();
     registry::unregister(handle);
-    handle.finish(panic);
+    handle.finish(outcome.as_ref().err().cloned());
+    outcome
 }
 
 impl<T> Deref for Thread<T> {

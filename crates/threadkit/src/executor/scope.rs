@@ -1,0 +1,518 @@
+//! Executor scopes: pool tasks that may borrow from the caller's stack, all finished when the
+//! scope ends, the first failure stopping the others, every failure returned.
+//!
+//! # Design
+//!
+//! [`ThreadPoolExecutor::scope`] is to a pool what [`crate::scope`] is to threads, and shares
+//! its state ([`crate::scope`]'s `Shared`: the stop token, the fail-fast policy, the panics
+//! nobody took). What differs is who runs the closures: the pool's workers, which are
+//! `'static` threads. So a task's closure, which may borrow anything that outlives the scope
+//! (`'scope`), is boxed and its lifetime erased before it enters the pool's queue, as
+//! `rayon::scope` does. That is sound because of one rule, kept by construction:
+//!
+//! > **the scope does not return, nor unwind, while a closure it submitted exists.**
+//!
+//! Each closure is wrapped in a `Job` that counts it in the scope's `pending` count when it is
+//! made and counts it out when it is gone, called or dropped: after the closure returned (its
+//! captures dropped with it), after its panic was caught, after it was dropped unrun (a
+//! cancelled future, a discarded task, a broken pool), even if its own `Drop` panicked. The
+//! scope waits for the count to reach zero after its closure returned or panicked, and that
+//! wait cannot be interrupted: a stop request is passed on to the tasks instead, and a panic
+//! out of the wait (a deadlock report under the `Panic` policy) is kept and the wait resumed.
+//! Results are `'static` (`T: 'static`): only the closures borrow, so a future that outlives
+//! the scope (a clone kept by a done-callback) holds nothing borrowed.
+//!
+//! Alternatives rejected: a pool of scoped threads per scope (`std::thread::scope` under a
+//! second executor: no `unsafe`, but a second executor to keep, and no reuse of warm workers);
+//! joining every future at the end (a cancelled or discarded task's closure may be dropped
+//! after its future completed, so futures do not bound the closures' lives; the count does).
+//!
+//! Failures: a task's panic is recorded in the scope (and, under fail-fast, stops the scope:
+//! its running tasks' blocking calls return, its tasks not started end as stopped without
+//! running) and is also its future's outcome; [`ScopedFuture::result`] takes it, as
+//! [`ScopedThread::join`](crate::ScopedThread::join) does. The futures are marked retrieved:
+//! the scope returns their failures, so nothing is reported twice.
+//!
+//! A scope that waits on a pool whose every worker is blocked on that scope (a scope opened
+//! inside a task of the same, full pool) cannot finish: the diagnostics report it as every
+//! thread asleep, as Python's nested `submit(...).result()` would hang.
+
+use super::error::SubmitError;
+use super::future::Future;
+use super::pool::{Pool, ThreadPoolExecutor};
+use super::task::{self, Task};
+use crate::panic;
+use crate::scope::{ScopeError, ScopeOptions, Shared};
+use crate::stop;
+use crate::sync::Event;
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+/// An executor scope's state: the scope's (shared with [`crate::scope`]) and the count of its
+/// closures still in existence.
+struct ScopeState {
+    shared: Arc<Shared>,
+    /// Closures submitted and not yet called or dropped, plus one for the scope's own closure
+    /// until it returns.
+    pending: AtomicUsize,
+    /// Set by whoever brings `pending` to zero.
+    all_done: Event,
+}
+
+impl ScopeState {
+    fn count_out(&self) {
+        if self.pending.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.all_done.set();
+        }
+    }
+}
+
+/// Where an executor scope's tasks are submitted: the `s` of `pool.scope(|s| ...)`. It can be
+/// shared with the tasks, which may submit more.
+///
+/// ```
+/// let pool = threadkit::ThreadPoolExecutor::new(2).unwrap();
+/// let words = ["a", "bb", "ccc"];
+/// let total = pool
+///     .scope(|s| {
+///         let futures: Vec<_> = words.iter().map(|w| s.submit(move || w.len()).unwrap()).collect();
+///         futures.into_iter().map(|f| f.result().unwrap()).sum::<usize>()
+///     })
+///     .unwrap();
+/// assert_eq!(total, 6);
+/// ```
+pub struct TaskScope<'scope, 'env: 'scope> {
+    pool: &'scope Arc<Pool>,
+    state: Arc<ScopeState>,
+    /// Invariant in both lifetimes, as `std::thread::Scope`.
+    _lifetimes: PhantomData<(&'scope mut &'scope (), &'env mut &'env ())>,
+}
+
+/// A task of a [`TaskScope`]: its result, or a stop request. It cannot outlive the scope;
+/// [`future`](Self::future) lends the plain [`Future`] (for `as_completed`, `wait`).
+pub struct ScopedFuture<'scope, T> {
+    future: Future<T>,
+    state: Arc<ScopeState>,
+    id: usize,
+    _scope: PhantomData<&'scope ()>,
+}
+
+/// One submitted closure, counted in the scope's `pending` while it exists.
+struct Job<F> {
+    f: Option<F>,
+    state: Arc<ScopeState>,
+    id: usize,
+}
+
+impl<F: FnOnce() -> T, T> Job<F> {
+    /// Runs the closure with the scope's stop passed on to the task's token; a panic is the
+    /// scope's too (fail-fast), then the future's.
+    fn call(mut self) -> T {
+        let f = self.f.take().expect("a job is called once");
+        let shared = &self.state.shared;
+        if shared.token.is_stopped() {
+            // Not started before the scope stopped: it ends as stopped, unrun.
+            drop(f);
+            stop::unwind();
+        }
+        let task = stop::stop_token();
+        let _link = shared.token.on_stop(move || {
+            task.stop();
+        });
+        match panic::catch(f) {
+            Ok(value) => value,
+            Err(p) => {
+                shared.failed(self.id, p.clone());
+                std::panic::resume_unwind(Box::new(p))
+            }
+        }
+    }
+}
+
+impl<F> Drop for Job<F> {
+    fn drop(&mut self) {
+        // Unrun (cancelled, discarded, abandoned): its `Drop` is user code, whose panic is the
+        // scope's to return. Counted out after, whatever happened.
+        if let Some(f) = self.f.take() {
+            if let Err(p) = panic::catch(move || drop(f)) {
+                self.state.shared.failed(self.id, p);
+            }
+        }
+        self.state.count_out();
+    }
+}
+
+/// Packages `f` for the pool: counted in, its lifetime erased (see the module's design note).
+fn package<'scope, T, F>(f: F, state: &Arc<ScopeState>, id: usize) -> (Arc<dyn Task>, Future<T>)
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'scope,
+{
+    state.pending.fetch_add(1, Ordering::Relaxed);
+    let job = Job {
+        f: Some(f),
+        state: Arc::clone(state),
+        id,
+    };
+    let job: Box<dyn FnOnce() -> T + Send + 'scope> = Box::new(move || job.call());
+    // SAFETY: only the lifetime changes (the layout of a boxed trait object does not depend on
+    // it). The closure is used only while it exists, and `Job` keeps the scope from returning
+    // or unwinding while it exists: `pending` counts it until it was called or dropped, and
+    // `ThreadPoolExecutor::scope_with` waits, uninterruptibly, for `pending` to reach zero
+    // before it returns. So nothing it borrows for `'scope` is used after `'scope`.
+    let job: Box<dyn FnOnce() -> T + Send + 'static> = unsafe { std::mem::transmute(job) };
+    let (task, future) = task::package(job);
+    // The scope returns the failure: the future does not report it as unretrieved.
+    future.state().mark_retrieved();
+    (task, future)
+}
+
+impl ThreadPoolExecutor {
+    /// Runs `f` with a [`TaskScope`] whose tasks run on this pool and may borrow from the
+    /// caller's stack; returns when `f` has returned and every task submitted through the
+    /// scope has finished (Python 3.11's `asyncio.TaskGroup` on a thread pool; Rust:
+    /// `rayon::scope`). The first failure asks the other tasks to stop (their blocking calls
+    /// return at once; those not started end as stopped without running);
+    /// [`scope_with`](Self::scope_with) chooses another policy.
+    ///
+    /// Do not open a scope inside a task of the same pool if every worker could be waiting on
+    /// it: its tasks would never run (as with Python's nested `submit(...).result()`).
+    ///
+    /// # Errors
+    ///
+    /// [`ScopeError`] with every panic no [`ScopedFuture::result`] took (none printed, none
+    /// lost).
+    ///
+    /// ```
+    /// let pool = threadkit::ThreadPoolExecutor::new(2).unwrap();
+    /// let mut data = vec![1, 2, 3, 4, 5, 6];
+    /// pool.scope(|s| {
+    ///     for chunk in data.chunks_mut(2) {
+    ///         s.submit(move || chunk.iter_mut().for_each(|x| *x *= 10)).unwrap();
+    ///     }
+    /// })
+    /// .unwrap();
+    /// assert_eq!(data, [10, 20, 30, 40, 50, 60]);
+    /// ```
+    pub fn scope<'env, F, R>(&self, f: F) -> Result<R, ScopeError>
+    where
+        F: for<'scope> FnOnce(&'scope TaskScope<'scope, 'env>) -> R,
+    {
+        self.scope_with(ScopeOptions::default(), f)
+    }
+
+    /// [`scope`](Self::scope) with a failure policy ([`ScopeOptions`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`scope`](Self::scope).
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use threadkit::ScopeOptions;
+    ///
+    /// let pool = threadkit::ThreadPoolExecutor::new(2).unwrap();
+    /// let finished = AtomicUsize::new(0);
+    /// let err = pool
+    ///     .scope_with(ScopeOptions::supervise(), |s| {
+    ///         s.submit(|| panic!("one fails")).unwrap();
+    ///         for _ in 0..3 {
+    ///             s.submit(|| finished.fetch_add(1, Ordering::SeqCst)).unwrap();
+    ///         }
+    ///     })
+    ///     .unwrap_err();
+    /// assert_eq!(err.panics().len(), 1);
+    /// assert_eq!(finished.load(Ordering::SeqCst), 3);
+    /// ```
+    pub fn scope_with<'env, F, R>(&self, options: ScopeOptions, f: F) -> Result<R, ScopeError>
+    where
+        F: for<'scope> FnOnce(&'scope TaskScope<'scope, 'env>) -> R,
+    {
+        let state = Arc::new(ScopeState {
+            shared: Shared::new(options),
+            pending: AtomicUsize::new(1),
+            all_done: Event::new(),
+        });
+        let scope = TaskScope {
+            pool: self.pool(),
+            state: Arc::clone(&state),
+            _lifetimes: PhantomData,
+        };
+        let outcome = state.shared.run_body(|| f(&scope));
+        state.count_out();
+        wait_all_done(&state);
+        state.shared.finish(outcome)
+    }
+}
+
+/// Waits until every closure of the scope is gone. Nothing may end this wait early (the
+/// closures borrow the caller's frame): a stop is not honoured here (it reached the tasks
+/// through the scope's token), and a panic out of the wait is kept for the scope's error.
+fn wait_all_done(state: &ScopeState) {
+    loop {
+        match panic::catch(|| stop::unstoppable(|| state.all_done.wait())) {
+            Ok(_) => return,
+            Err(p) => state.shared.failed(usize::MAX, p),
+        }
+    }
+}
+
+impl<'scope> TaskScope<'scope, '_> {
+    /// Schedules `f`, which may borrow anything that outlives the scope, on the pool (Python:
+    /// `TaskGroup.create_task`, on a thread pool). It runs with the task's stop token, which
+    /// the scope's stop (its first failure, or [`stop`](Self::stop)) also stops.
+    ///
+    /// # Errors
+    ///
+    /// As [`ThreadPoolExecutor::submit`]: the closure comes back inside.
+    ///
+    /// ```
+    /// let pool = threadkit::ThreadPoolExecutor::new(2).unwrap();
+    /// let name = String::from("borrowed");
+    /// let len = pool.scope(|s| s.submit(|| name.len()).unwrap().result().unwrap());
+    /// assert_eq!(len.unwrap(), 8);
+    /// ```
+    pub fn submit<F, T>(&self, f: F) -> Result<ScopedFuture<'scope, T>, SubmitError<F>>
+    where
+        F: FnOnce() -> T + Send + 'scope,
+        T: Send + 'static,
+    {
+        let id = self.state.shared.next_id();
+        let future = self
+            .pool
+            .submit_packaged(f, |f| package(f, &self.state, id))?;
+        Ok(ScopedFuture {
+            future,
+            state: Arc::clone(&self.state),
+            id,
+            _scope: PhantomData,
+        })
+    }
+
+    /// Asks every task of the scope to stop: running ones through their stop tokens, those not
+    /// started end as stopped without running.
+    ///
+    /// ```
+    /// let pool = threadkit::ThreadPoolExecutor::new(1).unwrap();
+    /// let q: threadkit::Queue<u8> = threadkit::Queue::new(0);
+    /// pool.scope(|s| {
+    ///     let f = s.submit(|| q.get()).unwrap();
+    ///     s.stop();
+    ///     // Stopped in `get` (its `Stopped` error), or before it started (not run at all).
+    ///     let r = f.into_result();
+    ///     assert!(matches!(
+    ///         r,
+    ///         Ok(Err(threadkit::GetError::Stopped)) | Err(threadkit::FutureError::Stopped)
+    ///     ));
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn stop(&self) {
+        self.state.shared.token.stop();
+    }
+
+    /// The scope's stop token.
+    ///
+    /// ```
+    /// let pool = threadkit::ThreadPoolExecutor::new(1).unwrap();
+    /// pool.scope(|s| assert!(!s.stop_token().is_stopped())).unwrap();
+    /// ```
+    #[must_use]
+    pub fn stop_token(&self) -> crate::StopToken {
+        self.state.shared.token.clone()
+    }
+}
+
+impl<T: Send + 'static> ScopedFuture<'_, T> {
+    /// Waits for the task: its value, or its failure, which is then the caller's and not in
+    /// the scope's [`ScopeError`] (as [`Future::result`]). As
+    /// [`ScopedThread::join`](crate::ScopedThread::join), a stop does not cut this wait short:
+    /// the stop that
+    /// reaches the caller reaches the scope's tasks too, and the task ends by it.
+    ///
+    /// # Errors
+    ///
+    /// As [`Future::result`].
+    ///
+    /// ```
+    /// let pool = threadkit::ThreadPoolExecutor::new(1).unwrap();
+    /// let r = pool.scope(|s| s.submit(|| 6 * 7).unwrap().result());
+    /// assert_eq!(r.unwrap(), Ok(42));
+    /// ```
+    pub fn result(&self) -> Result<T, super::FutureError>
+    where
+        T: Clone + Sync,
+    {
+        let outcome = stop::unstoppable(|| self.future.result());
+        if outcome.is_err() {
+            let _ = self.state.shared.take(self.id);
+        }
+        outcome
+    }
+
+    /// As [`result`](Self::result), taking the value (no `Clone` needed).
+    ///
+    /// # Errors
+    ///
+    /// As [`Future::into_result`].
+    ///
+    /// ```
+    /// let pool = threadkit::ThreadPoolExecutor::new(1).unwrap();
+    /// let r = pool.scope(|s| s.submit(|| vec![1, 2]).unwrap().into_result());
+    /// assert_eq!(r.unwrap(), Ok(vec![1, 2]));
+    /// ```
+    pub fn into_result(self) -> Result<T, super::FutureError> {
+        let outcome = stop::unstoppable(|| self.future.into_result());
+        if outcome.is_err() {
+            let _ = self.state.shared.take(self.id);
+        }
+        outcome
+    }
+
+    /// Asks the task to stop if it is running (see [`Future::request_stop`]).
+    ///
+    /// ```
+    /// let pool = threadkit::ThreadPoolExecutor::new(1).unwrap();
+    /// pool.scope(|s| {
+    ///     let f = s.submit(|| 1).unwrap();
+    ///     let _ = f.request_stop();
+    /// })
+    /// .unwrap();
+    /// ```
+    #[allow(clippy::must_use_candidate)] // called for its effect
+    pub fn request_stop(&self) -> bool {
+        self.future.request_stop()
+    }
+
+    /// The plain future (its state, `cancel`, `add_done_callback`, `as_completed`, `wait`).
+    ///
+    /// ```
+    /// let pool = threadkit::ThreadPoolExecutor::new(1).unwrap();
+    /// pool.scope(|s| {
+    ///     let f = s.submit(|| 1).unwrap();
+    ///     f.future().wait();
+    ///     assert!(f.future().done());
+    /// })
+    /// .unwrap();
+    /// ```
+    #[must_use]
+    pub fn future(&self) -> &Future<T> {
+        &self.future
+    }
+}
+
+impl std::fmt::Debug for TaskScope<'_, '_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TaskScope")
+            .field("stopped", &self.state.shared.token.is_stopped())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> std::fmt::Debug for ScopedFuture<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("ScopedFuture").field(&self.future).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ExecutorBuilder, FutureError, WhenFull};
+
+    #[test]
+    fn tasks_borrow_and_all_finish_before_the_scope_returns() {
+        let pool = ThreadPoolExecutor::new(2).unwrap();
+        let mut counts = vec![0u32; 8];
+        pool.scope(|s| {
+            for (i, c) in counts.iter_mut().enumerate() {
+                s.submit(move || *c = u32::try_from(i).unwrap() + 1)
+                    .unwrap();
+            }
+        })
+        .unwrap();
+        assert_eq!(counts, [1, 2, 3, 4, 5, 6, 7, 8]);
+    }
+
+    #[test]
+    fn a_cancelled_task_is_dropped_before_the_scope_returns() {
+        let pool = ThreadPoolExecutor::new(1).unwrap();
+        let gate = Event::new();
+        let dropped = AtomicUsize::new(0);
+        struct Mark<'a>(&'a AtomicUsize);
+        impl Drop for Mark<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        pool.scope(|s| {
+            let blocker = s.submit(|| gate.wait()).unwrap();
+            let mark = Mark(&dropped);
+            let queued = s.submit(move || drop(mark)).unwrap();
+            assert!(queued.future().cancel());
+            gate.set();
+            blocker.result().unwrap();
+        })
+        .unwrap();
+        assert_eq!(dropped.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn a_refused_closure_comes_back() {
+        let pool = ExecutorBuilder::new()
+            .max_workers(1)
+            .max_queued(1, WhenFull::Reject)
+            .build()
+            .unwrap();
+        let (started, gate) = (Event::new(), Event::new());
+        pool.scope(|s| {
+            s.submit(|| {
+                started.set();
+                gate.wait()
+            })
+            .unwrap();
+            started.wait(); // the worker is busy and the queue empty
+            s.submit(|| 0).unwrap();
+            let Err(SubmitError::Full(refused)) = s.submit(|| 1) else {
+                panic!("the bound of one queued task refuses a second")
+            };
+            gate.set();
+            assert_eq!(refused(), 1);
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn a_failure_is_returned_once_and_stops_the_siblings() {
+        let pool = ThreadPoolExecutor::new(2).unwrap();
+        let q: crate::Queue<u8> = crate::Queue::new(0);
+        let started = Event::new();
+        let err = pool
+            .scope(|s| {
+                let waiter = s
+                    .submit(|| {
+                        started.set();
+                        q.get()
+                    })
+                    .unwrap();
+                started.wait();
+                s.submit(|| panic!("boom")).unwrap();
+                // The running sibling's `get` returns stopped (its outcome, not a failure).
+                assert_eq!(waiter.into_result(), Ok(Err(crate::GetError::Stopped)));
+            })
+            .unwrap_err();
+        assert_eq!(err.panics().len(), 1);
+        assert_eq!(err.panics()[0].message(), "boom");
+    }
+
+    #[test]
+    fn a_failure_taken_by_result_is_not_the_scopes() {
+        let pool = ThreadPoolExecutor::new(1).unwrap();
+        let r = pool.scope(|s| {
+            let f = s.submit(|| -> u8 { panic!("mine") }).unwrap();
+            matches!(f.result(), Err(FutureError::Panicked(_)))
+        });
+        assert!(r.unwrap());
+    }
+}
