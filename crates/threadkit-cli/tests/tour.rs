@@ -410,4 +410,10 @@ fn the_stopping_section_loses_nothing_and_stops_everything() {
         lines,
         "Main    : the task waiting on a queue: stopped (its get returned Stopped)",
     );
+    before(
+        lines,
+        "Main    : the pool scope failed: download https://example.com/3 failed",
+        "Main    : the slow download: stopped",
+    );
+    position(lines, "Main    : every task accounted for: true");
 }

@@ -1,6 +1,6 @@
 //! Stopping work, which Python cannot do: a running pipeline stopped with nothing lost, a pool
-//! of long tasks shut down without waiting for them, and a TaskGroup-style scope where one
-//! task fails and its siblings stop.
+//! of long tasks shut down without waiting for them, and TaskGroup-style scopes (of threads,
+//! then of pool tasks that borrow their inputs) where one task fails and its siblings stop.
 
 use super::log::log;
 use std::sync::Arc;
@@ -14,6 +14,7 @@ pub(crate) fn stopping() {
     pipeline();
     pool();
     task_group();
+    pool_task_group();
 }
 
 /// A producer and two consumers, stopped mid-stream: every item produced is consumed, left in
@@ -137,5 +138,64 @@ fn task_group() {
             Some(Ok(Err(threadkit::GetError::Stopped))) => "stopped (its get returned Stopped)",
             _ => "not stopped?",
         }
+    );
+}
+
+/// The same on a thread pool: tasks that borrow the caller's inputs (no `Arc`, no `'static`);
+/// one fails, the running siblings stop, the ones not started never run, and the scope returns
+/// only when every task is gone.
+fn pool_task_group() {
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    log!("Main    : a pool scope of 8 tasks borrowing the URLs: task 3 fails, the others stop");
+    let urls: Vec<String> = (0..8).map(|i| format!("https://example.com/{i}")).collect();
+    let pool = ThreadPoolExecutor::new(2).expect("2 workers");
+    let (started, finished) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    let slow_started = threadkit::Event::new();
+    let mut slow = None;
+    let failure = pool
+        .scope(|s| {
+            let futures: Vec<_> = urls
+                .iter()
+                .enumerate()
+                .map(|(i, url)| {
+                    let (started, finished, slow_started) = (&started, &finished, &slow_started);
+                    s.submit(move || {
+                        started.fetch_add(1, SeqCst);
+                        if i == 0 {
+                            slow_started.set();
+                            threadkit::sleep(Duration::from_secs(3600)); // a slow download
+                        }
+                        if i == 3 {
+                            panic!("download {url} failed");
+                        }
+                        finished.fetch_add(1, SeqCst);
+                        url.len()
+                    })
+                    .expect("the pool runs")
+                })
+                .collect();
+            slow_started.wait();
+            // Waiting for a scope's own task is not cut short by the stop: the task ends by it.
+            slow = Some(futures.into_iter().next().expect("8 tasks").into_result());
+        })
+        .expect_err("a task failed");
+    log!(
+        "Main    : the pool scope failed: {}",
+        failure.panics()[0].message()
+    );
+    log!(
+        "Main    : the slow download: {}",
+        if slow == Some(Err(FutureError::Stopped)) {
+            "stopped"
+        } else {
+            "not stopped?"
+        }
+    );
+    // Every task that started finished, failed (task 3) or was stopped (task 0); the others
+    // never ran, and none is still running: the scope returned after all of them.
+    let (started, finished) = (started.load(SeqCst), finished.load(SeqCst));
+    log!(
+        "Main    : every task accounted for: {}",
+        started == finished + 2 && started <= urls.len()
     );
 }
