@@ -3,6 +3,7 @@
 //! since they have no per-task future). Two workers everywhere.
 
 use super::workload::Workload;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 const WORKERS: usize = 2;
 
@@ -73,6 +74,40 @@ fn one_rayon(ops: u64) -> u64 {
         .sum()
 }
 
+/// A scope whose tasks borrow the caller's data: one task per element, all joined at the end.
+fn scope_threadkit(ops: u64) -> u64 {
+    let pool = threadkit::ThreadPoolExecutor::new(WORKERS).unwrap();
+    let data: Vec<u64> = (0..ops).collect();
+    let sum = AtomicU64::new(0);
+    pool.scope(|s| {
+        for x in &data {
+            let sum = &sum;
+            s.submit(move || sum.fetch_add(x & 1, Ordering::Relaxed))
+                .unwrap();
+        }
+    })
+    .unwrap();
+    sum.into_inner()
+}
+
+fn scope_rayon(ops: u64) -> u64 {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(WORKERS)
+        .build()
+        .unwrap();
+    let data: Vec<u64> = (0..ops).collect();
+    let sum = AtomicU64::new(0);
+    pool.scope(|s| {
+        for x in &data {
+            let sum = &sum;
+            s.spawn(move |_| {
+                sum.fetch_add(x & 1, Ordering::Relaxed);
+            });
+        }
+    });
+    sum.into_inner()
+}
+
 pub(crate) fn workloads() -> Vec<Workload> {
     vec![
         Workload::new(
@@ -95,5 +130,13 @@ pub(crate) fn workloads() -> Vec<Workload> {
         .case("threadpool + channel", one_threadpool)
         .case("rayon spawn + channel", one_rayon)
         .python("executor-one-at-a-time"),
+        Workload::new(
+            "executor-scope",
+            "a scope of tasks borrowing the caller's data, one per element, all joined",
+            3,
+            200_000,
+        )
+        .case("threadkit ThreadPoolExecutor::scope", scope_threadkit)
+        .case("rayon scope", scope_rayon),
     ]
 }

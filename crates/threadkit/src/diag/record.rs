@@ -34,6 +34,8 @@ pub(crate) enum Kind {
     QueueJoin,
     Future,
     AsCompleted,
+    /// The end of an executor scope's tasks.
+    Scope,
     /// The join of the thread with this ident.
     Join(u64),
     /// `threadkit::sleep`.
@@ -86,6 +88,7 @@ impl fmt::Display for Kind {
             Kind::QueuePut | Kind::QueueGet => f.write_str("Queue"),
             Kind::QueueJoin => f.write_str("Queue.join"),
             Kind::AsCompleted => f.write_str("futures (as_completed/wait)"),
+            Kind::Scope => f.write_str("an executor scope's tasks"),
             Kind::Join(ident) => write!(f, "thread ident {ident}"),
             Kind::Sleep => f.write_str("sleep"),
             Kind::Internal => f.write_str("internal lock"),

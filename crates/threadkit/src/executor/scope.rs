@@ -6,9 +6,10 @@
 //! [`ThreadPoolExecutor::scope`] is to a pool what [`crate::scope`] is to threads, and shares
 //! its state ([`crate::scope`]'s `Shared`: the stop token, the fail-fast policy, the panics
 //! nobody took). What differs is who runs the closures: the pool's workers, which are
-//! `'static` threads. So a task's closure, which may borrow anything that outlives the scope
-//! (`'scope`), is boxed and its lifetime erased before it enters the pool's queue, as
-//! `rayon::scope` does. That is sound because of one rule, kept by construction:
+//! `'static` threads. So a task, whose closure may borrow anything that outlives the scope
+//! (`'scope`), has that lifetime erased from its two handles before it enters the pool's queue
+//! (`task::package_borrowing`; `rayon::scope` erases it from a boxed job). That is sound
+//! because of one rule, kept by construction:
 //!
 //! > **the scope does not return, nor unwind, while a closure it submitted exists.**
 //!
@@ -20,7 +21,13 @@
 //! wait cannot be interrupted: a stop request is passed on to the tasks instead, and a panic
 //! out of the wait (a deadlock report under the `Panic` policy) is kept and the wait resumed.
 //! Results are `'static` (`T: 'static`): only the closures borrow, so a future that outlives
-//! the scope (a clone kept by a done-callback) holds nothing borrowed.
+//! the scope (a handle kept by a done-callback) holds nothing borrowed: its closure slot is
+//! empty by then.
+//!
+//! The scope's state lives on the scope's stack and the tasks borrow it (no reference count
+//! bouncing between the submitter and the workers per task). The closure that brings
+//! `pending` to zero wakes the scope by its parking key, a number: it touches nothing of the
+//! state after its decrement, since the scope may return as soon as it sees zero.
 //!
 //! Alternatives rejected: a pool of scoped threads per scope (`std::thread::scope` under a
 //! second executor: no `unsafe`, but a second executor to keep, and no reuse of warm workers);
@@ -41,30 +48,32 @@ use super::error::SubmitError;
 use super::future::Future;
 use super::pool::{Pool, ThreadPoolExecutor};
 use super::task::{self, Task};
+use crate::diag::Kind;
 use crate::panic;
 use crate::scope::{ScopeError, ScopeOptions, Shared};
 use crate::stop;
-use crate::sync::Event;
+use crate::wait;
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-/// An executor scope's state: the scope's (shared with [`crate::scope`]) and the count of its
-/// closures still in existence.
+/// An executor scope's state, on the scope's stack: the scope's (shared with
+/// [`crate::scope`]) and the count of its closures still in existence.
 struct ScopeState {
     shared: Arc<Shared>,
     /// Closures submitted and not yet called or dropped, plus one for the scope's own closure
-    /// until it returns.
+    /// until it returns. Its address is the key the scope waits on.
     pending: AtomicUsize,
-    /// Set by whoever brings `pending` to zero.
-    all_done: Event,
 }
 
-impl ScopeState {
-    fn count_out(&self) {
-        if self.pending.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.all_done.set();
-        }
+/// Counts one closure out of `pending`; the last one wakes the scope. Nothing of the state is
+/// touched after the decrement (the scope may return as soon as it reads zero): the wake-up
+/// goes by key, through the parking table. Takes the counter alone, which is all interior
+/// mutability, as `Arc`'s drop does.
+fn count_out(pending: &AtomicUsize) {
+    let key = wait::key_of(pending);
+    if pending.fetch_sub(1, Ordering::AcqRel) == 1 {
+        wait::unpark_all(key);
     }
 }
 
@@ -84,7 +93,7 @@ impl ScopeState {
 /// ```
 pub struct TaskScope<'scope, 'env: 'scope> {
     pool: &'scope Arc<Pool>,
-    state: Arc<ScopeState>,
+    state: &'scope ScopeState,
     /// Invariant in both lifetimes, as `std::thread::Scope`.
     _lifetimes: PhantomData<(&'scope mut &'scope (), &'env mut &'env ())>,
 }
@@ -93,16 +102,32 @@ pub struct TaskScope<'scope, 'env: 'scope> {
 /// [`future`](Self::future) lends the plain [`Future`] (for `as_completed`, `wait`).
 pub struct ScopedFuture<'scope, T> {
     future: Future<T>,
-    state: Arc<ScopeState>,
+    state: &'scope ScopeState,
     id: usize,
-    _scope: PhantomData<&'scope ()>,
 }
 
 /// One submitted closure, counted in the scope's `pending` while it exists.
+///
+/// The scope's state is held by a raw pointer, not a reference: a `Job` is passed by value
+/// (to be called, or dropped), and a reference inside a by-value argument is asserted live for
+/// the whole call, while the scope may free its state as soon as the job counted itself out,
+/// before that call returns.
 struct Job<F> {
     f: Option<F>,
-    state: Arc<ScopeState>,
+    state: *const ScopeState,
     id: usize,
+}
+
+// SAFETY: the state is `Sync` and outlives the job (the scope waits for it); `F: Send` moves.
+unsafe impl<F: Send> Send for Job<F> {}
+
+impl<F> Job<F> {
+    /// The scope's state.
+    fn state(&self) -> &ScopeState {
+        // SAFETY: the scope's state outlives every job: the scope returns only once `pending`
+        // is zero, and a job counts itself out last, in its `Drop`.
+        unsafe { &*self.state }
+    }
 }
 
 impl<F: FnOnce() -> T, T> Job<F> {
@@ -110,7 +135,7 @@ impl<F: FnOnce() -> T, T> Job<F> {
     /// scope's too (fail-fast), then the future's.
     fn call(mut self) -> T {
         let f = self.f.take().expect("a job is called once");
-        let shared = &self.state.shared;
+        let shared = &self.state().shared;
         if shared.token.is_stopped() {
             // Not started before the scope stopped: it ends as stopped, unrun.
             drop(f);
@@ -133,18 +158,19 @@ impl<F: FnOnce() -> T, T> Job<F> {
 impl<F> Drop for Job<F> {
     fn drop(&mut self) {
         // Unrun (cancelled, discarded, abandoned): its `Drop` is user code, whose panic is the
-        // scope's to return. Counted out after, whatever happened.
+        // scope's to return. Counted out after, whatever happened, and last.
         if let Some(f) = self.f.take() {
             if let Err(p) = panic::catch(move || drop(f)) {
-                self.state.shared.failed(self.id, p);
+                self.state().shared.failed(self.id, p);
             }
         }
-        self.state.count_out();
+        // SAFETY: as in `state`; nothing of the state is used after this.
+        count_out(unsafe { &(*self.state).pending });
     }
 }
 
-/// Packages `f` for the pool: counted in, its lifetime erased (see the module's design note).
-fn package<'scope, T, F>(f: F, state: &Arc<ScopeState>, id: usize) -> (Arc<dyn Task>, Future<T>)
+/// Packages `f` for the pool, counted in (see the module's design note).
+fn package<'scope, T, F>(f: F, state: &'scope ScopeState, id: usize) -> (Arc<dyn Task>, Future<T>)
 where
     T: Send + 'static,
     F: FnOnce() -> T + Send + 'scope,
@@ -152,17 +178,15 @@ where
     state.pending.fetch_add(1, Ordering::Relaxed);
     let job = Job {
         f: Some(f),
-        state: Arc::clone(state),
+        state: std::ptr::from_ref(state),
         id,
     };
-    let job: Box<dyn FnOnce() -> T + Send + 'scope> = Box::new(move || job.call());
-    // SAFETY: only the lifetime changes (the layout of a boxed trait object does not depend on
-    // it). The closure is used only while it exists, and `Job` keeps the scope from returning
-    // or unwinding while it exists: `pending` counts it until it was called or dropped, and
-    // `ThreadPoolExecutor::scope_with` waits, uninterruptibly, for `pending` to reach zero
-    // before it returns. So nothing it borrows for `'scope` is used after `'scope`.
-    let job: Box<dyn FnOnce() -> T + Send + 'static> = unsafe { std::mem::transmute(job) };
-    let (task, future) = task::package(job);
+    // SAFETY: `Job` keeps the scope from returning or unwinding while the closure exists:
+    // `pending` counts it until it was called or dropped (the `Job` is consumed either way),
+    // and `ThreadPoolExecutor::scope_with` waits, uninterruptibly, for `pending` to reach zero
+    // before it returns. So everything borrowed for `'scope` (the closure's borrows and the
+    // scope's state) outlives the closure.
+    let (task, future) = unsafe { task::package_borrowing(move || job.call()) };
     // The scope returns the failure: the future does not report it as unretrieved.
     future.state().mark_retrieved();
     (task, future)
@@ -229,18 +253,17 @@ impl ThreadPoolExecutor {
     where
         F: for<'scope> FnOnce(&'scope TaskScope<'scope, 'env>) -> R,
     {
-        let state = Arc::new(ScopeState {
+        let state = ScopeState {
             shared: Shared::new(options),
             pending: AtomicUsize::new(1),
-            all_done: Event::new(),
-        });
+        };
         let scope = TaskScope {
             pool: self.pool(),
-            state: Arc::clone(&state),
+            state: &state,
             _lifetimes: PhantomData,
         };
         let outcome = state.shared.run_body(|| f(&scope));
-        state.count_out();
+        count_out(&state.pending);
         wait_all_done(&state);
         state.shared.finish(outcome)
     }
@@ -248,12 +271,22 @@ impl ThreadPoolExecutor {
 
 /// Waits until every closure of the scope is gone. Nothing may end this wait early (the
 /// closures borrow the caller's frame): a stop is not honoured here (it reached the tasks
-/// through the scope's token), and a panic out of the wait is kept for the scope's error.
+/// through the scope's token), and a panic out of the wait (a deadlock report under the
+/// `Panic` policy) is kept for the scope's error.
 fn wait_all_done(state: &ScopeState) {
-    loop {
-        match panic::catch(|| stop::unstoppable(|| state.all_done.wait())) {
-            Ok(_) => return,
-            Err(p) => state.shared.failed(usize::MAX, p),
+    let key = wait::key_of(&state.pending);
+    while state.pending.load(Ordering::Acquire) != 0 {
+        let parked = panic::catch(|| {
+            wait::park(
+                Kind::Scope,
+                key,
+                || state.pending.load(Ordering::Acquire) != 0,
+                |_| {},
+                None,
+            )
+        });
+        if let Err(p) = parked {
+            state.shared.failed(usize::MAX, p);
         }
     }
 }
@@ -279,15 +312,9 @@ impl<'scope> TaskScope<'scope, '_> {
         T: Send + 'static,
     {
         let id = self.state.shared.next_id();
-        let future = self
-            .pool
-            .submit_packaged(f, |f| package(f, &self.state, id))?;
-        Ok(ScopedFuture {
-            future,
-            state: Arc::clone(&self.state),
-            id,
-            _scope: PhantomData,
-        })
+        let state = self.state;
+        let future = self.pool.submit_packaged(f, |f| package(f, state, id))?;
+        Ok(ScopedFuture { future, state, id })
     }
 
     /// Asks every task of the scope to stop: running ones through their stop tokens, those not
@@ -419,7 +446,7 @@ impl<T> std::fmt::Debug for ScopedFuture<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ExecutorBuilder, FutureError, WhenFull};
+    use crate::{Event, ExecutorBuilder, FutureError, WhenFull};
 
     #[test]
     fn tasks_borrow_and_all_finish_before_the_scope_returns() {

@@ -61,20 +61,52 @@ where
     T: Send + 'static,
     F: FnOnce() -> T + Send + 'static,
 {
-    let cell = Arc::new(TaskCell {
+    let cell = cell(f);
+    let future = Future::from_slot(Arc::clone(&cell) as Arc<dyn Slot<T>>);
+    (cell, future)
+}
+
+/// [`package`] for a closure that borrows for `'a` (an executor scope's): its lifetime is
+/// erased from the two handles, so they fit the pool's `'static` queue.
+///
+/// # Safety
+///
+/// The caller must keep everything `f` borrows alive until `f` was called or dropped (which
+/// the task handle does when it runs, is cancelled or is abandoned). Once that happened the
+/// cell's closure slot is empty, so a handle that lives on (a future) touches nothing borrowed.
+pub(crate) unsafe fn package_borrowing<'a, T, F>(f: F) -> (Arc<dyn Task>, Future<T>)
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'a,
+{
+    let cell = cell(f);
+    let task: Arc<dyn Task + 'a> = Arc::clone(&cell) as Arc<dyn Task + 'a>;
+    let slot: Arc<dyn Slot<T> + 'a> = cell;
+    // SAFETY: only the trait objects' lifetime bound changes (their layout does not depend on
+    // it); the caller keeps what `f` borrows alive while `f` exists (see above), and nothing
+    // else in the cell borrows.
+    let (task, slot) = unsafe {
+        (
+            std::mem::transmute::<Arc<dyn Task + 'a>, Arc<dyn Task>>(task),
+            std::mem::transmute::<Arc<dyn Slot<T> + 'a>, Arc<dyn Slot<T>>>(slot),
+        )
+    };
+    (task, Future::from_slot(slot))
+}
+
+fn cell<T, F>(f: F) -> Arc<TaskCell<T, F>> {
+    Arc::new(TaskCell {
         state: FutureState::new(),
         closure: UnsafeCell::new(Some(f)),
         running: AtomicPtr::new(std::ptr::null_mut()),
         running_lock: Lock::new(),
-    });
-    let future = Future::from_slot(Arc::clone(&cell) as Arc<dyn Slot<T>>);
-    (cell, future)
+    })
 }
 
 impl<T, F> TaskCell<T, F>
 where
     T: Send + 'static,
-    F: FnOnce() -> T + Send + 'static,
+    F: FnOnce() -> T + Send,
 {
     /// Takes the closure; called once, through the task handle.
     fn take_closure(&self) -> Option<F> {
@@ -83,11 +115,17 @@ where
         unsafe { (*self.closure.get()).take() }
     }
 
-    /// Publishes the outcome (this thread claimed it) and settles the callbacks if any.
+    /// Publishes the outcome (this thread claimed it) and settles the callbacks if any. Called
+    /// once the closure was taken.
     fn finish(self: &Arc<Self>, outcome: Result<T, FutureError>) {
         if self.state.publish(outcome) {
-            let handle = Future::from_slot(Arc::clone(self) as Arc<dyn Slot<T>>);
-            self.state.settle(&handle);
+            let slot: Arc<dyn Slot<T> + '_> = Arc::clone(self) as Arc<dyn Slot<T> + '_>;
+            // SAFETY: only the lifetime bound changes (see `package_borrowing`): the closure,
+            // the one thing in the cell that may borrow, was taken before this is called, so
+            // the callbacks' handle reaches nothing borrowed.
+            let slot =
+                unsafe { std::mem::transmute::<Arc<dyn Slot<T> + '_>, Arc<dyn Slot<T>>>(slot) };
+            self.state.settle(&Future::from_slot(slot));
         }
     }
 
@@ -105,7 +143,7 @@ where
 impl<T, F> Task for TaskCell<T, F>
 where
     T: Send + 'static,
-    F: FnOnce() -> T + Send + 'static,
+    F: FnOnce() -> T + Send,
 {
     fn run(self: Arc<Self>, free: &dyn Fn(), stop: &StopToken) {
         match self.take_closure() {
