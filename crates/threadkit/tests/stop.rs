@@ -427,3 +427,141 @@ fn a_pool_dropped_by_an_unwind_cancels_its_queued_tasks() {
     assert_eq!(futures[0].result(), Ok(true));
     assert!(futures[1..].iter().all(|f| f.cancelled()));
 }
+
+/// One kind of lock raced by stops: `section` runs one critical section (acquire, then
+/// `count`, then release), `free` says whether the lock is free afterwards.
+struct Raced {
+    name: &'static str,
+    section: Box<dyn Fn(&dyn Fn()) + Send + Sync>,
+    free: Box<dyn Fn() -> bool>,
+}
+
+/// Stops racing every kind of lock acquire: four threads run critical sections that count
+/// (a load and a store inside the section, so a broken exclusion loses counts), main stops them
+/// at a varying moment. Every count is exact (the sum of each thread's own), and the lock is
+/// left free, whether a thread ended by the stop unwinding its acquire or by seeing the stop.
+#[test]
+fn stops_racing_every_lock_kind_keep_exact_counts_and_leave_it_free() {
+    use std::sync::atomic::AtomicU64;
+    let kinds = || -> Vec<Raced> {
+        let lock = Arc::new(Lock::new());
+        let rlock = Arc::new(RLock::new());
+        let mutex = Arc::new(Mutex::new(()));
+        let sem = Arc::new(Semaphore::new(1));
+        let (l, r, m, s) = (lock.clone(), rlock.clone(), mutex.clone(), sem.clone());
+        vec![
+            Raced {
+                name: "Lock",
+                section: Box::new(move |count| {
+                    let _g = l.guard();
+                    count();
+                }),
+                free: Box::new(move || lock.try_acquire() && lock.release().is_ok()),
+            },
+            Raced {
+                name: "RLock (nested)",
+                section: Box::new(move |count| {
+                    let _outer = r.guard();
+                    let _inner = r.guard();
+                    count();
+                }),
+                free: Box::new(move || !rlock.locked()),
+            },
+            Raced {
+                name: "Mutex",
+                section: Box::new(move |count| {
+                    let _g = m.lock();
+                    count();
+                }),
+                free: Box::new(move || mutex.try_lock().is_some()),
+            },
+            Raced {
+                name: "Semaphore(1)",
+                section: Box::new(move |count| {
+                    let _g = s.guard();
+                    count();
+                }),
+                free: Box::new(move || sem.try_acquire() && sem.release().is_ok()),
+            },
+        ]
+    };
+    for round in 0..10u64 {
+        for kind in kinds() {
+            let section = Arc::new(kind.section);
+            let total = Arc::new(AtomicU64::new(0));
+            let threads: Vec<_> = (0..4)
+                .map(|_| {
+                    let (section, total) = (Arc::clone(&section), Arc::clone(&total));
+                    let mine = Arc::new(AtomicU64::new(0));
+                    let m = Arc::clone(&mine);
+                    let t = Thread::spawn(move || {
+                        while !threadkit::stop_requested() {
+                            section(&|| {
+                                // Not an increment: a load and a store, exact only if the
+                                // section excludes the others.
+                                total.store(total.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+                                m.store(m.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+                            });
+                        }
+                    });
+                    (t, mine)
+                })
+                .collect();
+            std::thread::sleep(Duration::from_micros(100 * (round % 4)));
+            for (t, _) in &threads {
+                t.request_stop();
+            }
+            let mut sum = 0;
+            for (t, mine) in threads {
+                match t.join() {
+                    Ok(()) | Err(JoinError::Stopped) => {}
+                    Err(e) => panic!("{}: {e:?}", kind.name),
+                }
+                sum += mine.load(Ordering::SeqCst);
+            }
+            assert_eq!(total.load(Ordering::SeqCst), sum, "{}: exact", kind.name);
+            assert!((kind.free)(), "{}: left free", kind.name);
+        }
+    }
+}
+
+/// Stops racing condition waits: four threads take turns under one `Condition` (wait for my
+/// turn, count, pass the turn on); stopped at a varying moment, every turn taken is counted
+/// once, and the condition's lock is left free (a stopped wait takes it back before it unwinds,
+/// and the guard releases it).
+#[test]
+fn stops_racing_condition_waits_keep_exact_turns() {
+    use std::sync::atomic::AtomicU64;
+    for round in 0..20u64 {
+        let cond = Arc::new(threadkit::Condition::new());
+        let turn = Arc::new(AtomicU64::new(0));
+        let threads: Vec<_> = (0..4u64)
+            .map(|me| {
+                let (cond, turn) = (Arc::clone(&cond), Arc::clone(&turn));
+                let mine = Arc::new(AtomicU64::new(0));
+                let m = Arc::clone(&mine);
+                let t = Thread::spawn(move || loop {
+                    let _g = cond.guard();
+                    cond.wait_for(|| turn.load(Ordering::Relaxed) % 4 == me)
+                        .unwrap();
+                    turn.store(turn.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+                    m.store(m.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+                    cond.notify_all().unwrap();
+                });
+                (t, mine)
+            })
+            .collect();
+        std::thread::sleep(Duration::from_micros(100 * (round % 4)));
+        for (t, _) in &threads {
+            t.request_stop();
+        }
+        let mut sum = 0;
+        for (t, mine) in threads {
+            assert!(matches!(t.join(), Err(JoinError::Stopped)));
+            sum += mine.load(Ordering::SeqCst);
+        }
+        assert_eq!(turn.load(Ordering::SeqCst), sum, "every turn counted once");
+        assert!(cond.try_acquire(), "the condition's lock is free");
+        cond.release().unwrap();
+    }
+}
