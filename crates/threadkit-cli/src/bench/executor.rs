@@ -4,6 +4,7 @@
 
 use super::workload::Workload;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 
 const WORKERS: usize = 2;
 
@@ -74,6 +75,97 @@ fn one_rayon(ops: u64) -> u64 {
         .sum()
 }
 
+/// Pools kept between rounds for the warm one-at-a-time workload (built by its untimed warm-up
+/// run, dropped by its teardown).
+struct WarmPools {
+    threadkit: threadkit::ThreadPoolExecutor,
+    threadpool: threadpool::ThreadPool,
+    rayon: rayon::ThreadPool,
+}
+
+static WARM: Mutex<Option<WarmPools>> = Mutex::new(None);
+
+/// Runs `f` with the warm pools, building them (and starting every worker) the first time.
+fn with_warm<R>(f: impl FnOnce(&WarmPools) -> R) -> R {
+    let mut warm = WARM
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let pools = warm.get_or_insert_with(|| {
+        let pools = WarmPools {
+            threadkit: threadkit::ThreadPoolExecutor::new(WORKERS).unwrap(),
+            threadpool: threadpool::ThreadPool::new(WORKERS),
+            rayon: rayon::ThreadPoolBuilder::new()
+                .num_threads(WORKERS)
+                .build()
+                .unwrap(),
+        };
+        // Every threadkit worker started (they start lazily, one per submission while none
+        // is idle).
+        let started: Vec<_> = (0..WORKERS)
+            .map(|_| {
+                pools
+                    .threadkit
+                    .submit(|| std::thread::sleep(std::time::Duration::from_millis(5)))
+                    .unwrap()
+            })
+            .collect();
+        for f in started {
+            f.into_result().unwrap();
+        }
+        pools
+    });
+    f(pools)
+}
+
+fn drop_warm() {
+    let pools = WARM
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .take();
+    drop(pools);
+}
+
+/// One at a time on pools whose workers are already running.
+fn one_warm_threadkit(ops: u64) -> u64 {
+    with_warm(|p| {
+        (0..ops)
+            .map(|i| {
+                p.threadkit
+                    .submit(move || i & 1)
+                    .unwrap()
+                    .into_result()
+                    .unwrap()
+            })
+            .sum()
+    })
+}
+
+fn one_warm_threadpool(ops: u64) -> u64 {
+    with_warm(|p| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        (0..ops)
+            .map(|i| {
+                let tx = tx.clone();
+                p.threadpool.execute(move || tx.send(i & 1).unwrap());
+                rx.recv().unwrap()
+            })
+            .sum()
+    })
+}
+
+fn one_warm_rayon(ops: u64) -> u64 {
+    with_warm(|p| {
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        (0..ops)
+            .map(|i| {
+                let tx = tx.clone();
+                p.rayon.spawn(move || tx.send(i & 1).unwrap());
+                rx.recv().unwrap()
+            })
+            .sum()
+    })
+}
+
 /// A scope whose tasks borrow the caller's data: one task per element, all joined at the end.
 fn scope_threadkit(ops: u64) -> u64 {
     let pool = threadkit::ThreadPoolExecutor::new(WORKERS).unwrap();
@@ -122,7 +214,7 @@ pub(crate) fn workloads() -> Vec<Workload> {
         .python("executor-batch"),
         Workload::new(
             "executor-one-at-a-time",
-            "submit one trivial task, wait for its result",
+            "submit one trivial task, wait for its result (a new pool each round: cold workers)",
             3,
             100_000,
         )
@@ -130,6 +222,16 @@ pub(crate) fn workloads() -> Vec<Workload> {
         .case("threadpool + channel", one_threadpool)
         .case("rayon spawn + channel", one_rayon)
         .python("executor-one-at-a-time"),
+        Workload::new(
+            "executor-one-at-a-time-warm",
+            "the same on pools whose workers run already (kept between rounds)",
+            3,
+            100_000,
+        )
+        .case("threadkit ThreadPoolExecutor", one_warm_threadkit)
+        .case("threadpool + channel", one_warm_threadpool)
+        .case("rayon spawn + channel", one_warm_rayon)
+        .teardown(drop_warm),
         Workload::new(
             "executor-scope",
             "a scope of tasks borrowing the caller's data, one per element, all joined",
