@@ -428,11 +428,14 @@ fn a_pool_dropped_by_an_unwind_cancels_its_queued_tasks() {
     assert!(futures[1..].iter().all(|f| f.cancelled()));
 }
 
-/// One kind of lock raced by stops: `section` runs one critical section (acquire, then
-/// `count`, then release), `free` says whether the lock is free afterwards.
+/// One critical section: acquire, run the count it is given, release.
+type Section = Box<dyn Fn(&dyn Fn()) + Send + Sync>;
+
+/// One kind of lock raced by stops: `section` runs one critical section, `free` says whether
+/// the lock is free afterwards.
 struct Raced {
     name: &'static str,
-    section: Box<dyn Fn(&dyn Fn()) + Send + Sync>,
+    section: Section,
     free: Box<dyn Fn() -> bool>,
 }
 

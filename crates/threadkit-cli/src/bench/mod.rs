@@ -6,6 +6,7 @@ mod cpu;
 mod diagnostics;
 mod executor;
 mod memory;
+mod processes;
 pub(crate) mod python;
 mod queue;
 mod report;
@@ -48,6 +49,10 @@ pub(crate) struct BenchArgs {
     /// machine.
     #[arg(long, value_name = "N", default_value_t = 0)]
     load: usize,
+    /// Run the selected workloads in N separate processes and report each row's distribution
+    /// over them (min / median / max): shows results that depend on the process (bimodal).
+    #[arg(long, value_name = "N")]
+    processes: Option<usize>,
 }
 
 fn all_workloads() -> Vec<Workload> {
@@ -81,6 +86,27 @@ pub(crate) fn main(args: &BenchArgs) -> ExitCode {
             args.filter
         );
         return ExitCode::from(2);
+    }
+    if let Some(n) = args.processes {
+        // The children run the same selection, without CPython (it has no process modes).
+        let mut child_args = vec!["--no-python".to_owned(), "--rounds".to_owned()];
+        child_args.push(args.rounds.to_string());
+        if args.quick {
+            child_args.push("--quick".to_owned());
+        }
+        for f in &args.filter {
+            child_args.extend(["--filter".to_owned(), f.clone()]);
+        }
+        if args.load > 0 {
+            child_args.extend(["--load".to_owned(), args.load.to_string()]);
+        }
+        return match processes::run(n.max(1), &child_args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::FAILURE
+            }
+        };
     }
     let python = if args.no_python { None } else { python::find() };
     match &python {

@@ -10,6 +10,15 @@
 //! short spin comes before parking, which keeps hand-offs between busy threads out of the
 //! kernel.
 //!
+//! A getter that is spinning will see the next item without being woken, so a push does not
+//! wake a parked getter while one spins (`spinning`, counted from a getter's first miss until
+//! it parks or leaves): two idle workers of a pool otherwise take turns being woken for
+//! nothing, one of them stealing the core the other needs. A skipped wake is made up for by
+//! the spinner: it leaves the count (sequentially consistent) before it parks, and its park's
+//! `validate` sees any item pushed meanwhile; before it returns, it leaves the count and then
+//! wakes a parked getter if an item is still there and no other getter spins ("chain" wake:
+//! an item pushed while it spun, after the one it took).
+//!
 //! Task tracking costs a put nothing: every store knows how many items were ever pushed (a
 //! ring's or a segmented queue's tail position), `done` counts `task_done` calls, and
 //! unfinished tasks are `pushed_total - done`. `task_done` must refuse a call beyond the
@@ -20,7 +29,7 @@
 use super::error::{GetError, PutError, TaskDoneError};
 use super::store::{Refused, Store};
 use crate::diag::Kind;
-use crate::facade::{AtomicU64, Instant, Ordering};
+use crate::facade::{AtomicU64, AtomicUsize, Instant, Ordering};
 use crate::wait::{SpinWait, WaitQueue, Wake};
 use crossbeam_utils::CachePadded;
 use std::marker::PhantomData;
@@ -38,6 +47,8 @@ pub(crate) enum Patience {
 pub(crate) struct Core<T, S> {
     store: S,
     getters: CachePadded<WaitQueue>,
+    /// Getters spinning now (see the design note): a push skips the wake while one spins.
+    spinning: CachePadded<AtomicUsize>,
     putters: CachePadded<WaitQueue>,
     tasks: CachePadded<Tasks>,
     joiners: WaitQueue,
@@ -67,11 +78,53 @@ fn spin_or_park(
     }
 }
 
+/// A getter counted in `spinning` while it spins (see the design note). Once made it owes
+/// the wake a push may have skipped because of it.
+struct Spinner<'a, T, S: Store<T>> {
+    core: &'a Core<T, S>,
+    counted: bool,
+}
+
+impl<'a, T, S: Store<T>> Spinner<'a, T, S> {
+    fn new(core: &'a Core<T, S>) -> Self {
+        core.spinning.fetch_add(1, Ordering::SeqCst);
+        Spinner {
+            core,
+            counted: true,
+        }
+    }
+
+    /// Leaves the count (to park, or to return).
+    fn leave(&mut self) {
+        if self.counted {
+            self.counted = false;
+            self.core.spinning.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+}
+
+impl<T, S: Store<T>> Drop for Spinner<'_, T, S> {
+    /// Returning (an item, a stop, a timeout, the shutdown): out of the count, then the wake a
+    /// push may have skipped because this thread spun, if an item is still there and no
+    /// getter spins.
+    fn drop(&mut self) {
+        self.leave();
+        crate::facade::seq_cst_point();
+        if self.core.getters.waiting() > 0
+            && !self.core.store.is_empty()
+            && self.core.spinning.load(Ordering::SeqCst) == 0
+        {
+            self.core.getters.wake_one();
+        }
+    }
+}
+
 impl<T: Send, S: Store<T>> Core<T, S> {
     pub(crate) fn new(store: S) -> Self {
         Core {
             store,
             getters: CachePadded::new(WaitQueue::new()),
+            spinning: CachePadded::new(AtomicUsize::new(0)),
             putters: CachePadded::new(WaitQueue::new()),
             tasks: CachePadded::new(Tasks::default()),
             joiners: WaitQueue::new(),
@@ -83,12 +136,23 @@ impl<T: Send, S: Store<T>> Core<T, S> {
         &self.store
     }
 
-    /// Pushes, and wakes a getter if one sleeps.
+    /// Pushes, and wakes a getter if one sleeps and none spins.
     #[inline]
     fn give(&self, item: T) -> Result<(), Refused<T>> {
         self.store.try_push(item)?;
-        self.getters.wake_one();
+        if self.getters.waiting() > 0 {
+            self.wake_a_getter();
+        }
         Ok(())
+    }
+
+    /// Wakes a parked getter unless one spins (it will see the item).
+    #[cold]
+    fn wake_a_getter(&self) {
+        crate::facade::seq_cst_point();
+        if self.spinning.load(Ordering::SeqCst) == 0 {
+            self.getters.wake_one();
+        }
     }
 
     /// Pops, and wakes a putter if one sleeps.
@@ -143,18 +207,33 @@ impl<T: Send, S: Store<T>> Core<T, S> {
     /// The queue was empty: spin, then sleep until an item comes, it closes, or `deadline`.
     #[cold]
     fn get_slow(&self, patience: Patience) -> Result<T, GetError> {
+        let Patience::Until(deadline) = patience else {
+            return if self.store.is_closed() {
+                // Closed: what is left was pushed before the close, and nothing more can come.
+                self.take().ok_or(GetError::ShutDown)
+            } else {
+                Err(GetError::Empty)
+            };
+        };
+        let mut spinner = Spinner::new(self);
         let mut spin = SpinWait::new();
         loop {
             if self.store.is_closed() {
-                // Closed: what is left was pushed before the close, and nothing more can come.
                 return self.take().ok_or(GetError::ShutDown);
             }
-            let Patience::Until(deadline) = patience else {
-                return Err(GetError::Empty);
+            let wake = if spin.spin() {
+                Wake::Invalid
+            } else {
+                // Out of the count before parking: a push from now on wakes this thread, and
+                // the park's `validate` sees one made before.
+                spinner.leave();
+                self.getters.park_stoppable(
+                    Kind::QueueGet,
+                    || self.store.is_empty() && !self.store.is_closed(),
+                    || {},
+                    deadline,
+                )
             };
-            let wake = spin_or_park(&mut spin, &self.getters, Kind::QueueGet, deadline, || {
-                self.store.is_empty() && !self.store.is_closed()
-            });
             if wake == Wake::Stopped {
                 return Err(GetError::Stopped);
             }
@@ -349,6 +428,27 @@ mod loom_tests {
     #[test]
     fn loom_task_done_on_the_segmented_queue() {
         task_done_never_refused_and_join_returns(Segmented::new, 2);
+    }
+
+    /// Two getters waiting, two items put: each getter gets one. A put skips the wake while a
+    /// getter is counted as spinning; the spinner makes up for it (it leaves the count before
+    /// it parks, and wakes a parked getter for an item left behind when it returns).
+    #[test]
+    fn loom_a_wake_skipped_for_a_spinner_is_never_lost() {
+        loom::model(|| {
+            let q = Arc::new(Core::new(Segmented::new()));
+            let getters: Vec<_> = (0..2)
+                .map(|_| {
+                    let q = q.clone();
+                    loom::thread::spawn(move || q.get(Patience::Until(None)).unwrap())
+                })
+                .collect();
+            q.put(1u32, Patience::Never).unwrap();
+            q.put(2, Patience::Never).unwrap();
+            let mut got: Vec<u32> = getters.into_iter().map(|g| g.join().unwrap()).collect();
+            got.sort_unstable();
+            assert_eq!(got, [1, 2]);
+        });
     }
 
     /// `join` racing the last `task_done`: it returns once both tasks are done, never before
