@@ -44,8 +44,13 @@ macro_rules! const_static {
     };
 }
 
-#[cfg(not(loom))]
+#[cfg(all(not(loom), not(feature = "check")))]
 pub(crate) use std::sync::atomic::{
+    fence, AtomicBool, AtomicPtr, AtomicU64, AtomicU8, AtomicUsize, Ordering,
+};
+// Check mode: every atomic operation of the crate is a scheduling point (`crate::check`).
+#[cfg(all(not(loom), feature = "check"))]
+pub(crate) use crate::atomic::{
     fence, AtomicBool, AtomicPtr, AtomicU64, AtomicU8, AtomicUsize, Ordering,
 };
 pub(crate) use std::time::{Duration, Instant};
@@ -66,9 +71,42 @@ pub(crate) fn seq_cst_point() {
     fence(Ordering::SeqCst);
 }
 
+#[cfg(all(not(loom), feature = "check"))]
+pub(crate) use check_shims::Backoff;
 /// Exponential backoff for lock-free retry loops (crossbeam's).
-#[cfg(not(loom))]
+#[cfg(all(not(loom), not(feature = "check")))]
 pub(crate) use crossbeam_utils::Backoff;
+
+/// Check mode's spin loops: each spin is a scheduling point (a spinning thread must let the
+/// thread it waits for run); outside an execution, crossbeam's backoff.
+#[cfg(all(not(loom), feature = "check"))]
+mod check_shims {
+    pub(crate) struct Backoff(crossbeam_utils::Backoff);
+
+    impl Backoff {
+        pub(crate) fn new() -> Self {
+            Backoff(crossbeam_utils::Backoff::new())
+        }
+
+        #[track_caller]
+        pub(crate) fn spin(&self) {
+            if crate::check::active() {
+                crate::check::yield_point();
+            } else {
+                self.0.spin();
+            }
+        }
+
+        #[track_caller]
+        pub(crate) fn snooze(&self) {
+            if crate::check::active() {
+                crate::check::yield_point();
+            } else {
+                self.0.snooze();
+            }
+        }
+    }
+}
 #[cfg(loom)]
 pub(crate) use loom_shims::Backoff;
 

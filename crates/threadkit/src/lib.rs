@@ -316,6 +316,8 @@
 
 #[macro_use]
 mod facade;
+pub mod atomic;
+mod check;
 mod diag;
 mod executor;
 mod hook;
@@ -328,6 +330,9 @@ mod thread;
 mod timeout;
 mod wait;
 
+pub use check::yield_now;
+#[cfg(all(feature = "check", not(loom)))]
+pub use check::{check, Check, CheckSummary, Scheduler};
 #[cfg(all(unix, feature = "sigquit"))]
 pub use diag::dump_on_sigquit;
 pub use diag::{

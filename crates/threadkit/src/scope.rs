@@ -334,7 +334,12 @@ impl<'scope> Scope<'scope, '_> {
         let handle = thread::scoped_handle(name, self.shared.token.child());
         let id = self.shared.next_id();
         let (mine, shared) = (handle.clone(), Arc::clone(&self.shared));
-        let body = move || thread::run_as(&mine, f, |p| shared.failed(id, p.clone())).ok();
+        // Check mode: the new thread joins its starter's execution (nothing otherwise).
+        let ticket = crate::check::spawned(&handle.name(), false);
+        let body = move || {
+            crate::check::began(ticket);
+            thread::run_as(&mine, f, |p| shared.failed(id, p.clone())).ok()
+        };
         // The operating system's name stops at the first NUL, as in CPython.
         let full_name = handle.name();
         let os_name = full_name.split('\0').next().unwrap_or_default();

@@ -31,8 +31,34 @@ use crate::facade::{AtomicUsize, Duration, Instant, Ordering};
 use std::panic::Location;
 
 /// Bounded spinning before a thread parks (parking_lot's).
-#[cfg(not(loom))]
+#[cfg(all(not(loom), not(feature = "check")))]
 pub(crate) use parking_lot_core::SpinWait;
+/// Check mode: a thread in an execution does not spin (a scheduling point, then it parks, as
+/// under loom); outside one, parking_lot's.
+#[cfg(all(not(loom), feature = "check"))]
+pub(crate) struct SpinWait(parking_lot_core::SpinWait);
+
+#[cfg(all(not(loom), feature = "check"))]
+impl SpinWait {
+    pub(crate) fn new() -> Self {
+        SpinWait(parking_lot_core::SpinWait::new())
+    }
+
+    #[track_caller]
+    pub(crate) fn spin(&mut self) -> bool {
+        if crate::check::active() {
+            crate::check::yield_point();
+            false
+        } else {
+            self.0.spin()
+        }
+    }
+
+    #[allow(dead_code)] // as parking_lot's
+    pub(crate) fn reset(&mut self) {
+        self.0.reset();
+    }
+}
 
 /// The parking lot itself: `parking_lot_core`'s global table, or under loom a model of it.
 #[cfg(not(loom))]
@@ -60,13 +86,23 @@ pub(crate) enum Wake {
 /// The deadline that is `timeout` from now; `None` (forever) if it does not fit in an `Instant`.
 #[inline]
 pub(crate) fn deadline_after(timeout: Duration) -> Option<Instant> {
-    Instant::now().checked_add(timeout)
+    now().checked_add(timeout)
+}
+
+/// The clock deadlines are read on: the real one, or check mode's virtual one.
+#[inline]
+pub(crate) fn now() -> Instant {
+    #[cfg(all(not(loom), feature = "check"))]
+    if let Some(now) = crate::check::now() {
+        return now;
+    }
+    Instant::now()
 }
 
 /// Whether `deadline` has passed.
 #[inline]
 pub(crate) fn expired(deadline: Option<Instant>) -> bool {
-    deadline.is_some_and(|d| Instant::now() >= d)
+    deadline.is_some_and(|d| now() >= d)
 }
 
 /// The parking key of a field: its address.

@@ -50,6 +50,10 @@ thread_local! {
 
 /// A fresh default name: `Thread-N` or `Dummy-N`, numbered like Python (one shared counter).
 pub(crate) fn next_name(prefix: &str) -> Arc<str> {
+    #[cfg(all(feature = "check", not(loom)))]
+    if let Some(n) = crate::check::thread_number() {
+        return Arc::from(format!("{prefix}-{n}"));
+    }
     let n = NAME_COUNTER.fetch_add(1, Ordering::Relaxed);
     Arc::from(format!("{prefix}-{n}"))
 }

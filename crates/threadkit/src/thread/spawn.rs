@@ -109,7 +109,9 @@ impl<T: Send + 'static> Thread<T> {
         }
         let handle = self.handle.clone();
         let slot = Arc::clone(&self.slot);
-        match os_thread.spawn(move || run(&handle, &slot)) {
+        // Check mode: the new thread joins its starter's execution (nothing otherwise).
+        let ticket = crate::check::spawned(&name, self.handle.is_daemon());
+        match os_thread.spawn(move || run(&handle, ticket, &slot)) {
             Ok(_) => {
                 self.handle.wait_started();
                 Ok(())
@@ -188,7 +190,8 @@ impl Thread<()> {
 }
 
 /// The body of every threadkit thread.
-fn run<T>(handle: &ThreadHandle, slot: &Mutex<Slot<T>>) {
+fn run<T>(handle: &ThreadHandle, ticket: crate::check::Ticket, slot: &Mutex<Slot<T>>) {
+    crate::check::began(ticket);
     let Slot::Pending(body) = std::mem::replace(&mut *slot.lock(), Slot::Running) else {
         unreachable!("a thread is started once")
     };
@@ -222,6 +225,7 @@ pub(crate) fn run_as<T>(
     local::drop_thread_values();
     registry::unregister(handle);
     handle.finish(outcome.as_ref().err().cloned());
+    crate::check::ended(outcome.as_ref().err());
     outcome
 }
 

@@ -116,6 +116,10 @@ pub(super) fn park(
     timed_out: impl FnOnce(bool),
     deadline: Option<Instant>,
 ) -> Wake {
+    #[cfg(feature = "check")]
+    if crate::check::active() {
+        return checked::park(key, anchor, validate, before_sleep, timed_out, deadline);
+    }
     let counted = anchor.0.load(Ordering::Relaxed) == 1;
     let validate = || {
         let parks = validate();
@@ -159,6 +163,12 @@ pub(super) fn park(
 
 #[inline]
 pub(super) fn unpark_one(key: usize, after: impl FnOnce(bool)) -> bool {
+    #[cfg(feature = "check")]
+    if crate::check::active() {
+        let mut taken = false;
+        let first = |_| !std::mem::replace(&mut taken, true);
+        return checked::unpark(key, first, |_, more| after(more)) > 0;
+    }
     if COUNTING.load(Ordering::Relaxed) {
         let mut woken = false;
         let first = |token| {
@@ -191,6 +201,10 @@ pub(super) fn unpark_one(key: usize, after: impl FnOnce(bool)) -> bool {
 
 #[inline]
 pub(super) fn unpark_all(key: usize) -> usize {
+    #[cfg(feature = "check")]
+    if crate::check::active() {
+        return checked::unpark(key, |_| true, |_, _| {});
+    }
     if COUNTING.load(Ordering::Relaxed) {
         return unpark_n(key, usize::MAX, |_| {});
     }
@@ -210,6 +224,15 @@ pub(super) fn unpark_stopped(key: usize, anchor: usize) -> bool {
 }
 
 fn unpark_token(key: usize, token: usize, unpark: UnparkToken) -> bool {
+    #[cfg(feature = "check")]
+    if crate::check::active() {
+        let how = if unpark == STOPPED {
+            crate::check::Released::Stopped
+        } else {
+            crate::check::Released::Unparked
+        };
+        return crate::check::unpark(key, |t| t == token, how, |_, _| {}).unwrap_or(0) > 0;
+    }
     let this_one = |parked: ParkToken| {
         if parked.0 == token {
             // SAFETY: the filter sees parked threads' tokens.
@@ -226,6 +249,16 @@ fn unpark_token(key: usize, token: usize, unpark: UnparkToken) -> bool {
 
 /// Wakes up to `n` threads, oldest first; `after` is told how many, under the queue lock.
 pub(super) fn unpark_n(key: usize, n: usize, after: impl FnOnce(usize)) -> usize {
+    #[cfg(feature = "check")]
+    if crate::check::active() {
+        let mut left = n;
+        let up_to_n = |_| {
+            let take = left > 0;
+            left = left.saturating_sub(1);
+            take
+        };
+        return checked::unpark(key, up_to_n, |woken, _| after(woken));
+    }
     let mut left_to_wake = n;
     let counting = COUNTING.load(Ordering::Relaxed);
     let counted = std::cell::Cell::new(0);
@@ -250,4 +283,47 @@ pub(super) fn unpark_n(key: usize, n: usize, after: impl FnOnce(usize)) -> usize
         })
     };
     result.unparked_threads
+}
+
+/// The parking lot of check mode's executions (`crate::check`): the same calls, answered by
+/// the execution's scheduler instead of the OS. No census: check mode has its own deadlock
+/// rule (every thread blocked, no deadline pending).
+#[cfg(feature = "check")]
+mod checked {
+    use super::{Anchor, Wake};
+    use crate::check::{self, Released};
+    use crate::facade::Instant;
+
+    #[track_caller]
+    pub(super) fn park(
+        key: usize,
+        anchor: &Anchor,
+        validate: impl FnOnce() -> bool,
+        before_sleep: impl FnOnce(),
+        timed_out: impl FnOnce(bool),
+        deadline: Option<Instant>,
+    ) -> Wake {
+        match check::park(
+            key,
+            anchor.token(),
+            validate,
+            before_sleep,
+            timed_out,
+            deadline,
+        ) {
+            Some(Released::Invalid) | None => Wake::Invalid,
+            Some(Released::Unparked | Released::Abandoned) => Wake::Unparked,
+            Some(Released::Stopped) => Wake::Stopped,
+            Some(Released::TimedOut { .. }) => Wake::TimedOut,
+        }
+    }
+
+    #[track_caller]
+    pub(super) fn unpark(
+        key: usize,
+        pick: impl FnMut(usize) -> bool,
+        after: impl FnOnce(usize, bool),
+    ) -> usize {
+        check::unpark(key, pick, Released::Unparked, after).unwrap_or(0)
+    }
 }

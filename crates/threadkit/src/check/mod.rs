@@ -1,0 +1,324 @@
+//! Check mode: run a test body many times, each time under a scheduler that decides which
+//! threadkit thread runs at every threadkit operation, and replay any failing schedule
+//! exactly. Behind the `check` cargo feature (meant for `[dev-dependencies]`); without it this
+//! module does not exist and no primitive pays anything.
+//!
+//! # Design
+//!
+//! **Real threads, one baton.** Each threadkit thread of an execution is a real OS thread
+//! running the primitives' real code. Only the thread holding the *baton* runs; the others wait
+//! on their own slot (a std `Mutex` + `Condvar` per execution, which threadkit's door never
+//! sees). At every scheduling point the running thread asks the scheduler who runs next and,
+//! if it is another thread, hands the baton over and waits for it to come back. So what is
+//! checked is what ships: the lock's fast path, the queue's ring, the future's state word.
+//! (The hint of the issue; shuttle and loom instead run threads as coroutines, which needs
+//! their own copies of every primitive: users must swap their imports, which is what this
+//! mode exists to avoid.)
+//!
+//! **Scheduling points** come through threadkit's two doors, so no primitive changes for this
+//! mode: every atomic operation of the crate (`crate::facade`'s atomics are wrappers here
+//! that call [`point`] first), every spin of a spin loop (`Backoff`, `SpinWait`: a spinning
+//! thread must let the thread it waits for run), every park and wake (`crate::wait`'s parking
+//! lot has a check-mode twin: a park marks the thread blocked on its key and hands the baton
+//! on; a wake marks the woken threads runnable), thread start and end, the public
+//! [`crate::atomic`] types a user's own shared state can use, and [`crate::yield_now`].
+//!
+//! **Blocking and time.** A park runs its `validate` and `before_sleep` with the baton held
+//! (nothing else runs meanwhile, which is what "under the queue lock" asks), then blocks. The
+//! clock is virtual (`crate::wait`'s deadlines read [`clock`]): it stands still while threads
+//! run, and when every thread is blocked it jumps to the earliest deadline and times that
+//! thread out (Go's `testing/synctest` model), so `sleep(0.1)` costs nothing and timeouts are
+//! deterministic. Every thread blocked with no deadline is a deadlock: a failure.
+//!
+//! **Schedulers** see only "which of these runnable threads runs next": `Random` (seeded),
+//! and a replay of a recorded schedule. The seed of a failing execution and its schedule are
+//! printed with a line that replays it (`THREADKIT_CHECK_REPLAY=<seed>` or
+//! [`Check::replay`]). PCT and bounded exhaustive search come next (issue 14).
+//!
+//! **Failures** stop the execution: a panic in any thread of it, a deadlock, a non-daemon
+//! thread still running when the body returns. [`check`] panics with the report (as
+//! `loom::model` does), after printing the seed, the last steps (thread, operation, call site)
+//! and the replay line. The threads of a failed execution are left parked on their slots
+//! (they hold the baton of an execution that will never run again); a passing execution's
+//! threads have all ended.
+//!
+//! # Alternatives rejected
+//!
+//! - Coroutines (loom, shuttle): fast context switches, but the primitives would need a second
+//!   implementation on top of the coroutine scheduler, and users their own imports swapped.
+//! - Recording and replaying the OS scheduler's choices (rr, chaos mode): replays, but does
+//!   not explore; and it needs the whole process.
+//! - Instrumenting only the blocking calls (the door alone): misses the races this mode is for,
+//!   a check-then-act on an atomic with no blocking call between.
+
+#[cfg(all(feature = "check", not(loom)))]
+mod runtime;
+#[cfg(all(feature = "check", not(loom)))]
+mod scheduler;
+
+#[cfg(all(feature = "check", not(loom)))]
+pub(crate) use runtime::Ticket;
+#[cfg(all(feature = "check", not(loom)))]
+pub(crate) use runtime::{
+    active, began, ended, now, park, point, spawned, thread_number, unpark, yield_point, Released,
+};
+
+#[cfg(all(feature = "check", not(loom)))]
+pub use api::{check, Check};
+#[cfg(all(feature = "check", not(loom)))]
+pub use scheduler::Scheduler;
+
+/// Without check mode: the thread-start hooks are nothing (a ticket is a zero-sized value).
+#[cfg(any(not(feature = "check"), loom))]
+mod off {
+    pub(crate) struct Ticket;
+
+    #[inline]
+    pub(crate) fn spawned(_name: &str, _daemon: bool) -> Ticket {
+        Ticket
+    }
+
+    #[inline]
+    pub(crate) fn began(_ticket: Ticket) {}
+
+    #[inline]
+    pub(crate) fn ended(_panic: Option<&crate::Panic>) {}
+}
+#[cfg(any(not(feature = "check"), loom))]
+pub(crate) use off::{began, ended, spawned, Ticket};
+
+/// Lets the scheduler switch threads here (check mode); elsewhere, `std::thread::yield_now`.
+///
+/// ```
+/// threadkit::yield_now();
+/// ```
+#[inline]
+#[track_caller]
+pub fn yield_now() {
+    #[cfg(all(feature = "check", not(loom)))]
+    if active() {
+        yield_point();
+        return;
+    }
+    std::thread::yield_now();
+}
+
+#[cfg(all(feature = "check", not(loom)))]
+mod api {
+    use super::runtime::{self, Exec, Outcome};
+    use super::scheduler::{Chooser, Scheduler};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    /// How a body is checked: how many schedules, from which seed, within what time, and how
+    /// many steps make a livelock. [`check`] is `Check::new().run(f)`.
+    ///
+    /// ```
+    /// use threadkit::{Check, Lock, Thread};
+    /// use std::sync::Arc;
+    ///
+    /// let summary = Check::new().schedules(50).seed(1).run(|| {
+    ///     let lock = Arc::new(Lock::new());
+    ///     let l = Arc::clone(&lock);
+    ///     let t = Thread::spawn(move || drop(l.guard()));
+    ///     drop(lock.guard());
+    ///     t.join().unwrap();
+    /// });
+    /// assert_eq!(summary.schedules, 50);
+    /// ```
+    #[derive(Debug, Clone)]
+    #[must_use = "a Check does nothing until `run`"]
+    pub struct Check {
+        scheduler: Scheduler,
+        schedules: u64,
+        seed: u64,
+        budget: Option<Duration>,
+        max_steps: u64,
+        replay: Option<u64>,
+    }
+
+    impl Default for Check {
+        fn default() -> Self {
+            Check::new()
+        }
+    }
+
+    impl Check {
+        /// 1,000 schedules from seed 0 (`THREADKIT_CHECK_SCHEDULES` and
+        /// `THREADKIT_CHECK_SEED` override them; `THREADKIT_CHECK_REPLAY=<seed>` runs that
+        /// one schedule only), no time budget, 100,000 steps per schedule.
+        ///
+        /// ```
+        /// let _ = threadkit::Check::new();
+        /// ```
+        pub fn new() -> Self {
+            let env = |name: &str| std::env::var(name).ok().and_then(|v| v.parse().ok());
+            Check {
+                scheduler: Scheduler::default(),
+                schedules: env("THREADKIT_CHECK_SCHEDULES").unwrap_or(1000),
+                seed: env("THREADKIT_CHECK_SEED").unwrap_or(0),
+                budget: None,
+                max_steps: 100_000,
+                replay: env("THREADKIT_CHECK_REPLAY"),
+            }
+        }
+
+        /// How schedules are chosen (PCT of depth 3 by default).
+        ///
+        /// ```
+        /// let _ = threadkit::Check::new().scheduler(threadkit::Scheduler::Random);
+        /// ```
+        pub fn scheduler(mut self, scheduler: Scheduler) -> Self {
+            self.scheduler = scheduler;
+            self
+        }
+
+        /// How many schedules to run.
+        ///
+        /// ```
+        /// let _ = threadkit::Check::new().schedules(10);
+        /// ```
+        pub fn schedules(mut self, n: u64) -> Self {
+            self.schedules = n.max(1);
+            self
+        }
+
+        /// The first schedule's seed (schedule `i` runs seed `seed + i`).
+        ///
+        /// ```
+        /// let _ = threadkit::Check::new().seed(42);
+        /// ```
+        pub fn seed(mut self, seed: u64) -> Self {
+            self.seed = seed;
+            self
+        }
+
+        /// Stops starting new schedules after this much time (the ones run all passed).
+        ///
+        /// ```
+        /// let _ = threadkit::Check::new().time_budget(std::time::Duration::from_secs(5));
+        /// ```
+        pub fn time_budget(mut self, budget: Duration) -> Self {
+            self.budget = Some(budget);
+            self
+        }
+
+        /// Steps after which a schedule fails as a livelock.
+        ///
+        /// ```
+        /// let _ = threadkit::Check::new().max_steps(1_000_000);
+        /// ```
+        pub fn max_steps(mut self, steps: u64) -> Self {
+            self.max_steps = steps.max(1);
+            self
+        }
+
+        /// Runs the one schedule of `seed` (a failure's report names it).
+        ///
+        /// ```
+        /// let _ = threadkit::Check::new().replay(1234);
+        /// ```
+        pub fn replay(mut self, seed: u64) -> Self {
+            self.replay = Some(seed);
+            self
+        }
+
+        /// Runs `body` under every schedule; panics with the report at the first failure.
+        ///
+        /// # Panics
+        ///
+        /// When a schedule fails: a panic in any thread, a deadlock, a non-daemon thread left
+        /// running, or a livelock. The message has the seed and the replay line.
+        ///
+        /// ```
+        /// threadkit::Check::new().schedules(5).run(|| assert_eq!(1 + 1, 2));
+        /// ```
+        pub fn run(self, body: impl Fn() + Send + Sync + 'static) -> CheckSummary {
+            let body: Arc<dyn Fn() + Send + Sync> = Arc::new(body);
+            let seeds: Box<dyn Iterator<Item = u64>> = match self.replay {
+                Some(seed) => Box::new(std::iter::once(seed)),
+                None => Box::new((0..self.schedules).map(|i| self.seed.wrapping_add(i))),
+            };
+            let started = Instant::now();
+            let mut summary = CheckSummary {
+                schedules: 0,
+                steps: 0,
+            };
+            // PCT places its priority drops within the schedule's length: the longest seen.
+            let mut longest = 100;
+            for seed in seeds {
+                if self.budget.is_some_and(|b| started.elapsed() >= b) {
+                    break;
+                }
+                let chooser = Chooser::new(self.scheduler, seed, longest);
+                match run_one(chooser, self.max_steps, &body) {
+                    Outcome::Passed { steps } => {
+                        summary.schedules += 1;
+                        summary.steps += steps;
+                        longest = longest.max(steps);
+                    }
+                    Outcome::Failed { why, report } => panic!(
+                        "threadkit check: schedule {} failed: {why}\n\
+                         seed: {seed}\n\
+                         the last steps:\n{report}\
+                         replay it exactly: THREADKIT_CHECK_REPLAY={seed} (or Check::new().replay({seed}))",
+                        summary.schedules + 1
+                    ),
+                }
+            }
+            summary
+        }
+    }
+
+    /// What a passing [`Check::run`] ran.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[non_exhaustive]
+    pub struct CheckSummary {
+        /// Schedules run, all passed.
+        pub schedules: u64,
+        /// Scheduling steps over all of them.
+        pub steps: u64,
+    }
+
+    /// One schedule: the body on a fresh OS thread as thread 0, the controller waiting for
+    /// the outcome. A failed schedule's threads are left waiting on its baton.
+    fn run_one(chooser: Chooser, max_steps: u64, body: &Arc<dyn Fn() + Send + Sync>) -> Outcome {
+        let exec = Exec::new(chooser, max_steps);
+        let (e, b) = (Arc::clone(&exec), Arc::clone(body));
+        let thread = std::thread::Builder::new()
+            .name("threadkit-check".to_owned())
+            .spawn(move || runtime::run_body(&e, &*b))
+            .expect("the operating system refused a thread for the check");
+        let outcome = exec.outcome();
+        if let Outcome::Passed { .. } = outcome {
+            let _ = thread.join();
+        }
+        outcome
+    }
+
+    /// Checks `body` under 1,000 schedules (see [`Check::new`] for the environment); panics
+    /// with a replayable report at the first failing one, as `loom::model` does.
+    ///
+    /// # Panics
+    ///
+    /// As [`Check::run`].
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use threadkit::{Lock, Thread};
+    ///
+    /// threadkit::check(|| {
+    ///     let balance = Arc::new(Lock::new());
+    ///     let b = Arc::clone(&balance);
+    ///     let t = Thread::spawn(move || drop(b.guard()));
+    ///     drop(balance.guard());
+    ///     t.join().unwrap();
+    /// });
+    /// ```
+    pub fn check(body: impl Fn() + Send + Sync + 'static) {
+        let _ = Check::new().run(body);
+    }
+}
+
+#[cfg(all(feature = "check", not(loom)))]
+pub use api::CheckSummary;

@@ -1,0 +1,582 @@
+//! One execution of a checked body: its threads, the baton, the parked threads, the virtual
+//! clock, the trace, and how it ends.
+//!
+//! Everything here is guarded by one std `Mutex` (never threadkit's: the door must not see
+//! it), and a thread waits for the baton on one std `Condvar`. Only the thread holding the
+//! baton runs threadkit code, so the state changes in the order the scheduler chose.
+
+use super::scheduler::Chooser;
+use crate::panic::Panic;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::fmt::Write as _;
+use std::panic::Location;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+/// How many steps a failure report shows.
+const TRACE: usize = 24;
+
+/// What one step was, for the report.
+#[derive(Clone)]
+pub(crate) enum Op {
+    /// An atomic operation.
+    Point,
+    /// A spin or `yield_now`: another thread runs if one can (a spinning thread waits for
+    /// another's progress).
+    Yield,
+    /// A park on a threadkit primitive.
+    Park,
+    /// A wake-up call.
+    Wake,
+    /// A thread started.
+    Spawn,
+    /// A thread ended.
+    End,
+}
+
+impl Op {
+    fn describe(&self) -> &'static str {
+        match self {
+            Op::Point => "runs",
+            Op::Yield => "yields",
+            Op::Park => "blocks",
+            Op::Wake => "wakes",
+            Op::Spawn => "starts a thread",
+            Op::End => "ends",
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Step {
+    thread: usize,
+    op: Op,
+    site: &'static Location<'static>,
+    clock: Duration,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Status {
+    Runnable,
+    Blocked,
+    Finished,
+}
+
+/// How a blocked thread was let go.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Released {
+    /// `validate` refused the park: the thread never blocked.
+    Invalid,
+    Unparked,
+    Stopped,
+    TimedOut {
+        was_last: bool,
+    },
+    Abandoned,
+}
+
+struct Thread {
+    name: String,
+    daemon: bool,
+    status: Status,
+    released: Option<Released>,
+}
+
+struct Parked {
+    thread: usize,
+    key: usize,
+    token: usize,
+    deadline: Option<Duration>,
+}
+
+/// How an execution ended.
+#[derive(Clone, Debug)]
+pub(crate) enum Outcome {
+    Passed { steps: u64 },
+    Failed { why: String, report: String },
+}
+
+struct State {
+    threads: Vec<Thread>,
+    /// The baton's holder.
+    running: usize,
+    scheduler: Chooser,
+    /// Threads started by name number (Python's `Thread-N`), per execution.
+    named: usize,
+    /// Virtual time since `base`.
+    clock: Duration,
+    parked: Vec<Parked>,
+    trace: VecDeque<Step>,
+    steps: u64,
+    /// Set once: the controller reads it.
+    outcome: Option<Outcome>,
+    /// The body returned and daemon threads are being unwound.
+    tearing_down: bool,
+}
+
+/// One execution.
+pub(crate) struct Exec {
+    state: Mutex<State>,
+    baton: Condvar,
+    base: Instant,
+    max_steps: u64,
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<(Arc<Exec>, usize)>> = const { RefCell::new(None) };
+    /// Scheduling points suppressed (a park's `validate`, a wake's callback: run with the
+    /// baton held, as if under the parking lot's queue lock).
+    static QUIET: Cell<u32> = const { Cell::new(0) };
+}
+
+fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The calling thread's execution, if it belongs to one.
+fn current() -> Option<(Arc<Exec>, usize)> {
+    CURRENT
+        .try_with(|c| c.borrow().as_ref().map(|(e, i)| (Arc::clone(e), *i)))
+        .ok()
+        .flatten()
+}
+
+/// Whether scheduling points are suppressed now.
+fn quieted() -> bool {
+    QUIET.with(Cell::get) > 0
+}
+
+/// Whether the calling thread runs in an execution.
+pub(crate) fn active() -> bool {
+    CURRENT.try_with(|c| c.borrow().is_some()).unwrap_or(false)
+}
+
+/// Runs `f` with scheduling points suppressed.
+pub(crate) fn quiet<R>(f: impl FnOnce() -> R) -> R {
+    struct Leave;
+    impl Drop for Leave {
+        fn drop(&mut self) {
+            QUIET.with(|q| q.set(q.get() - 1));
+        }
+    }
+    QUIET.with(|q| q.set(q.get() + 1));
+    let _leave = Leave;
+    f()
+}
+
+impl Exec {
+    pub(crate) fn new(scheduler: Chooser, max_steps: u64) -> Arc<Exec> {
+        Arc::new(Exec {
+            state: Mutex::new(State {
+                threads: vec![Thread {
+                    name: "MainThread".to_owned(),
+                    daemon: false,
+                    status: Status::Runnable,
+                    released: None,
+                }],
+                running: 0,
+                scheduler,
+                named: 0,
+                clock: Duration::ZERO,
+                parked: Vec::new(),
+                trace: VecDeque::with_capacity(TRACE),
+                steps: 0,
+                outcome: None,
+                tearing_down: false,
+            }),
+            baton: Condvar::new(),
+            base: Instant::now(),
+            max_steps,
+        })
+    }
+
+    /// The virtual now.
+    pub(crate) fn now(&self) -> Instant {
+        self.base + lock(&self.state).clock
+    }
+
+    /// Waits until the execution has an outcome (the controller's side).
+    pub(crate) fn outcome(&self) -> Outcome {
+        let mut st = lock(&self.state);
+        loop {
+            if let Some(outcome) = &st.outcome {
+                return outcome.clone();
+            }
+            st = self.baton.wait(st).unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    /// Makes the calling OS thread thread `id` of this execution and waits for the baton.
+    fn attach(self: &Arc<Self>, id: usize) {
+        CURRENT.with(|c| *c.borrow_mut() = Some((Arc::clone(self), id)));
+        let st = lock(&self.state);
+        drop(self.wait_for_baton(st, id));
+    }
+
+    fn wait_for_baton<'a>(
+        &'a self,
+        mut st: MutexGuard<'a, State>,
+        me: usize,
+    ) -> MutexGuard<'a, State> {
+        while st.running != me || st.outcome.is_some() && !st.tearing_down {
+            st = self.baton.wait(st).unwrap_or_else(PoisonError::into_inner);
+        }
+        st
+    }
+
+    /// Records a step; fails the execution past its step budget (a livelock).
+    fn record(&self, st: &mut State, me: usize, op: Op, site: &'static Location<'static>) {
+        st.steps += 1;
+        if st.trace.len() == TRACE {
+            st.trace.pop_front();
+        }
+        st.trace.push_back(Step {
+            thread: me,
+            op,
+            site,
+            clock: st.clock,
+        });
+        if st.steps > self.max_steps && st.outcome.is_none() {
+            self.fail(
+                st,
+                format!("no end after {} steps (a livelock?)", self.max_steps),
+            );
+        }
+    }
+
+    /// Chooses who runs next among the runnable threads (`me` included if it is); if none is,
+    /// moves the clock to the earliest deadline, or fails with a deadlock. Hands the baton
+    /// over and notifies.
+    fn hand_on(&self, st: &mut State) {
+        self.hand_on_from(st, None);
+    }
+
+    /// [`hand_on`](Self::hand_on), `yielding` giving way to any other runnable thread.
+    fn hand_on_from(&self, st: &mut State, yielding: Option<usize>) {
+        if st.outcome.is_some() && !st.tearing_down {
+            return;
+        }
+        let mut runnable: Vec<usize> = (0..st.threads.len())
+            .filter(|&i| st.threads[i].status == Status::Runnable)
+            .collect();
+        if let Some(me) = yielding {
+            if runnable.len() > 1 {
+                runnable.retain(|&t| t != me);
+            }
+        }
+        if runnable.is_empty() {
+            if let Some(at) = st
+                .parked
+                .iter()
+                .enumerate()
+                .filter_map(|(i, p)| p.deadline.map(|d| (d, i)))
+                .min()
+                .map(|(_, i)| i)
+            {
+                let p = st.parked.remove(at);
+                st.clock = st.clock.max(p.deadline.unwrap_or_default());
+                let was_last = !st.parked.iter().any(|q| q.key == p.key);
+                let t = &mut st.threads[p.thread];
+                t.status = Status::Runnable;
+                t.released = Some(Released::TimedOut { was_last });
+                runnable.push(p.thread);
+            } else if st.threads.iter().all(|t| t.status == Status::Finished) {
+                if st.outcome.is_none() {
+                    st.outcome = Some(Outcome::Passed { steps: st.steps });
+                }
+                st.tearing_down = false;
+                self.baton.notify_all();
+                return;
+            } else {
+                let blocked: Vec<String> = st
+                    .threads
+                    .iter()
+                    .filter(|t| t.status == Status::Blocked)
+                    .map(|t| format!("\"{}\"", t.name))
+                    .collect();
+                let why = format!(
+                    "deadlock: every thread is blocked and no timeout is pending ({})",
+                    blocked.join(", ")
+                );
+                self.fail(st, why);
+                return;
+            }
+        }
+        let running = st.running;
+        st.running = st.scheduler.choose(&runnable, running);
+        self.baton.notify_all();
+    }
+
+    /// Records the failure (the first one) with its report; the controller is told.
+    fn fail(&self, st: &mut State, why: String) {
+        if st.outcome.is_some() {
+            return;
+        }
+        let report = report(st);
+        st.outcome = Some(Outcome::Failed { why, report });
+        st.tearing_down = false;
+        self.baton.notify_all();
+    }
+}
+
+/// The schedule (how many steps, the last choices among the runnable threads) and the last
+/// steps, one line each.
+fn report(st: &State) -> String {
+    let choices = st.scheduler.choices();
+    let last: Vec<String> = choices
+        .iter()
+        .skip(choices.len().saturating_sub(48))
+        .map(ToString::to_string)
+        .collect();
+    let mut out = format!(
+        "  {} steps, {} threads; the last choices (index among the runnable): {}\n",
+        st.steps,
+        st.threads.len(),
+        last.join(" ")
+    );
+    for step in &st.trace {
+        let name = &st.threads[step.thread].name;
+        let _ = writeln!(
+            out,
+            "  [{:>8.3} ms] {:<14} {:<16} at {}:{}",
+            step.clock.as_secs_f64() * 1e3,
+            format!("\"{name}\""),
+            step.op.describe(),
+            step.site.file(),
+            step.site.line(),
+        );
+    }
+    out
+}
+
+/// A scheduling point: the scheduler may let another thread run here.
+#[inline]
+#[track_caller]
+pub(crate) fn point() {
+    if quieted() {
+        return;
+    }
+    if let Some((exec, me)) = current() {
+        switch(&exec, me, Op::Point, Location::caller());
+    }
+}
+
+/// A spin or a yield: the scheduler lets another thread run if one can.
+#[inline]
+#[track_caller]
+pub(crate) fn yield_point() {
+    if quieted() {
+        return;
+    }
+    if let Some((exec, me)) = current() {
+        switch(&exec, me, Op::Yield, Location::caller());
+    }
+}
+
+#[cold]
+fn switch(exec: &Exec, me: usize, op: Op, site: &'static Location<'static>) {
+    let mut st = lock(&exec.state);
+    let yielding = matches!(op, Op::Yield).then_some(me);
+    exec.record(&mut st, me, op, site);
+    exec.hand_on_from(&mut st, yielding);
+    drop(exec.wait_for_baton(st, me));
+}
+
+/// The next `Thread-N` number of the calling thread's execution (names start at 1 in every
+/// schedule, so a replay names its threads as the failing schedule did).
+pub(crate) fn thread_number() -> Option<usize> {
+    let (exec, _) = current()?;
+    let mut st = lock(&exec.state);
+    st.named += 1;
+    Some(st.named)
+}
+
+/// The virtual now, if the calling thread runs in an execution.
+pub(crate) fn now() -> Option<Instant> {
+    current().map(|(exec, _)| exec.now())
+}
+
+/// A ticket for a thread being started by an execution's thread: its id there.
+pub(crate) struct Ticket(Option<(Arc<Exec>, usize)>);
+
+/// Registers a thread about to start (called by its starter), a scheduling point.
+#[track_caller]
+pub(crate) fn spawned(name: &str, daemon: bool) -> Ticket {
+    let Some((exec, me)) = current() else {
+        return Ticket(None);
+    };
+    // Registered, not a switch: the OS thread does not exist yet (its starter creates it
+    // next, and the starter's next point may hand it the baton).
+    let id = {
+        let mut st = lock(&exec.state);
+        st.threads.push(Thread {
+            name: name.to_owned(),
+            daemon,
+            status: Status::Runnable,
+            released: None,
+        });
+        exec.record(&mut st, me, Op::Spawn, Location::caller());
+        st.threads.len() - 1
+    };
+    Ticket(Some((exec, id)))
+}
+
+/// The new thread's first step: it joins its execution and waits to be scheduled.
+pub(crate) fn began(ticket: Ticket) {
+    if let Some((exec, id)) = ticket.0 {
+        exec.attach(id);
+    }
+}
+
+/// The thread's last step: a panic (not a stop, not an abandonment) fails the execution.
+#[track_caller]
+pub(crate) fn ended(panic: Option<&Panic>) {
+    let Some((exec, me)) = current() else {
+        return;
+    };
+    let mut st = lock(&exec.state);
+    exec.record(&mut st, me, Op::End, Location::caller());
+    st.threads[me].status = Status::Finished;
+    if let Some(p) = panic {
+        if !p.is_stop() && !p.message().contains(ABANDONED) {
+            let why = format!(
+                "thread \"{}\" panicked: {}",
+                st.threads[me].name,
+                p.message()
+            );
+            exec.fail(&mut st, why);
+        }
+    }
+    exec.hand_on(&mut st);
+    drop(st);
+    CURRENT.with(|c| *c.borrow_mut() = None);
+}
+
+/// The message a thread unwound by its execution's end carries (see [`Abandoned`]).
+pub(crate) const ABANDONED: &str = "threadkit check: thread abandoned at the end of its run";
+
+/// The body (thread 0) returned: a non-daemon thread still running is a failure; daemon
+/// threads still blocked are unwound. Then thread 0 ends.
+#[track_caller]
+pub(crate) fn body_returned(panic: Option<&Panic>) {
+    let Some((exec, me)) = current() else {
+        return;
+    };
+    if panic.is_none() {
+        let mut st = lock(&exec.state);
+        let running: Vec<String> = st
+            .threads
+            .iter()
+            .skip(1)
+            .filter(|t| !t.daemon && t.status != Status::Finished)
+            .map(|t| format!("\"{}\"", t.name))
+            .collect();
+        if !running.is_empty() {
+            let why = format!(
+                "the body returned while non-daemon threads still run: {}",
+                running.join(", ")
+            );
+            exec.fail(&mut st, why);
+        } else if st
+            .threads
+            .iter()
+            .skip(1)
+            .any(|t| t.status != Status::Finished)
+        {
+            // Daemons left: each blocked one is let go to unwind.
+            st.tearing_down = true;
+            let parked = std::mem::take(&mut st.parked);
+            for p in parked {
+                let t = &mut st.threads[p.thread];
+                t.status = Status::Runnable;
+                t.released = Some(Released::Abandoned);
+            }
+        }
+    }
+    let _ = me;
+    ended(panic);
+}
+
+/// The check-mode park: `None` if the calling thread is in no execution.
+#[track_caller]
+pub(crate) fn park(
+    key: usize,
+    token: usize,
+    validate: impl FnOnce() -> bool,
+    before_sleep: impl FnOnce(),
+    timed_out: impl FnOnce(bool),
+    deadline: Option<Instant>,
+) -> Option<Released> {
+    let (exec, me) = current()?;
+    switch(&exec, me, Op::Park, Location::caller());
+    if !quiet(validate) {
+        return Some(Released::Invalid);
+    }
+    {
+        let mut st = lock(&exec.state);
+        let deadline = deadline.map(|d| d.saturating_duration_since(exec.base));
+        st.parked.push(Parked {
+            thread: me,
+            key,
+            token,
+            deadline,
+        });
+        st.threads[me].status = Status::Blocked;
+    }
+    quiet(before_sleep);
+    let mut st = lock(&exec.state);
+    exec.hand_on(&mut st);
+    let mut st = exec.wait_for_baton(st, me);
+    let released = st.threads[me].released.take().unwrap_or(Released::Unparked);
+    drop(st);
+    match released {
+        Released::TimedOut { was_last } => quiet(|| timed_out(was_last)),
+        Released::Abandoned => std::panic::resume_unwind(Box::new(ABANDONED)),
+        _ => {}
+    }
+    Some(released)
+}
+
+/// Lets go the parked threads that `pick` chooses among those on `key` (oldest first, with
+/// their tokens), as `how`; `after` runs with how many were let go and whether others remain.
+/// `None` if the calling thread is in no execution.
+#[track_caller]
+pub(crate) fn unpark(
+    key: usize,
+    mut pick: impl FnMut(usize) -> bool,
+    how: Released,
+    after: impl FnOnce(usize, bool),
+) -> Option<usize> {
+    let (exec, me) = current()?;
+    if !quieted() {
+        switch(&exec, me, Op::Wake, Location::caller());
+    }
+    let (woken, more) = {
+        let mut st = lock(&exec.state);
+        let mut woken = Vec::new();
+        let mut i = 0;
+        while i < st.parked.len() {
+            if st.parked[i].key == key && pick(st.parked[i].token) {
+                woken.push(st.parked.remove(i).thread);
+            } else {
+                i += 1;
+            }
+        }
+        for &t in &woken {
+            st.threads[t].status = Status::Runnable;
+            st.threads[t].released = Some(how);
+        }
+        let more = st.parked.iter().any(|p| p.key == key);
+        (woken.len(), more)
+    };
+    quiet(|| after(woken, more));
+    Some(woken)
+}
+
+/// Runs `body` as thread 0 of `exec` on the calling (fresh) OS thread.
+pub(crate) fn run_body(exec: &Arc<Exec>, body: &(dyn Fn() + Send + Sync)) {
+    exec.attach(0);
+    let outcome = crate::panic::catch(body);
+    body_returned(outcome.as_ref().err());
+}

@@ -1,0 +1,178 @@
+//! Check mode (issue 14): races found and replayed, the fixed versions passing, and the
+//! primitives working under the scheduler. Needs the `check` feature:
+//! `cargo test -p threadkit --features check --test check`.
+#![cfg(feature = "check")]
+
+use std::sync::Arc;
+use std::time::Duration;
+use threadkit::atomic::{AtomicU64, Ordering};
+use threadkit::{Check, Lock, Thread};
+
+/// The seeds' FakeDatabase: two threads each read the value, sleep, and write it back plus
+/// one. Unlocked, one update is lost in some interleavings.
+fn fake_database(locked: bool, sleep: bool) -> impl Fn() + Send + Sync + 'static {
+    move || {
+        let value = Arc::new(AtomicU64::new(0));
+        let lock = Arc::new(Lock::new());
+        let threads: Vec<_> = (0..2)
+            .map(|_| {
+                let (value, lock) = (Arc::clone(&value), Arc::clone(&lock));
+                Thread::spawn(move || {
+                    let _guard = locked.then(|| lock.guard());
+                    let local_copy = value.load(Ordering::SeqCst) + 1;
+                    if sleep {
+                        threadkit::sleep(Duration::from_millis(100));
+                    }
+                    value.store(local_copy, Ordering::SeqCst);
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(value.load(Ordering::SeqCst), 2, "an update was lost");
+    }
+}
+
+/// The report of a failing check, or `None` if it passed.
+fn failure(check: Check, body: impl Fn() + Send + Sync + 'static) -> Option<String> {
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check.run(body)));
+    outcome.err().map(|p| {
+        p.downcast_ref::<String>()
+            .cloned()
+            .unwrap_or_else(|| "a non-string panic".to_owned())
+    })
+}
+
+fn seed_of(report: &str) -> u64 {
+    let line = report
+        .lines()
+        .find_map(|l| l.strip_prefix("seed: "))
+        .expect("the report names its seed");
+    line.trim().parse().unwrap()
+}
+
+#[test]
+fn the_fake_database_race_is_found_and_replayed_exactly() {
+    let report = failure(Check::new().schedules(100), fake_database(false, true))
+        .expect("the race is found within 100 schedules");
+    assert!(report.contains("an update was lost"), "{report}");
+    assert!(report.contains("THREADKIT_CHECK_REPLAY="), "{report}");
+    let seed = seed_of(&report);
+    // Replay: the same failure, the same steps, every time.
+    for _ in 0..20 {
+        let again = failure(Check::new().replay(seed), fake_database(false, true))
+            .expect("the replay fails too");
+        assert_eq!(
+            again,
+            report.replace(&schedule_line(&report), &schedule_line(&again))
+        );
+    }
+}
+
+/// The "schedule K failed" part of a report (a replay runs one schedule).
+fn schedule_line(report: &str) -> String {
+    report.lines().next().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn the_race_without_a_sleep_is_found_on_an_atomic_load_then_store() {
+    let report = failure(Check::new().schedules(1000), fake_database(false, false))
+        .expect("the check-then-act race is found");
+    assert!(report.contains("an update was lost"), "{report}");
+}
+
+#[test]
+fn the_locked_fake_database_passes_every_schedule() {
+    let summary = Check::new().schedules(2000).run(fake_database(true, true));
+    assert_eq!(summary.schedules, 2000);
+    assert!(summary.steps > 2000);
+}
+
+#[test]
+fn a_deadlock_is_a_failure_with_the_blocked_threads_named() {
+    let report = failure(Check::new().schedules(500), || {
+        let (a, b) = (Arc::new(Lock::new()), Arc::new(Lock::new()));
+        let (a2, b2) = (Arc::clone(&a), Arc::clone(&b));
+        let t = Thread::spawn(move || {
+            let _b = b2.guard();
+            let _a = a2.guard();
+        });
+        {
+            let _a = a.guard();
+            let _b = b.guard();
+        }
+        t.join().unwrap();
+    })
+    .expect("some schedule deadlocks");
+    assert!(report.contains("deadlock"), "{report}");
+}
+
+#[test]
+fn virtual_time_makes_long_sleeps_and_timeouts_instant_and_exact() {
+    Check::new().schedules(50).run(|| {
+        let event = Arc::new(threadkit::Event::new());
+        let e = Arc::clone(&event);
+        let t = Thread::spawn(move || e.wait_timeout(Duration::from_secs(3600)));
+        threadkit::sleep(Duration::from_secs(60));
+        // Nobody sets it: the hour passes in virtual time.
+        assert!(!t.into_output().unwrap());
+        assert!(!event.is_set());
+    });
+}
+
+#[test]
+fn sixty_four_threads_and_a_queue_under_the_scheduler() {
+    Check::new().schedules(20).run(|| {
+        let q: Arc<threadkit::Queue<u64>> = Arc::new(threadkit::Queue::new(4));
+        let producers: Vec<_> = (0..32u64)
+            .map(|i| {
+                let q = Arc::clone(&q);
+                Thread::spawn(move || q.put(i).unwrap())
+            })
+            .collect();
+        let consumers: Vec<_> = (0..32)
+            .map(|_| {
+                let q = Arc::clone(&q);
+                Thread::spawn(move || q.get().unwrap())
+            })
+            .collect();
+        for p in producers {
+            p.join().unwrap();
+        }
+        let sum: u64 = consumers
+            .into_iter()
+            .map(|c| c.into_output().unwrap())
+            .sum();
+        assert_eq!(sum, (0..32).sum::<u64>());
+    });
+}
+
+#[test]
+fn executors_and_timers_work_under_the_scheduler() {
+    Check::new().schedules(50).run(|| {
+        let pool = threadkit::ThreadPoolExecutor::new(2).unwrap();
+        let futures: Vec<_> = (0..4u64)
+            .map(|i| pool.submit(move || i * i).unwrap())
+            .collect();
+        let sum: u64 = futures.into_iter().map(|f| f.into_result().unwrap()).sum();
+        assert_eq!(sum, 14);
+        pool.shutdown();
+        let fired = Arc::new(threadkit::Event::new());
+        let f = Arc::clone(&fired);
+        let timer = threadkit::Timer::new(Duration::from_secs(10), move || f.set());
+        timer.start().unwrap();
+        assert!(fired.wait_timeout(Duration::from_secs(20)));
+        timer.join().unwrap();
+    });
+}
+
+#[test]
+fn a_panic_in_a_thread_fails_the_check() {
+    let report = failure(Check::new().schedules(5), || {
+        let t = Thread::spawn(|| panic!("boom in a thread"));
+        let _ = t.join();
+    })
+    .expect("the panic fails it");
+    assert!(report.contains("boom in a thread"), "{report}");
+}
