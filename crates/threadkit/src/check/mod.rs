@@ -35,6 +35,13 @@
 //! printed with a line that replays it (`THREADKIT_CHECK_REPLAY=<seed>` or
 //! [`Check::replay`]). PCT and bounded exhaustive search come next (issue 14).
 //!
+//! **One execution at a time** per process (a global lock): threadkit's process-wide state
+//! (the thread registry) is shared, and a thread of one execution must not wait on a lock
+//! held by a thread of another that waits for its own baton. Threads outside any execution
+//! still run freely: keep checked tests in a test file of their own, so that no unchecked
+//! test's threads share that state meanwhile (a wake-up from outside an execution still
+//! reaches its threads only through the real parking lot).
+//!
 //! **Failures** stop the execution: a panic in any thread of it, a deadlock, a non-daemon
 //! thread still running when the body returns. [`check`] panics with the report (as
 //! `loom::model` does), after printing the seed, the last steps (thread, operation, call site)
@@ -60,7 +67,8 @@ mod scheduler;
 pub(crate) use runtime::Ticket;
 #[cfg(all(feature = "check", not(loom)))]
 pub(crate) use runtime::{
-    active, began, ended, now, park, point, spawned, thread_number, unpark, yield_point, Released,
+    active, began, ended, now, park, point, quiet, quiet_begin, quiet_end, spawned, thread_number,
+    unpark, yield_point, Released,
 };
 
 #[cfg(all(feature = "check", not(loom)))]
@@ -235,15 +243,17 @@ mod api {
         /// ```
         pub fn run(self, body: impl Fn() + Send + Sync + 'static) -> CheckSummary {
             let body: Arc<dyn Fn() + Send + Sync> = Arc::new(body);
+            // Once per process, outside any schedule: every schedule then runs the same steps.
+            crate::thread::prepare_process();
+            if let Scheduler::Exhaustive { preemptions } = self.scheduler {
+                return self.run_exhaustive(preemptions, &body);
+            }
             let seeds: Box<dyn Iterator<Item = u64>> = match self.replay {
                 Some(seed) => Box::new(std::iter::once(seed)),
                 None => Box::new((0..self.schedules).map(|i| self.seed.wrapping_add(i))),
             };
             let started = Instant::now();
-            let mut summary = CheckSummary {
-                schedules: 0,
-                steps: 0,
-            };
+            let mut summary = CheckSummary::default();
             // PCT places its priority drops within the schedule's length: the longest seen.
             let mut longest = 100;
             for seed in seeds {
@@ -251,7 +261,7 @@ mod api {
                     break;
                 }
                 let chooser = Chooser::new(self.scheduler, seed, longest);
-                match run_one(chooser, self.max_steps, &body) {
+                match run_one(chooser, self.max_steps, &body).0 {
                     Outcome::Passed { steps } => {
                         summary.schedules += 1;
                         summary.steps += steps;
@@ -268,21 +278,76 @@ mod api {
             }
             summary
         }
+
+        /// Every schedule within the preemption bound, in order, up to `schedules` (or up to
+        /// the replayed one).
+        fn run_exhaustive(
+            &self,
+            preemptions: usize,
+            body: &Arc<dyn Fn() + Send + Sync>,
+        ) -> CheckSummary {
+            let limit = self.replay.map_or(self.schedules, |k| k + 1);
+            let started = Instant::now();
+            let mut summary = CheckSummary::default();
+            let mut replay = Vec::new();
+            while summary.schedules < limit {
+                if self.budget.is_some_and(|b| started.elapsed() >= b) {
+                    break;
+                }
+                let chooser = Chooser::exhaustive(preemptions, replay);
+                let (outcome, chooser) = run_one(chooser, self.max_steps, body);
+                match outcome {
+                    Outcome::Passed { steps } => {
+                        summary.schedules += 1;
+                        summary.steps += steps;
+                    }
+                    Outcome::Failed { why, report } => panic!(
+                        "threadkit check: exhaustive schedule {k} failed: {why}\n\
+                         the last steps:\n{report}\
+                         replay it exactly: Check::new().scheduler(Scheduler::Exhaustive {{ preemptions: {preemptions} }}).replay({k})",
+                        k = summary.schedules
+                    ),
+                }
+                let Some(next) =
+                    super::scheduler::next_exhaustive(&chooser.into_frames(), preemptions)
+                else {
+                    summary.exhausted = true;
+                    break;
+                };
+                replay = next;
+            }
+            summary
+        }
     }
 
     /// What a passing [`Check::run`] ran.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     #[non_exhaustive]
+    #[derive(Default)]
     pub struct CheckSummary {
         /// Schedules run, all passed.
         pub schedules: u64,
         /// Scheduling steps over all of them.
         pub steps: u64,
+        /// An exhaustive search ran every schedule within its bound.
+        pub exhausted: bool,
     }
 
     /// One schedule: the body on a fresh OS thread as thread 0, the controller waiting for
     /// the outcome. A failed schedule's threads are left waiting on its baton.
-    fn run_one(chooser: Chooser, max_steps: u64, body: &Arc<dyn Fn() + Send + Sync>) -> Outcome {
+    /// One execution at a time in the process: threadkit's own process-wide state (the
+    /// thread registry's lock) is shared by every thread, and a thread of one execution must
+    /// not wait on a lock that a thread of another holds while that one waits for its baton.
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+    fn run_one(
+        chooser: Chooser,
+        max_steps: u64,
+        body: &Arc<dyn Fn() + Send + Sync>,
+    ) -> (Outcome, Chooser) {
+        let _one = ONE_AT_A_TIME
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let exec = Exec::new(chooser, max_steps);
         let (e, b) = (Arc::clone(&exec), Arc::clone(body));
         let thread = std::thread::Builder::new()
@@ -293,7 +358,7 @@ mod api {
         if let Outcome::Passed { .. } = outcome {
             let _ = thread.join();
         }
-        outcome
+        (outcome, exec.take_chooser())
     }
 
     /// Checks `body` under 1,000 schedules (see [`Check::new`] for the environment); panics

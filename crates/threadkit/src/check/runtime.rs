@@ -152,6 +152,16 @@ pub(crate) fn active() -> bool {
     CURRENT.try_with(|c| c.borrow().is_some()).unwrap_or(false)
 }
 
+/// Suppresses scheduling points until the matching [`quiet_end`].
+pub(crate) fn quiet_begin() {
+    QUIET.with(|q| q.set(q.get() + 1));
+}
+
+/// Ends a [`quiet_begin`].
+pub(crate) fn quiet_end() {
+    QUIET.with(|q| q.set(q.get().saturating_sub(1)));
+}
+
 /// Runs `f` with scheduling points suppressed.
 pub(crate) fn quiet<R>(f: impl FnOnce() -> R) -> R {
     struct Leave;
@@ -194,6 +204,16 @@ impl Exec {
     /// The virtual now.
     pub(crate) fn now(&self) -> Instant {
         self.base + lock(&self.state).clock
+    }
+
+    /// The scheduler, once the execution has an outcome (an exhaustive search's next step
+    /// needs its frames).
+    pub(crate) fn take_chooser(&self) -> Chooser {
+        let mut st = lock(&self.state);
+        std::mem::replace(
+            &mut st.scheduler,
+            Chooser::new(super::Scheduler::Random, 0, 0),
+        )
     }
 
     /// Waits until the execution has an outcome (the controller's side).
@@ -304,7 +324,8 @@ impl Exec {
             }
         }
         let running = st.running;
-        st.running = st.scheduler.choose(&runnable, running);
+        let may_continue = yielding.is_none();
+        st.running = st.scheduler.choose(&runnable, running, may_continue);
         self.baton.notify_all();
     }
 
@@ -538,16 +559,15 @@ pub(crate) fn park(
     Some(released)
 }
 
-/// Lets go the parked threads that `pick` chooses among those on `key` (oldest first, with
-/// their tokens), as `how`; `after` runs with how many were let go and whether others remain.
-/// `None` if the calling thread is in no execution.
+/// Lets go the parked threads of the calling thread's execution that `pick` chooses among
+/// those on `key` (oldest first, by their tokens), as `how`: how many, and whether others
+/// remain. `None` if the calling thread is in no execution.
 #[track_caller]
 pub(crate) fn unpark(
     key: usize,
     mut pick: impl FnMut(usize) -> bool,
     how: Released,
-    after: impl FnOnce(usize, bool),
-) -> Option<usize> {
+) -> Option<(usize, bool)> {
     let (exec, me) = current()?;
     if !quieted() {
         switch(&exec, me, Op::Wake, Location::caller());
@@ -570,8 +590,7 @@ pub(crate) fn unpark(
         let more = st.parked.iter().any(|p| p.key == key);
         (woken.len(), more)
     };
-    quiet(|| after(woken, more));
-    Some(woken)
+    Some((woken, more))
 }
 
 /// Runs `body` as thread 0 of `exec` on the calling (fresh) OS thread.

@@ -107,6 +107,7 @@ impl<T: ?Sized> Mutex<T> {
     #[track_caller]
     pub fn lock(&self) -> MutexGuard<'_, T> {
         self.lock.acquire_as(self.kind());
+        self.quiet_begin();
         MutexGuard {
             mutex: self,
             _not_sync_unless_t_is: PhantomData,
@@ -124,9 +125,12 @@ impl<T: ?Sized> Mutex<T> {
     #[inline]
     #[track_caller]
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
-        self.lock.try_acquire_as(self.kind()).then(|| MutexGuard {
-            mutex: self,
-            _not_sync_unless_t_is: PhantomData,
+        self.lock.try_acquire_as(self.kind()).then(|| {
+            self.quiet_begin();
+            MutexGuard {
+                mutex: self,
+                _not_sync_unless_t_is: PhantomData,
+            }
         })
     }
 
@@ -141,12 +145,13 @@ impl<T: ?Sized> Mutex<T> {
     #[track_caller]
     pub fn lock_timeout(&self, timeout: Duration) -> Option<MutexGuard<'_, T>> {
         let deadline = crate::wait::deadline_after(timeout);
-        self.lock
-            .acquire_until_as(self.kind(), deadline)
-            .then(|| MutexGuard {
+        self.lock.acquire_until_as(self.kind(), deadline).then(|| {
+            self.quiet_begin();
+            MutexGuard {
                 mutex: self,
                 _not_sync_unless_t_is: PhantomData,
-            })
+            }
+        })
     }
 
     /// The guard if the lock could be taken by `deadline`.
@@ -163,13 +168,37 @@ impl<T: ?Sized> Mutex<T> {
     pub fn lock_deadline(&self, deadline: Instant) -> Option<MutexGuard<'_, T>> {
         self.lock
             .acquire_until_as(self.kind(), Some(deadline))
-            .then(|| MutexGuard {
-                mutex: self,
-                _not_sync_unless_t_is: PhantomData,
+            .then(|| {
+                self.quiet_begin();
+                MutexGuard {
+                    mutex: self,
+                    _not_sync_unless_t_is: PhantomData,
+                }
             })
     }
 
     /// How the diagnostics record this mutex.
+    /// Check mode: a threadkit-internal critical section is one step (no scheduling point in
+    /// it), so a thread of a failed, abandoned schedule never holds a process-wide lock (the
+    /// thread registry's) and one of the same schedule never waits on it. Nothing otherwise.
+    #[inline]
+    #[cfg_attr(any(not(feature = "check"), loom), allow(clippy::unused_self))]
+    fn quiet_begin(&self) {
+        #[cfg(all(feature = "check", not(loom)))]
+        if self.internal {
+            crate::check::quiet_begin();
+        }
+    }
+
+    #[inline]
+    #[cfg_attr(any(not(feature = "check"), loom), allow(clippy::unused_self))]
+    fn quiet_end(&self) {
+        #[cfg(all(feature = "check", not(loom)))]
+        if self.internal {
+            crate::check::quiet_end();
+        }
+    }
+
     #[inline]
     fn kind(&self) -> Kind {
         if self.internal {
@@ -241,6 +270,7 @@ impl<T: ?Sized> MutexGuard<'_, T> {
     pub(crate) fn unlock_raw(&self) {
         let released = self.mutex.lock.release();
         debug_assert!(released.is_ok());
+        self.mutex.quiet_end();
     }
 
     /// Re-takes the lock released by `unlock_raw`.
@@ -288,6 +318,7 @@ impl<T: ?Sized> Drop for MutexGuard<'_, T> {
         // Only guards release the private lock, and this guard holds it: cannot fail.
         let released = self.mutex.lock.release();
         debug_assert!(released.is_ok());
+        self.mutex.quiet_end();
     }
 }
 

@@ -30,6 +30,15 @@ pub(crate) use exit::before_exit;
 pub(crate) use registry::current_ident;
 pub(crate) use spawn::run_as;
 
+/// The process-wide set-up the first thread start makes (the exit handler, the diagnostics'
+/// environment variables). Check mode makes it before its first schedule, so that every
+/// schedule, the first in the process included, runs the same steps (a replay in a fresh
+/// process must).
+pub(crate) fn prepare_process() {
+    exit::install();
+    crate::diag::apply_environment();
+}
+
 /// The handle of a thread a scope starts (`crate::scope`): named as [`Thread`] names threads,
 /// never a daemon (its scope joins it), stopped through `token`; marked started.
 pub(crate) fn scoped_handle(name: Option<&str>, token: crate::StopToken) -> ThreadHandle {

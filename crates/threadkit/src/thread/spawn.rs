@@ -2,7 +2,7 @@
 
 use super::error::{JoinError, StartError};
 use super::handle::{Origin, ThreadHandle};
-use super::{excepthook, exit, local, registry};
+use super::{excepthook, local, registry};
 use crate::panic::{self, Panic};
 use crate::sync::Mutex;
 use std::fmt;
@@ -94,8 +94,7 @@ impl<T: Send + 'static> Thread<T> {
         if !self.handle.mark_started() {
             return Err(StartError::AlreadyStarted);
         }
-        exit::install();
-        crate::diag::apply_environment();
+        super::prepare_process();
         let mut os_thread = std::thread::Builder::new();
         // The operating system's name stops at the first NUL, as in CPython; threadkit's
         // record keeps the whole name.

@@ -164,10 +164,9 @@ pub(super) fn park(
 #[inline]
 pub(super) fn unpark_one(key: usize, after: impl FnOnce(bool)) -> bool {
     #[cfg(feature = "check")]
-    if crate::check::active() {
-        let mut taken = false;
-        let first = |_| !std::mem::replace(&mut taken, true);
-        return checked::unpark(key, first, |_, more| after(more)) > 0;
+    if let Some((_, more)) = checked::unpark(key, 1) {
+        crate::check::quiet(|| after(more));
+        return true;
     }
     if COUNTING.load(Ordering::Relaxed) {
         let mut woken = false;
@@ -202,8 +201,8 @@ pub(super) fn unpark_one(key: usize, after: impl FnOnce(bool)) -> bool {
 #[inline]
 pub(super) fn unpark_all(key: usize) -> usize {
     #[cfg(feature = "check")]
-    if crate::check::active() {
-        return checked::unpark(key, |_| true, |_, _| {});
+    if let Some((woken, _)) = checked::unpark(key, usize::MAX) {
+        return woken;
     }
     if COUNTING.load(Ordering::Relaxed) {
         return unpark_n(key, usize::MAX, |_| {});
@@ -225,13 +224,15 @@ pub(super) fn unpark_stopped(key: usize, anchor: usize) -> bool {
 
 fn unpark_token(key: usize, token: usize, unpark: UnparkToken) -> bool {
     #[cfg(feature = "check")]
-    if crate::check::active() {
+    {
         let how = if unpark == STOPPED {
             crate::check::Released::Stopped
         } else {
             crate::check::Released::Unparked
         };
-        return crate::check::unpark(key, |t| t == token, how, |_, _| {}).unwrap_or(0) > 0;
+        if let Some((1.., _)) = crate::check::unpark(key, |t| t == token, how) {
+            return true;
+        }
     }
     let this_one = |parked: ParkToken| {
         if parked.0 == token {
@@ -250,14 +251,9 @@ fn unpark_token(key: usize, token: usize, unpark: UnparkToken) -> bool {
 /// Wakes up to `n` threads, oldest first; `after` is told how many, under the queue lock.
 pub(super) fn unpark_n(key: usize, n: usize, after: impl FnOnce(usize)) -> usize {
     #[cfg(feature = "check")]
-    if crate::check::active() {
-        let mut left = n;
-        let up_to_n = |_| {
-            let take = left > 0;
-            left = left.saturating_sub(1);
-            take
-        };
-        return checked::unpark(key, up_to_n, |woken, _| after(woken));
+    if let Some((woken, _)) = checked::unpark(key, n) {
+        crate::check::quiet(|| after(woken));
+        return woken;
     }
     let mut left_to_wake = n;
     let counting = COUNTING.load(Ordering::Relaxed);
@@ -287,7 +283,8 @@ pub(super) fn unpark_n(key: usize, n: usize, after: impl FnOnce(usize)) -> usize
 
 /// The parking lot of check mode's executions (`crate::check`): the same calls, answered by
 /// the execution's scheduler instead of the OS. No census: check mode has its own deadlock
-/// rule (every thread blocked, no deadline pending).
+/// rule (every thread blocked, no deadline pending). A wake that finds no thread of its
+/// execution falls through to the real parking lot.
 #[cfg(feature = "check")]
 mod checked {
     use super::{Anchor, Wake};
@@ -318,12 +315,18 @@ mod checked {
         }
     }
 
+    /// Lets go up to `n` threads of the calling thread's execution parked on `key`: how many,
+    /// and whether others remain; `None` if it let none go (the caller then wakes the real
+    /// parking lot's threads: a thread outside the execution may wait on the same object, a
+    /// threadkit-internal lock shared by every thread of the process).
     #[track_caller]
-    pub(super) fn unpark(
-        key: usize,
-        pick: impl FnMut(usize) -> bool,
-        after: impl FnOnce(usize, bool),
-    ) -> usize {
-        check::unpark(key, pick, Released::Unparked, after).unwrap_or(0)
+    pub(super) fn unpark(key: usize, n: usize) -> Option<(usize, bool)> {
+        let mut left = n;
+        let up_to_n = |_| {
+            let take = left > 0;
+            left = left.saturating_sub(1);
+            take
+        };
+        check::unpark(key, up_to_n, Released::Unparked).filter(|(woken, _)| *woken > 0)
     }
 }
