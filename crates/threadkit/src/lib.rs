@@ -160,6 +160,9 @@
 //! | no way to stop a thread (a flag the thread polls) | [`ThreadHandle::request_stop`], [`StopToken`], [`stop_requested`], [`sleep`] (see "Stopping work") |
 //! | `faulthandler.register(signal.SIGQUIT)` | `dump_on_sigquit()` (feature `sigquit`; `THREADKIT_DUMP_ON_SIGQUIT=1`) |
 //! | a lock's repr in a traceback | [`name`]`(&lock, "accounts")` ([`Named`]): reports say `Lock "accounts"` |
+//! | **testing** (a race that shows up only sometimes, no Python equivalent) | |
+//! | run the test many times and hope | `threadkit::check(\|\| ...)`, `Check` (feature `check`): explored schedules, replayable failures (see "Testing concurrent code") |
+//! | a check-then-act race on shared state | [`atomic`] (std's atomics; scheduling points in check mode), [`yield_now`] |
 //!
 //! ## Diagnosing a hung program
 //!
@@ -293,6 +296,88 @@
 //! sleeper.request_stop();
 //! assert!(matches!(sleeper.join(), Err(JoinError::Stopped)));
 //! ```
+//!
+//! ## Testing concurrent code
+//!
+//! The seeds' FakeDatabase loses an update only sometimes: whether it does depends on where
+//! the operating system switches threads. Check mode (the `check` cargo feature) runs a test
+//! body many times, each under a scheduler that decides which threadkit thread runs at every
+//! threadkit operation (every lock, queue, event, future and thread operation, every
+//! [`atomic`] operation, [`yield_now`], and sleeps on a virtual clock that jumps when every
+//! thread waits), and prints a schedule that fails in a form that replays exactly. The code
+//! under test is the code you ship: nothing to swap in, nothing to import differently.
+//!
+//! 1. Turn it on for tests only:
+//!
+//!    ```text
+//!    [dev-dependencies]
+//!    threadkit = { version = "0.1", features = ["check"] }
+//!    ```
+//!
+//! 2. Wrap an existing test body in `threadkit::check(|| { ... })` (1,000 schedules), or
+//!    configure it: `threadkit::Check::new().schedules(n).seed(s).scheduler(...)` with
+//!    `Scheduler::Random`, `Scheduler::Pct { depth }` (the default, depth 3: probabilistic
+//!    concurrency testing, which keeps a preempted thread preempted) or
+//!    `Scheduler::Exhaustive { preemptions }` (every schedule within the bound, for small
+//!    tests; `CheckSummary::exhausted` says it completed).
+//!
+//! 3. A failing schedule (a panic or failed assertion in any thread, every thread blocked with
+//!    no timeout pending, a non-daemon thread left running, a livelock) fails the test with
+//!    its seed, the last steps (thread, operation, call site, virtual time) and the line that
+//!    replays it: `THREADKIT_CHECK_REPLAY=<seed> cargo test <name>` or
+//!    `Check::new().replay(seed)`:
+//!
+//!    ```text
+//!    threadkit check: schedule 1 failed: thread "MainThread" panicked: an update was lost
+//!    seed: 0
+//!    the last steps:
+//!      [ 100.000 ms] "Thread-2"     runs      at tests/bank.rs:31
+//!      ...
+//!    replay it exactly: THREADKIT_CHECK_REPLAY=0 (or Check::new().replay(0))
+//!    ```
+//!
+//! ```
+//! # #[cfg(feature = "check")] {
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//! use threadkit::atomic::{AtomicU64, Ordering};
+//! use threadkit::{Check, Lock, Scheduler, Thread};
+//!
+//! // The seeds' FakeDatabase; `locked` is the fix.
+//! fn update_twice(locked: bool) {
+//!     let value = Arc::new(AtomicU64::new(0));
+//!     let lock = Arc::new(Lock::new());
+//!     let threads: Vec<_> = (0..2)
+//!         .map(|_| {
+//!             let (value, lock) = (Arc::clone(&value), Arc::clone(&lock));
+//!             Thread::spawn(move || {
+//!                 let _with = locked.then(|| lock.guard());
+//!                 let local_copy = value.load(Ordering::SeqCst) + 1;
+//!                 threadkit::sleep(Duration::from_millis(100)); // virtual: instant
+//!                 value.store(local_copy, Ordering::SeqCst);
+//!             })
+//!         })
+//!         .collect();
+//!     for t in threads {
+//!         t.join().unwrap();
+//!     }
+//!     assert_eq!(value.load(Ordering::SeqCst), 2, "an update was lost");
+//! }
+//!
+//! let race = std::panic::catch_unwind(|| Check::new().schedules(100).run(|| update_twice(false)));
+//! assert!(race.is_err(), "the lost update is found");
+//! let fixed = Check::new()
+//!     .scheduler(Scheduler::Exhaustive { preemptions: 2 })
+//!     .schedules(1_000_000) // a bound on the search; it ends well before
+//!     .run(|| update_twice(true));
+//! assert!(fixed.exhausted, "every schedule within the bound passes");
+//! # }
+//! ```
+//!
+//! The design note (`src/check/mod.rs`) explains how: real OS threads handing a baton, the
+//! doors every primitive already goes through, and the alternatives rejected. One schedule
+//! runs at a time in a process, and a failed schedule's threads are left parked: keep checked
+//! tests in a test file of their own. Without the feature none of this is compiled.
 //!
 //! ## Example
 //!
