@@ -299,7 +299,7 @@
 //!
 //! ## Testing concurrent code
 //!
-//! The seeds' FakeDatabase loses an update only sometimes: whether it does depends on where
+//! The seeds' `FakeDatabase` loses an update only sometimes: whether it does depends on where
 //! the operating system switches threads. Check mode (the `check` cargo feature) runs a test
 //! body many times, each under a scheduler that decides which threadkit thread runs at every
 //! threadkit operation (every lock, queue, event, future and thread operation, every
