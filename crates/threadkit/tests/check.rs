@@ -80,6 +80,23 @@ fn the_race_without_a_sleep_is_found_on_an_atomic_load_then_store() {
     let report = failure(Check::new().schedules(1000), fake_database(false, false))
         .expect("the check-then-act race is found");
     assert!(report.contains("an update was lost"), "{report}");
+    // Found after other schedules (the 49th), whose lengths set PCT's estimate: the replay
+    // line gives it, and the replay is the same schedule.
+    let steps: u64 = report
+        .split("THREADKIT_CHECK_STEPS=")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.trim().parse().ok())
+        .expect("the replay line gives the estimate");
+    let again = failure(
+        Check::new().replay(seed_of(&report)).steps_estimate(steps),
+        fake_database(false, false),
+    )
+    .expect("the replay fails too");
+    assert_eq!(
+        again.lines().skip(1).collect::<Vec<_>>(),
+        report.lines().skip(1).collect::<Vec<_>>()
+    );
 }
 
 #[test]

@@ -33,7 +33,9 @@
 //! **Schedulers** see only "which of these runnable threads runs next": `Random` (seeded),
 //! and a replay of a recorded schedule. The seed of a failing execution and its schedule are
 //! printed with a line that replays it (`THREADKIT_CHECK_REPLAY=<seed>` or
-//! [`Check::replay`]). PCT and bounded exhaustive search come next (issue 14).
+//! `Check::replay`; PCT also needs the length estimate its priority drops were placed in,
+//! `THREADKIT_CHECK_STEPS` or `Check::steps_estimate`, which the line gives). PCT and a
+//! bounded exhaustive search are in `scheduler.rs`.
 //!
 //! **One execution at a time** per process (a global lock): threadkit's process-wide state
 //! (the thread registry) is shared, and a thread of one execution must not wait on a lock
@@ -143,6 +145,8 @@ mod api {
         budget: Option<Duration>,
         max_steps: u64,
         replay: Option<u64>,
+        /// PCT's estimate of a schedule's length (`None`: the longest seen so far, from 100).
+        estimate: Option<u64>,
     }
 
     impl Default for Check {
@@ -168,6 +172,7 @@ mod api {
                 budget: None,
                 max_steps: 100_000,
                 replay: env("THREADKIT_CHECK_REPLAY"),
+                estimate: env("THREADKIT_CHECK_STEPS"),
             }
         }
 
@@ -221,6 +226,18 @@ mod api {
             self
         }
 
+        /// PCT's estimate of a schedule's length, which its priority drops are placed in
+        /// (by default the longest schedule seen so far in the run, from 100). A failure's
+        /// replay line gives the one its schedule used.
+        ///
+        /// ```
+        /// let _ = threadkit::Check::new().steps_estimate(200);
+        /// ```
+        pub fn steps_estimate(mut self, steps: u64) -> Self {
+            self.estimate = Some(steps.max(1));
+            self
+        }
+
         /// Runs the one schedule of `seed` (a failure's report names it).
         ///
         /// ```
@@ -254,8 +271,9 @@ mod api {
             };
             let started = Instant::now();
             let mut summary = CheckSummary::default();
-            // PCT places its priority drops within the schedule's length: the longest seen.
-            let mut longest = 100;
+            // PCT places its priority drops within the schedule's length: the longest seen,
+            // unless an estimate was given (a replay's).
+            let mut longest = self.estimate.unwrap_or(100);
             for seed in seeds {
                 if self.budget.is_some_and(|b| started.elapsed() >= b) {
                     break;
@@ -265,13 +283,16 @@ mod api {
                     Outcome::Passed { steps } => {
                         summary.schedules += 1;
                         summary.steps += steps;
-                        longest = longest.max(steps);
+                        if self.estimate.is_none() {
+                            longest = longest.max(steps);
+                        }
                     }
                     Outcome::Failed { why, report } => panic!(
                         "threadkit check: schedule {} failed: {why}\n\
                          seed: {seed}\n\
                          the last steps:\n{report}\
-                         replay it exactly: THREADKIT_CHECK_REPLAY={seed} (or Check::new().replay({seed}))",
+                         replay it exactly: THREADKIT_CHECK_REPLAY={seed} THREADKIT_CHECK_STEPS={longest} \
+                         (or Check::new().replay({seed}).steps_estimate({longest}))",
                         summary.schedules + 1
                     ),
                 }
