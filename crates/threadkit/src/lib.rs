@@ -324,8 +324,8 @@
 //! 3. A failing schedule (a panic or failed assertion in any thread, every thread blocked with
 //!    no timeout pending, a non-daemon thread left running, a livelock) fails the test with
 //!    its seed, the last steps (thread, operation, call site, virtual time) and the line that
-//!    replays it: `THREADKIT_CHECK_REPLAY=<seed> cargo test <name>` or
-//!    `Check::new().replay(seed)`:
+//!    replays it: `THREADKIT_CHECK_REPLAY=<seed> THREADKIT_CHECK_STEPS=<n> cargo test <name>`
+//!    or `Check::new().replay(seed).steps_estimate(n)`:
 //!
 //!    ```text
 //!    threadkit check: schedule 1 failed: thread "MainThread" panicked: an update was lost
@@ -333,7 +333,7 @@
 //!    the last steps:
 //!      [ 100.000 ms] "Thread-2"     runs      at tests/bank.rs:31
 //!      ...
-//!    replay it exactly: THREADKIT_CHECK_REPLAY=0 (or Check::new().replay(0))
+//!    replay it exactly: THREADKIT_CHECK_REPLAY=0 THREADKIT_CHECK_STEPS=100 (or ...)
 //!    ```
 //!
 //! ```
