@@ -53,6 +53,7 @@ use crate::panic;
 use crate::scope::{ScopeError, ScopeOptions, Shared};
 use crate::stop;
 use crate::wait;
+use std::cell::{Cell, RefCell};
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -64,6 +65,34 @@ struct ScopeState {
     /// Closures submitted and not yet called or dropped, plus one for the scope's own closure
     /// until it returns. Its address is the key the scope waits on.
     pending: AtomicUsize,
+}
+
+thread_local! {
+    /// Task-cell calls (running or dropping a closure) in progress on this thread.
+    static CONSUMING: Cell<u32> = const { Cell::new(0) };
+    /// Scope counters whose closure ended inside such a call, counted out when it returns.
+    static DEFERRED: RefCell<Vec<*const AtomicUsize>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A task cell begins to call or drop its closure: a scope closure that ends meanwhile is
+/// counted out at [`consumed`]. The cell passes the closure by value down that call, and a
+/// reference the closure holds is asserted live until the call returns (the rule Miri
+/// checks): the scope, which may free what it borrows as soon as it is counted out, must not
+/// be released before.
+pub(crate) fn consuming() {
+    CONSUMING.with(|c| c.set(c.get() + 1));
+}
+
+/// The call begun at [`consuming`] has returned: counts out the scope closures that ended in
+/// it.
+pub(crate) fn consumed() {
+    CONSUMING.with(|c| c.set(c.get() - 1));
+    let deferred = DEFERRED.with(|d| std::mem::take(&mut *d.borrow_mut()));
+    for pending in deferred {
+        // SAFETY: a scope outlives its closures' count (it waits for zero), and this one was
+        // not counted out yet.
+        count_out(unsafe { &*pending });
+    }
 }
 
 /// Counts one closure out of `pending`; the last one wakes the scope. Nothing of the state is
@@ -165,7 +194,14 @@ impl<F> Drop for Job<F> {
             }
         }
         // SAFETY: as in `state`; nothing of the state is used after this.
-        count_out(unsafe { &(*self.state).pending });
+        let pending = unsafe { &(*self.state).pending };
+        if CONSUMING.with(Cell::get) > 0 {
+            // Inside a task cell's call that holds this closure by value: counted out when
+            // that call has returned (see `consuming`).
+            DEFERRED.with(|d| d.borrow_mut().push(std::ptr::from_ref(pending)));
+        } else {
+            count_out(pending);
+        }
     }
 }
 

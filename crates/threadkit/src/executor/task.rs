@@ -7,6 +7,7 @@
 
 use super::error::FutureError;
 use super::future::Future;
+use super::scope;
 use super::state::FutureState;
 use crate::panic;
 use crate::sync::Lock;
@@ -135,7 +136,9 @@ where
         if self.state.claim(false) {
             self.finish(Err(error));
         }
+        scope::consuming();
         drop_or_report(closure);
+        scope::consumed();
         drop_or_report(self);
     }
 }
@@ -150,7 +153,10 @@ where
             Some(f) if self.state.claim(true) => {
                 self.running
                     .store(std::ptr::from_ref(stop).cast_mut(), Ordering::Release);
-                let outcome = panic::catch(f).map_err(|p| {
+                scope::consuming();
+                let outcome = panic::catch(f);
+                scope::consumed();
+                let outcome = outcome.map_err(|p| {
                     if p.is_stop() {
                         FutureError::Stopped
                     } else {
@@ -167,7 +173,9 @@ where
             }
             cancelled => {
                 free();
+                scope::consuming();
                 drop_or_report(cancelled);
+                scope::consumed();
             }
         }
         // The last handle, if the future is gone: the value's `Drop` runs here.
