@@ -142,6 +142,13 @@ impl Shared {
         Some(panics.remove(at).1)
     }
 
+    /// Takes child `child`'s failure back if `outcome` is one (its waiter has it now).
+    pub(crate) fn take_if_failed<T, E>(&self, child: usize, outcome: &Result<T, E>) {
+        if outcome.is_err() {
+            let _ = self.take(child);
+        }
+    }
+
     /// Runs the scope's closure with the scope's token (stopping the scope stops its waits
     /// too); its failure stops the scope under fail-fast.
     pub(crate) fn run_body<R>(&self, f: impl FnOnce() -> R) -> Result<R, Panic> {

@@ -167,10 +167,10 @@ pub(crate) fn quiet<R>(f: impl FnOnce() -> R) -> R {
     struct Leave;
     impl Drop for Leave {
         fn drop(&mut self) {
-            QUIET.with(|q| q.set(q.get() - 1));
+            quiet_end();
         }
     }
-    QUIET.with(|q| q.set(q.get() + 1));
+    quiet_begin();
     let _leave = Leave;
     f()
 }
@@ -375,23 +375,24 @@ fn report(st: &State) -> String {
 #[inline]
 #[track_caller]
 pub(crate) fn point() {
-    if quieted() {
-        return;
-    }
-    if let Some((exec, me)) = current() {
-        switch(&exec, me, Op::Point, Location::caller());
-    }
+    step_here(Op::Point, Location::caller());
 }
 
 /// A spin or a yield: the scheduler lets another thread run if one can.
 #[inline]
 #[track_caller]
 pub(crate) fn yield_point() {
+    step_here(Op::Yield, Location::caller());
+}
+
+/// A step of the calling thread, unless it is in no execution or points are suppressed.
+#[inline]
+fn step_here(op: Op, site: &'static Location<'static>) {
     if quieted() {
         return;
     }
     if let Some((exec, me)) = current() {
-        switch(&exec, me, Op::Yield, Location::caller());
+        switch(&exec, me, op, site);
     }
 }
 
@@ -481,7 +482,7 @@ pub(crate) const ABANDONED: &str = "threadkit check: thread abandoned at the end
 /// threads still blocked are unwound. Then thread 0 ends.
 #[track_caller]
 pub(crate) fn body_returned(panic: Option<&Panic>) {
-    let Some((exec, me)) = current() else {
+    let Some((exec, _)) = current() else {
         return;
     };
     if panic.is_none() {
@@ -515,7 +516,6 @@ pub(crate) fn body_returned(panic: Option<&Panic>) {
             }
         }
     }
-    let _ = me;
     ended(panic);
 }
 

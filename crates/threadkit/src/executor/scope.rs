@@ -408,9 +408,7 @@ impl<T: Send + 'static> ScopedFuture<'_, T> {
         T: Clone + Sync,
     {
         let outcome = stop::unstoppable(|| self.future.result());
-        if outcome.is_err() {
-            let _ = self.state.shared.take(self.id);
-        }
+        self.state.shared.take_if_failed(self.id, &outcome);
         outcome
     }
 
@@ -427,9 +425,7 @@ impl<T: Send + 'static> ScopedFuture<'_, T> {
     /// ```
     pub fn into_result(self) -> Result<T, super::FutureError> {
         let outcome = stop::unstoppable(|| self.future.into_result());
-        if outcome.is_err() {
-            let _ = self.state.shared.take(self.id);
-        }
+        self.state.shared.take_if_failed(self.id, &outcome);
         outcome
     }
 
