@@ -87,8 +87,8 @@ pub(crate) fn consuming() {
 /// it.
 pub(crate) fn consumed() {
     CONSUMING.with(|c| c.set(c.get() - 1));
-    let deferred = DEFERRED.with(|d| std::mem::take(&mut *d.borrow_mut()));
-    for pending in deferred {
+    // Popped one by one: the list keeps its capacity (no allocation per task).
+    while let Some(pending) = DEFERRED.with(|d| d.borrow_mut().pop()) {
         // SAFETY: a scope outlives its closures' count (it waits for zero), and this one was
         // not counted out yet.
         count_out(unsafe { &*pending });
