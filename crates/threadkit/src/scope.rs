@@ -342,7 +342,7 @@ impl<'scope> Scope<'scope, '_> {
         let id = self.shared.next_id();
         let (mine, shared) = (handle.clone(), Arc::clone(&self.shared));
         // Check mode: the new thread joins its starter's execution (nothing otherwise).
-        let ticket = crate::check::spawned(&handle.name(), false);
+        let ticket = crate::check::spawned(&handle);
         let body = move || {
             crate::check::began(ticket);
             thread::run_as(&mine, f, |p| shared.failed(id, p.clone())).ok()

@@ -380,3 +380,59 @@ mod cpython_contracts {
         });
     }
 }
+
+#[test]
+fn the_body_runs_as_the_main_thread_and_a_thread_it_forgets_fails_the_check() {
+    let report = failure(Check::new().schedules(5), || {
+        assert_eq!(threadkit::current_thread().name(), "MainThread");
+        assert!(!threadkit::current_thread().is_daemon());
+        // Not a daemon, as a thread started by Python's main thread; never joined.
+        let t = Thread::spawn(|| threadkit::sleep(Duration::from_secs(1)));
+        assert!(!t.is_daemon());
+        assert_eq!(t.name(), "Thread-1");
+    })
+    .expect("the forgotten thread fails it");
+    assert!(
+        report.contains("the body returned while non-daemon threads still run: \"Thread-1\""),
+        "{report}"
+    );
+}
+
+#[test]
+fn daemon_threads_left_blocked_are_stopped_at_the_end_without_a_report() {
+    use std::sync::atomic::{AtomicUsize, Ordering as StdOrdering};
+    let reported = Arc::new(AtomicUsize::new(0));
+    let r = Arc::clone(&reported);
+    // Other tests run meanwhile: count only this test's daemons.
+    let previous = threadkit::set_excepthook(move |args| {
+        if args.thread.name() == "left-daemon" {
+            r.fetch_add(1, StdOrdering::SeqCst);
+        }
+    });
+    let unwound = Arc::new(AtomicUsize::new(0));
+    let u = Arc::clone(&unwound);
+    let summary = Check::new().schedules(20).run(move || {
+        struct Unwound(Arc<AtomicUsize>);
+        impl Drop for Unwound {
+            fn drop(&mut self) {
+                self.0.fetch_add(1, StdOrdering::SeqCst);
+            }
+        }
+        let u = Arc::clone(&u);
+        let event = Arc::new(threadkit::Event::new());
+        Thread::builder()
+            .name("left-daemon")
+            .daemon(true)
+            .spawn(move || {
+                let _unwound = Unwound(u);
+                event.wait();
+            })
+            .unwrap();
+    });
+    drop(threadkit::set_excepthook(move |args| previous(args)));
+    assert_eq!(summary.schedules, 20);
+    // Every schedule's daemon unwound from its wait (or never ran: the body may return
+    // first), and none was reported as an uncaught panic.
+    assert!(unwound.load(StdOrdering::SeqCst) <= 20);
+    assert_eq!(reported.load(StdOrdering::SeqCst), 0);
+}

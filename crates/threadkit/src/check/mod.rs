@@ -84,7 +84,7 @@ mod off {
     pub(crate) struct Ticket;
 
     #[inline]
-    pub(crate) fn spawned(_name: &str, _daemon: bool) -> Ticket {
+    pub(crate) fn spawned(_thread: &crate::ThreadHandle) -> Ticket {
         Ticket
     }
 

@@ -7,15 +7,35 @@
 
 use super::scheduler::Chooser;
 use crate::panic::Panic;
+use crate::ThreadHandle;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::fmt::Write as _;
 use std::panic::Location;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 /// How many steps a failure report shows.
 const TRACE: usize = 24;
+
+/// How long a thread waiting for the baton spins before it parks, in rounds: the first
+/// [`SPIN_PAUSES`] rounds are spin-loop hints, the others `sched_yield`s (a few hundred
+/// microseconds in all; a park and its wake-up cost 10-30 µs on a busy VM).
+const SPIN_ROUNDS: u32 = 1 << 9;
+const SPIN_PAUSES: u32 = 64;
+
+/// What `Exec::turn` holds when the execution stopped (an outcome, not torn down).
+const NOBODY: usize = usize::MAX;
+
+/// How many threads may spin for the baton at once: one fewer than the cores (the running
+/// thread has one), none on one core.
+fn spinners() -> usize {
+    static SPINNERS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *SPINNERS.get_or_init(|| {
+        std::thread::available_parallelism().map_or(0, |n| n.get().saturating_sub(1))
+    })
+}
 
 /// What one step was, for the report.
 #[derive(Clone)]
@@ -79,8 +99,12 @@ pub(crate) enum Released {
 struct Thread {
     name: String,
     daemon: bool,
+    /// Its threadkit handle (thread 0's from when it attached).
+    handle: Option<ThreadHandle>,
     status: Status,
     released: Option<Released>,
+    /// The OS thread, once it attached (a wake-up goes to it alone).
+    os: Option<std::thread::Thread>,
 }
 
 struct Parked {
@@ -113,12 +137,28 @@ struct State {
     outcome: Option<Outcome>,
     /// The body returned and daemon threads are being unwound.
     tearing_down: bool,
+    /// The thread the baton was just handed to, woken once the state is unlocked.
+    wake: Option<std::thread::Thread>,
+}
+
+impl State {
+    /// Whether thread `me` holds the baton and the execution goes on.
+    fn may_run(&self, me: usize) -> bool {
+        self.running == me && (self.outcome.is_none() || self.tearing_down)
+    }
 }
 
 /// One execution.
 pub(crate) struct Exec {
     state: Mutex<State>,
-    baton: Condvar,
+    /// The controller waits here for the outcome. A thread waits for the baton parked on
+    /// its own OS thread, woken alone when the baton comes to it.
+    done: Condvar,
+    /// The baton's holder, as `State::running` (or [`NOBODY`] once the execution stops),
+    /// for a spinning thread to read without the lock.
+    turn: AtomicUsize,
+    /// How many threads spin for the baton.
+    spinners: AtomicUsize,
     base: Instant,
     max_steps: u64,
 }
@@ -182,8 +222,10 @@ impl Exec {
                 threads: vec![Thread {
                     name: "MainThread".to_owned(),
                     daemon: false,
+                    handle: None,
                     status: Status::Runnable,
                     released: None,
+                    os: None,
                 }],
                 running: 0,
                 scheduler,
@@ -194,8 +236,11 @@ impl Exec {
                 steps: 0,
                 outcome: None,
                 tearing_down: false,
+                wake: None,
             }),
-            baton: Condvar::new(),
+            done: Condvar::new(),
+            turn: AtomicUsize::new(0),
+            spinners: AtomicUsize::new(0),
             base: Instant::now(),
             max_steps,
         })
@@ -223,26 +268,78 @@ impl Exec {
             if let Some(outcome) = &st.outcome {
                 return outcome.clone();
             }
-            st = self.baton.wait(st).unwrap_or_else(PoisonError::into_inner);
+            st = self.done.wait(st).unwrap_or_else(PoisonError::into_inner);
         }
     }
 
     /// Makes the calling OS thread thread `id` of this execution and waits for the baton.
-    fn attach(self: &Arc<Self>, id: usize) {
+    fn attach(self: &Arc<Self>, id: usize, handle: Option<&ThreadHandle>) {
         CURRENT.with(|c| *c.borrow_mut() = Some((Arc::clone(self), id)));
-        let st = lock(&self.state);
+        let mut st = lock(&self.state);
+        st.threads[id].os = Some(std::thread::current());
+        if let Some(h) = handle {
+            st.threads[id].handle = Some(h.clone());
+        }
         drop(self.wait_for_baton(st, id));
     }
 
+    /// Waits until the baton is `me`'s (and the execution goes on), after delivering the
+    /// hand-off `st` holds (with the state unlocked, so the woken thread does not find it
+    /// locked). The thread spins a while first if no other waiter does (a hand-off to a
+    /// spinning thread costs no system call), then parks; a spurious or stale wake-up only
+    /// looks again.
     fn wait_for_baton<'a>(
         &'a self,
         mut st: MutexGuard<'a, State>,
         me: usize,
     ) -> MutexGuard<'a, State> {
-        while st.running != me || st.outcome.is_some() && !st.tearing_down {
-            st = self.baton.wait(st).unwrap_or_else(PoisonError::into_inner);
+        while !st.may_run(me) {
+            let wake = st.wake.take();
+            drop(st);
+            if let Some(os) = wake {
+                os.unpark();
+            }
+            if !self.spin_for(me) {
+                std::thread::park();
+            }
+            st = lock(&self.state);
         }
         st
+    }
+
+    /// Spins until the baton may be `me`'s (true) or the spin budget is spent (false); only
+    /// [`SPINNERS`] threads spin at a time (the others park at once), so spinners never
+    /// take the cores the running thread needs.
+    fn spin_for(&self, me: usize) -> bool {
+        if self.spinners.fetch_add(1, Ordering::Relaxed) >= spinners() {
+            self.spinners.fetch_sub(1, Ordering::Relaxed);
+            return false;
+        }
+        let mut turned = false;
+        for i in 0..SPIN_ROUNDS {
+            if self.turn.load(Ordering::Acquire) == me {
+                turned = true;
+                break;
+            }
+            if i >= SPIN_PAUSES {
+                std::thread::yield_now();
+            } else {
+                std::hint::spin_loop();
+            }
+        }
+        self.spinners.fetch_sub(1, Ordering::Relaxed);
+        turned
+    }
+
+    /// Wakes every attached thread and the controller (the outcome is set, or teardown).
+    fn wake_all(&self, st: &State) {
+        self.publish(st);
+        for t in &st.threads {
+            if let Some(os) = &t.os {
+                os.unpark();
+            }
+        }
+        self.done.notify_all();
     }
 
     /// Records a step; fails the execution past its step budget (a livelock).
@@ -285,6 +382,10 @@ impl Exec {
                 runnable.retain(|&t| t != me);
             }
         }
+        if runnable.is_empty() && st.tearing_down {
+            // A daemon that blocked after the body returned is stopped too.
+            runnable = abandon_parked(st);
+        }
         if runnable.is_empty() {
             if let Some(at) = st
                 .parked
@@ -306,7 +407,7 @@ impl Exec {
                     st.outcome = Some(Outcome::Passed { steps: st.steps });
                 }
                 st.tearing_down = false;
-                self.baton.notify_all();
+                self.wake_all(st);
                 return;
             } else {
                 let blocked: Vec<String> = st
@@ -326,7 +427,20 @@ impl Exec {
         let running = st.running;
         let may_continue = yielding.is_none();
         st.running = st.scheduler.choose(&runnable, running, may_continue);
-        self.baton.notify_all();
+        self.publish(st);
+        if st.running != running || st.tearing_down {
+            st.wake.clone_from(&st.threads[st.running].os);
+        }
+    }
+
+    /// Tells spinning threads who may run now.
+    fn publish(&self, st: &State) {
+        let turn = if st.outcome.is_none() || st.tearing_down {
+            st.running
+        } else {
+            NOBODY
+        };
+        self.turn.store(turn, Ordering::Release);
     }
 
     /// Records the failure (the first one) with its report; the controller is told.
@@ -336,8 +450,18 @@ impl Exec {
         }
         let report = report(st);
         st.outcome = Some(Outcome::Failed { why, report });
+        // Its threads stay where they are, never to run again: the process's exit must not
+        // wait for them (it abandons daemon threads).
+        // (Not scheduling points: the state is locked.)
+        quiet(|| {
+            for t in &st.threads {
+                if let (Some(h), false) = (&t.handle, t.status == Status::Finished) {
+                    h.store_daemon(true);
+                }
+            }
+        });
         st.tearing_down = false;
-        self.baton.notify_all();
+        self.wake_all(st);
     }
 }
 
@@ -424,19 +548,22 @@ pub(crate) struct Ticket(Option<(Arc<Exec>, usize)>);
 
 /// Registers a thread about to start (called by its starter), a scheduling point.
 #[track_caller]
-pub(crate) fn spawned(name: &str, daemon: bool) -> Ticket {
+pub(crate) fn spawned(thread: &ThreadHandle) -> Ticket {
     let Some((exec, me)) = current() else {
         return Ticket(None);
     };
     // Registered, not a switch: the OS thread does not exist yet (its starter creates it
     // next, and the starter's next point may hand it the baton).
+    let (name, daemon) = (thread.name().to_string(), thread.is_daemon());
     let id = {
         let mut st = lock(&exec.state);
         st.threads.push(Thread {
-            name: name.to_owned(),
+            name,
             daemon,
+            handle: Some(thread.clone()),
             status: Status::Runnable,
             released: None,
+            os: None,
         });
         exec.record(&mut st, me, Op::Spawn, Location::caller());
         st.threads.len() - 1
@@ -447,21 +574,26 @@ pub(crate) fn spawned(name: &str, daemon: bool) -> Ticket {
 /// The new thread's first step: it joins its execution and waits to be scheduled.
 pub(crate) fn began(ticket: Ticket) {
     if let Some((exec, id)) = ticket.0 {
-        exec.attach(id);
+        exec.attach(id, None);
     }
 }
 
-/// The thread's last step: a panic (not a stop, not an abandonment) fails the execution.
+/// The thread's last step: a panic (not a stop) fails the execution. Thread 0 is the body:
+/// when it returns, a non-daemon thread still running is a failure, and the daemon threads
+/// still blocked are stopped (they unwind as a stopped blocking call does).
 #[track_caller]
 pub(crate) fn ended(panic: Option<&Panic>) {
     let Some((exec, me)) = current() else {
         return;
     };
     let mut st = lock(&exec.state);
+    if me == 0 && panic.is_none() {
+        body_returned(&exec, &mut st);
+    }
     exec.record(&mut st, me, Op::End, Location::caller());
     st.threads[me].status = Status::Finished;
     if let Some(p) = panic {
-        if !p.is_stop() && !p.message().contains(ABANDONED) {
+        if !p.is_stop() {
             let why = format!(
                 "thread \"{}\" panicked: {}",
                 st.threads[me].name,
@@ -471,52 +603,53 @@ pub(crate) fn ended(panic: Option<&Panic>) {
         }
     }
     exec.hand_on(&mut st);
+    let wake = st.wake.take();
     drop(st);
+    if let Some(os) = wake {
+        os.unpark();
+    }
     CURRENT.with(|c| *c.borrow_mut() = None);
 }
 
-/// The message a thread unwound by its execution's end carries (see [`Abandoned`]).
-pub(crate) const ABANDONED: &str = "threadkit check: thread abandoned at the end of its run";
-
-/// The body (thread 0) returned: a non-daemon thread still running is a failure; daemon
-/// threads still blocked are unwound. Then thread 0 ends.
-#[track_caller]
-pub(crate) fn body_returned(panic: Option<&Panic>) {
-    let Some((exec, _)) = current() else {
-        return;
-    };
-    if panic.is_none() {
-        let mut st = lock(&exec.state);
-        let running: Vec<String> = st
-            .threads
-            .iter()
-            .skip(1)
-            .filter(|t| !t.daemon && t.status != Status::Finished)
-            .map(|t| format!("\"{}\"", t.name))
-            .collect();
-        if !running.is_empty() {
-            let why = format!(
-                "the body returned while non-daemon threads still run: {}",
-                running.join(", ")
-            );
-            exec.fail(&mut st, why);
-        } else if st
-            .threads
-            .iter()
-            .skip(1)
-            .any(|t| t.status != Status::Finished)
-        {
-            // Daemons left: each blocked one is let go to unwind.
-            st.tearing_down = true;
-            let parked = std::mem::take(&mut st.parked);
-            for p in parked {
-                let t = &mut st.threads[p.thread];
-                t.status = Status::Runnable;
-                t.released = Some(Released::Abandoned);
-            }
-        }
+/// The body returned: fails the execution if a non-daemon thread still runs, else lets the
+/// blocked daemon threads go, to unwind.
+fn body_returned(exec: &Exec, st: &mut State) {
+    let running: Vec<String> = st
+        .threads
+        .iter()
+        .skip(1)
+        .filter(|t| !t.daemon && t.status != Status::Finished)
+        .map(|t| format!("\"{}\"", t.name))
+        .collect();
+    if !running.is_empty() {
+        let why = format!(
+            "the body returned while non-daemon threads still run: {}",
+            running.join(", ")
+        );
+        exec.fail(st, why);
+    } else if st
+        .threads
+        .iter()
+        .skip(1)
+        .any(|t| t.status != Status::Finished)
+    {
+        st.tearing_down = true;
+        abandon_parked(st);
     }
-    ended(panic);
+}
+
+/// Lets every parked thread go, to unwind (teardown); returns them.
+fn abandon_parked(st: &mut State) -> Vec<usize> {
+    let parked = std::mem::take(&mut st.parked);
+    parked
+        .into_iter()
+        .map(|p| {
+            let t = &mut st.threads[p.thread];
+            t.status = Status::Runnable;
+            t.released = Some(Released::Abandoned);
+            p.thread
+        })
+        .collect()
 }
 
 /// The check-mode park: `None` if the calling thread is in no execution.
@@ -553,7 +686,7 @@ pub(crate) fn park(
     drop(st);
     match released {
         Released::TimedOut { was_last } => quiet(|| timed_out(was_last)),
-        Released::Abandoned => std::panic::resume_unwind(Box::new(ABANDONED)),
+        Released::Abandoned => crate::stop::unwind(),
         _ => {}
     }
     Some(released)
@@ -593,9 +726,11 @@ pub(crate) fn unpark(
     Some((woken, more))
 }
 
-/// Runs `body` as thread 0 of `exec` on the calling (fresh) OS thread.
+/// Runs `body` as thread 0 of `exec` on the calling (fresh) OS thread: a threadkit thread
+/// named `MainThread`, not a daemon (as Python's main thread; the threads it starts are not
+/// daemons either, unless made so).
 pub(crate) fn run_body(exec: &Arc<Exec>, body: &(dyn Fn() + Send + Sync)) {
-    exec.attach(0);
-    let outcome = crate::panic::catch(body);
-    body_returned(outcome.as_ref().err());
+    let main = crate::thread::checked_main_handle();
+    exec.attach(0, Some(&main));
+    let _ = crate::thread::run_as(&main, body, |_| {});
 }

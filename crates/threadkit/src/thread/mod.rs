@@ -51,6 +51,19 @@ pub(crate) fn scoped_handle(name: Option<&str>, token: crate::StopToken) -> Thre
     handle
 }
 
+/// The handle of a check execution's thread 0, the body: `MainThread`, not a daemon (the
+/// threads it starts are not daemons either, as the main thread's), marked started.
+#[cfg(all(feature = "check", not(loom)))]
+pub(crate) fn checked_main_handle() -> ThreadHandle {
+    let handle = ThreadHandle::new(
+        std::sync::Arc::from("MainThread"),
+        false,
+        handle::Origin::Spawned,
+    );
+    handle.mark_started();
+    handle
+}
+
 /// Reports a panic caught outside a thread's closure (a pool initializer) like an uncaught one.
 pub(crate) fn report_uncaught(panic: &crate::Panic) {
     excepthook::report(&current_thread(), panic);

@@ -109,7 +109,7 @@ impl<T: Send + 'static> Thread<T> {
         let handle = self.handle.clone();
         let slot = Arc::clone(&self.slot);
         // Check mode: the new thread joins its starter's execution (nothing otherwise).
-        let ticket = crate::check::spawned(&name, self.handle.is_daemon());
+        let ticket = crate::check::spawned(&self.handle);
         match os_thread.spawn(move || run(&handle, ticket, &slot)) {
             Ok(_) => {
                 self.handle.wait_started();
