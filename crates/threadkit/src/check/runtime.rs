@@ -12,24 +12,78 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::fmt::Write as _;
 use std::panic::Location;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 /// How many steps a failure report shows.
 const TRACE: usize = 24;
 
-/// How long a thread waiting for the baton spins before it parks, in rounds: the first
-/// [`SPIN_PAUSES`] rounds are spin-loop hints, the others `sched_yield`s (a few hundred
-/// microseconds in all; a park and its wake-up cost 10-30 µs on a busy VM).
-const SPIN_ROUNDS: u32 = 1 << 9;
+/// How a thread waiting for the baton (or the controller for an outcome, or an idle worker
+/// for a job) spins before it parks: [`SPIN_PAUSES`] spin-loop hints, then `sched_yield`s for
+/// up to [`SPIN_FOR`]. A yield that took longer than [`CROWDED`] gave the core to another
+/// process's thread: the machine is busy, a spinner keeps the running thread from a core and
+/// waits a whole time slice for its own turn, while a parked thread, once woken, gets a core
+/// at once; so for [`CROWDED_FOR`] after that, waiters park after the spin-loop hints. (A park
+/// and its wake-up cost 10-60 µs on a 2-core VM; a step, a microsecond.)
 const SPIN_PAUSES: u32 = 64;
+const SPIN_FOR: Duration = Duration::from_micros(400);
+const CROWDED: Duration = Duration::from_micros(500);
+const CROWDED_FOR: Duration = Duration::from_millis(50);
+
+/// Until when (µs since [`epoch`]) the machine counts as busy (see [`SPIN_PAUSES`]).
+static CROWDED_UNTIL: AtomicU64 = AtomicU64::new(0);
+
+/// The instant the crowding deadline counts from.
+fn epoch() -> Instant {
+    static EPOCH: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+fn micros_since_epoch(t: Instant) -> u64 {
+    u64::try_from(t.saturating_duration_since(epoch()).as_micros()).unwrap_or(u64::MAX)
+}
+
+/// Spins until `ready` (true) or until spinning does not pay (false), as [`SPIN_PAUSES`]
+/// says.
+pub(super) fn spin(ready: impl Fn() -> bool) -> bool {
+    spin_with(SPIN_PAUSES, ready)
+}
+
+fn spin_with(pauses: u32, ready: impl Fn() -> bool) -> bool {
+    for _ in 0..pauses {
+        if ready() {
+            return true;
+        }
+        std::hint::spin_loop();
+    }
+    let mut last = Instant::now();
+    if micros_since_epoch(last) < CROWDED_UNTIL.load(Ordering::Relaxed) {
+        return ready();
+    }
+    let end = last + SPIN_FOR;
+    loop {
+        if ready() {
+            return true;
+        }
+        std::thread::yield_now();
+        let now = Instant::now();
+        if now - last > CROWDED {
+            CROWDED_UNTIL.store(micros_since_epoch(now + CROWDED_FOR), Ordering::Relaxed);
+            return ready();
+        }
+        if now >= end {
+            return ready();
+        }
+        last = now;
+    }
+}
 
 /// What `Exec::turn` holds when the execution stopped (an outcome, not torn down).
 const NOBODY: usize = usize::MAX;
 
-/// How many threads may spin for the baton at once: one fewer than the cores (the running
-/// thread has one), none on one core.
+/// How many threads may spin for the baton with spin-loop hints at once: one fewer than the
+/// cores (the running thread has one), none on one core.
 fn spinners() -> usize {
     static SPINNERS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *SPINNERS.get_or_init(|| {
@@ -126,8 +180,8 @@ struct State {
     /// The baton's holder.
     running: usize,
     scheduler: Chooser,
-    /// Threads started by name number (Python's `Thread-N`), per execution.
-    named: usize,
+    /// Default names given, per kind (`Thread-N`, `ThreadPoolExecutor-N`), per execution.
+    named: [usize; 2],
     /// Virtual time since `base`.
     clock: Duration,
     parked: Vec<Parked>,
@@ -229,7 +283,7 @@ impl Exec {
                 }],
                 running: 0,
                 scheduler,
-                named: 0,
+                named: [0; 2],
                 clock: Duration::ZERO,
                 parked: Vec::new(),
                 trace: VecDeque::with_capacity(TRACE),
@@ -263,6 +317,7 @@ impl Exec {
 
     /// Waits until the execution has an outcome (the controller's side).
     pub(crate) fn outcome(&self) -> Outcome {
+        spin(|| self.turn.load(Ordering::Acquire) == NOBODY);
         let mut st = lock(&self.state);
         loop {
             if let Some(outcome) = &st.outcome {
@@ -307,26 +362,16 @@ impl Exec {
         st
     }
 
-    /// Spins until the baton may be `me`'s (true) or the spin budget is spent (false); only
-    /// [`SPINNERS`] threads spin at a time (the others park at once), so spinners never
-    /// take the cores the running thread needs.
+    /// Spins until the baton may be `me`'s (true) or the spin budget is spent (false). Only
+    /// [`spinners`] threads at a time begin with spin-loop hints; the others only yield the
+    /// core, so that spinners never take the cores the running thread needs.
     fn spin_for(&self, me: usize) -> bool {
-        if self.spinners.fetch_add(1, Ordering::Relaxed) >= spinners() {
-            self.spinners.fetch_sub(1, Ordering::Relaxed);
-            return false;
-        }
-        let mut turned = false;
-        for i in 0..SPIN_ROUNDS {
-            if self.turn.load(Ordering::Acquire) == me {
-                turned = true;
-                break;
-            }
-            if i >= SPIN_PAUSES {
-                std::thread::yield_now();
-            } else {
-                std::hint::spin_loop();
-            }
-        }
+        let pauses = if self.spinners.fetch_add(1, Ordering::Relaxed) < spinners() {
+            SPIN_PAUSES
+        } else {
+            0
+        };
+        let turned = spin_with(pauses, || self.turn.load(Ordering::Acquire) == me);
         self.spinners.fetch_sub(1, Ordering::Relaxed);
         turned
     }
@@ -529,13 +574,18 @@ fn switch(exec: &Exec, me: usize, op: Op, site: &'static Location<'static>) {
     drop(exec.wait_for_baton(st, me));
 }
 
-/// The next `Thread-N` number of the calling thread's execution (names start at 1 in every
-/// schedule, so a replay names its threads as the failing schedule did).
-pub(crate) fn thread_number() -> Option<usize> {
+/// The next number of a default name (`Thread-N` from 1, `ThreadPoolExecutor-N` from 0) in
+/// the calling thread's execution: numbered in every schedule afresh, so a replay names its
+/// threads as the failing schedule did.
+pub(crate) fn name_number(counter: super::Named) -> Option<usize> {
     let (exec, _) = current()?;
     let mut st = lock(&exec.state);
-    st.named += 1;
-    Some(st.named)
+    let n = &mut st.named[counter as usize];
+    *n += 1;
+    Some(match counter {
+        super::Named::Thread => *n,
+        super::Named::Pool => *n - 1,
+    })
 }
 
 /// The virtual now, if the calling thread runs in an execution.

@@ -934,10 +934,9 @@ impl ExecutorBuilder {
             }
         };
         let prefix = self.prefix.unwrap_or_else(|| {
-            format!(
-                "ThreadPoolExecutor-{}",
-                POOLS.fetch_add(1, Ordering::Relaxed)
-            )
+            let n = crate::check::name_number(crate::check::Named::Pool)
+                .map_or_else(|| POOLS.fetch_add(1, Ordering::Relaxed), |n| n as _);
+            format!("ThreadPoolExecutor-{n}")
         });
         Ok(ThreadPoolExecutor {
             pool: Arc::new(Pool {

@@ -28,6 +28,8 @@ pub use spawn::{Builder, Thread};
 
 pub(crate) use exit::before_exit;
 pub(crate) use registry::current_ident;
+#[cfg(all(feature = "check", not(loom)))]
+pub(crate) use registry::forget_current_thread;
 pub(crate) use spawn::run_as;
 
 /// The process-wide set-up the first thread start makes (the exit handler, the diagnostics'

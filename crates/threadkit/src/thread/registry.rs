@@ -11,7 +11,7 @@
 use super::handle::{Origin, ThreadHandle};
 use crate::facade::{AtomicU64, Ordering};
 use crate::sync::Mutex;
-use std::cell::{Cell, OnceCell};
+use std::cell::{Cell, RefCell};
 use std::sync::{Arc, OnceLock};
 
 const MAIN_IDENT: u64 = 1;
@@ -29,33 +29,47 @@ static MAIN: OnceLock<ThreadHandle> = OnceLock::new();
 
 /// The thread-local slot holding the current thread's handle; a foreign thread's handle is
 /// marked finished and unregistered when its thread exits.
-struct CurrentSlot(OnceCell<ThreadHandle>);
+struct CurrentSlot(RefCell<Option<ThreadHandle>>);
 
 impl Drop for CurrentSlot {
     fn drop(&mut self) {
-        if let Some(handle) = self.0.get() {
-            if handle.origin() == Origin::Foreign {
-                unregister(handle);
-                handle.finish(None);
-            }
+        if let Some(handle) = self.0.get_mut().take() {
+            forget(&handle);
         }
+    }
+}
+
+/// A foreign thread's handle is marked finished and unregistered when the thread stops being
+/// it (a threadkit thread's, when its body ends).
+fn forget(handle: &ThreadHandle) {
+    if handle.origin() == Origin::Foreign {
+        unregister(handle);
+        handle.finish(None);
     }
 }
 
 thread_local! {
     static IDENT: Cell<u64> = const { Cell::new(0) };
     static NATIVE_ID: Cell<u64> = const { Cell::new(0) };
-    static CURRENT: CurrentSlot = const { CurrentSlot(OnceCell::new()) };
+    static CURRENT: CurrentSlot = const { CurrentSlot(RefCell::new(None)) };
 }
 
 /// A fresh default name: `Thread-N` or `Dummy-N`, numbered like Python (one shared counter).
 pub(crate) fn next_name(prefix: &str) -> Arc<str> {
-    #[cfg(all(feature = "check", not(loom)))]
-    if let Some(n) = crate::check::thread_number() {
-        return Arc::from(format!("{prefix}-{n}"));
-    }
-    let n = NAME_COUNTER.fetch_add(1, Ordering::Relaxed);
+    let n = crate::check::name_number(crate::check::Named::Thread).map_or_else(
+        || NAME_COUNTER.fetch_add(1, Ordering::Relaxed),
+        |n| n as u64,
+    );
     Arc::from(format!("{prefix}-{n}"))
+}
+
+/// The calling OS thread stops being the threadkit thread it was (check mode's workers run
+/// one threadkit thread after another): `current_thread` makes or finds its next handle.
+#[cfg(all(feature = "check", not(loom)))]
+pub(crate) fn forget_current_thread() {
+    if let Ok(Some(handle)) = CURRENT.try_with(|slot| slot.0.borrow_mut().take()) {
+        forget(&handle);
+    }
 }
 
 /// The calling thread's threadkit ident (never 0).
@@ -132,14 +146,19 @@ pub(crate) fn unregister(handle: &ThreadHandle) {
 /// Binds a threadkit-started thread to its handle; called first thing on the new thread.
 pub(crate) fn enter(handle: &ThreadHandle) {
     handle.bind_ids(current_ident(), current_native_id());
-    let _ = CURRENT.try_with(|slot| slot.0.set(handle.clone()));
+    let _ = CURRENT.try_with(|slot| {
+        let mut current = slot.0.borrow_mut();
+        if current.is_none() {
+            *current = Some(handle.clone());
+        }
+    });
     register(handle);
 }
 
 /// How the calling thread came to be, if it has a handle already (no adoption).
 pub(crate) fn current_origin() -> Option<Origin> {
     CURRENT
-        .try_with(|slot| slot.0.get().map(ThreadHandle::origin))
+        .try_with(|slot| slot.0.borrow().as_ref().map(ThreadHandle::origin))
         .ok()
         .flatten()
 }
@@ -168,7 +187,14 @@ fn adopt() -> ThreadHandle {
 #[must_use]
 pub fn current_thread() -> ThreadHandle {
     CURRENT
-        .try_with(|slot| slot.0.get_or_init(adopt).clone())
+        .try_with(|slot| {
+            if let Some(handle) = &*slot.0.borrow() {
+                return handle.clone();
+            }
+            let handle = adopt();
+            *slot.0.borrow_mut() = Some(handle.clone());
+            handle
+        })
         // During thread-local destruction: an unregistered handle with the right identity.
         .unwrap_or_else(|_| {
             let handle = ThreadHandle::new(next_name("Dummy"), true, Origin::Foreign);

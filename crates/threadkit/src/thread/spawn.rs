@@ -110,7 +110,10 @@ impl<T: Send + 'static> Thread<T> {
         let slot = Arc::clone(&self.slot);
         // Check mode: the new thread joins its starter's execution (nothing otherwise).
         let ticket = crate::check::spawned(&self.handle);
-        match os_thread.spawn(move || run(&handle, ticket, &slot)) {
+        let own_stack = self.stack_size.is_some();
+        match crate::check::start_os_thread(os_thread, own_stack, move || {
+            run(&handle, ticket, &slot);
+        }) {
             Ok(_) => {
                 self.handle.wait_started();
                 Ok(())
