@@ -1,6 +1,7 @@
 //! `threadkit`: the tour of the seed programs and the benchmark harness.
 
 mod bench;
+mod checked;
 mod tour;
 
 use clap::{Parser, Subcommand};

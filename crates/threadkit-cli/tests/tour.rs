@@ -417,3 +417,40 @@ fn the_stopping_section_loses_nothing_and_stops_everything() {
     );
     position(lines, "Main    : every task accounted for: true");
 }
+
+/// Check mode's program (threadkit's example built with the `check` feature, apart): both
+/// races found and replayed exactly, with the seed's log lines of the losing interleaving,
+/// and the Lock fix through every schedule of an exhaustive search.
+#[test]
+fn the_finding_the_race_section_finds_replays_and_exhausts() {
+    let s = tour(&["finding-the-race"]);
+    let lines = &s["finding-the-race"];
+    let count = |pred: &dyn Fn(&str) -> bool| lines.iter().filter(|l| pred(l)).count();
+    assert_eq!(
+        count(&|l| l.starts_with("[check] threadkit check: schedule ")
+            && l.ends_with("an update was lost")),
+        2,
+        "{lines:#?}"
+    );
+    assert_eq!(
+        count(&|l| {
+            l
+            == "[check] the replay is the failing schedule: the same steps; 100 more replays, identical: 100 of 100"
+        }),
+        2,
+        "{lines:#?}"
+    );
+    assert_eq!(count(&|l| l == "Testing update. Ending value is 1."), 2);
+    before(
+        lines,
+        "Thread 0: starting update",
+        "Testing update. Ending value is 1.",
+    );
+    assert_eq!(
+        count(&|l| l.starts_with("[check] exhaustive: ")
+            && l.ends_with("every one passed; the space was exhausted: true")),
+        1,
+        "{lines:#?}"
+    );
+    position(lines, "[check] random: 10000 schedules, every one passed");
+}

@@ -5,6 +5,8 @@
 //! ```text
 //! cargo run --release -p threadkit --features check --example check_rate
 //! ```
+//!
+//! `threadkit bench` runs it and prints its lines.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -34,8 +36,10 @@ fn fake_database(locked: bool) -> impl Fn() + Send + Sync + 'static {
 }
 
 fn main() {
+    // `--schedules N` (10,000 by default): `threadkit bench --quick` runs fewer.
+    let mut args = std::env::args().skip_while(|a| a != "--schedules").skip(1);
+    let n = args.next().and_then(|n| n.parse().ok()).unwrap_or(10_000);
     for scheduler in [Scheduler::Random, Scheduler::Pct { depth: 3 }] {
-        let n = 10_000;
         let started = Instant::now();
         let summary = Check::new()
             .scheduler(scheduler)

@@ -27,14 +27,14 @@ pub use checked::{
 /// The check-mode atomics: std's, each operation preceded by a scheduling point.
 #[cfg(all(feature = "check", not(loom)))]
 mod checked {
-    use crate::check::point;
+    use crate::check::point_op;
     use std::sync::atomic::{self as std_atomic, Ordering};
 
     /// A fence, and a scheduling point before it.
     #[inline]
     #[track_caller]
     pub fn fence(order: Ordering) {
-        point();
+        point_op("fence");
         std_atomic::fence(order);
     }
 
@@ -50,21 +50,21 @@ mod checked {
                 #[inline]
                 #[track_caller]
                 pub fn load(&self, order: Ordering) -> $t {
-                    point();
+                    point_op("load");
                     self.0.load(order)
                 }
                 /// std's `store`, after a scheduling point.
                 #[inline]
                 #[track_caller]
                 pub fn store(&self, v: $t, order: Ordering) {
-                    point();
+                    point_op("store");
                     self.0.store(v, order);
                 }
                 /// std's `swap`, after a scheduling point.
                 #[inline]
                 #[track_caller]
                 pub fn swap(&self, v: $t, order: Ordering) -> $t {
-                    point();
+                    point_op("swap");
                     self.0.swap(v, order)
                 }
                 /// std's `compare_exchange`, after a scheduling point.
@@ -81,7 +81,7 @@ mod checked {
                     success: Ordering,
                     failure: Ordering,
                 ) -> Result<$t, $t> {
-                    point();
+                    point_op("compare_exchange");
                     self.0.compare_exchange(current, new, success, failure)
                 }
                 /// std's `compare_exchange_weak`, after a scheduling point.
@@ -98,7 +98,7 @@ mod checked {
                     success: Ordering,
                     failure: Ordering,
                 ) -> Result<$t, $t> {
-                    point();
+                    point_op("compare_exchange_weak");
                     self.0.compare_exchange_weak(current, new, success, failure)
                 }
                 /// std's `fetch_update`, after a scheduling point (the loop runs as one
@@ -116,7 +116,7 @@ mod checked {
                     fetch_order: Ordering,
                     f: impl FnMut($t) -> Option<$t>,
                 ) -> Result<$t, $t> {
-                    point();
+                    point_op("fetch_update");
                     self.0.fetch_update(set_order, fetch_order, f)
                 }
                 /// std's `get_mut` (exclusive: no scheduling point).
@@ -145,7 +145,7 @@ mod checked {
                     #[inline]
                     #[track_caller]
                     pub fn $op(&self, v: $t, order: Ordering) -> $t {
-                        point();
+                        point_op(stringify!($op));
                         self.0.$op(v, order)
                     }
                 )*
@@ -198,21 +198,21 @@ mod checked {
         #[inline]
         #[track_caller]
         pub fn load(&self, order: Ordering) -> *mut T {
-            point();
+            point_op("load");
             self.0.load(order)
         }
         /// std's `store`, after a scheduling point.
         #[inline]
         #[track_caller]
         pub fn store(&self, p: *mut T, order: Ordering) {
-            point();
+            point_op("store");
             self.0.store(p, order);
         }
         /// std's `swap`, after a scheduling point.
         #[inline]
         #[track_caller]
         pub fn swap(&self, p: *mut T, order: Ordering) -> *mut T {
-            point();
+            point_op("swap");
             self.0.swap(p, order)
         }
         /// std's `compare_exchange`, after a scheduling point.
@@ -229,7 +229,7 @@ mod checked {
             success: Ordering,
             failure: Ordering,
         ) -> Result<*mut T, *mut T> {
-            point();
+            point_op("compare_exchange");
             self.0.compare_exchange(current, new, success, failure)
         }
         /// std's `compare_exchange_weak`, after a scheduling point.
@@ -246,7 +246,7 @@ mod checked {
             success: Ordering,
             failure: Ordering,
         ) -> Result<*mut T, *mut T> {
-            point();
+            point_op("compare_exchange_weak");
             self.0.compare_exchange_weak(current, new, success, failure)
         }
         /// std's `get_mut`.

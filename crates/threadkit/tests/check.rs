@@ -80,6 +80,18 @@ fn the_race_without_a_sleep_is_found_on_an_atomic_load_then_store() {
     let report = failure(Check::new().schedules(1000), fake_database(false, false))
         .expect("the check-then-act race is found");
     assert!(report.contains("an update was lost"), "{report}");
+    // The report's own-code section shows the race: both threads' loads and stores, named
+    // as such, at this file's lines.
+    let own = report
+        .split("the last steps in the test's own code (outside threadkit):\n")
+        .nth(1)
+        .expect("the report has the test's own steps");
+    let at_here = |op: &str| {
+        own.lines()
+            .filter(|l| l.contains(&format!(" {op} ")) && l.contains("tests/check.rs"))
+            .count()
+    };
+    assert!(at_here("load") >= 2 && at_here("store") >= 2, "{report}");
     // Found after other schedules (the 49th), whose lengths set PCT's estimate: the replay
     // line gives it, and the replay is the same schedule.
     let steps: u64 = report

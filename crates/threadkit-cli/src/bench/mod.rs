@@ -74,13 +74,18 @@ pub(crate) fn main(args: &BenchArgs) -> ExitCode {
             args.filter.is_empty() || args.filter.iter().any(|f| w.name.contains(f.as_str()))
         })
         .collect();
+    let check_mode =
+        args.filter.is_empty() || args.filter.iter().any(|f| CHECK_MODE.contains(f.as_str()));
     if args.list {
         for w in &selected {
             println!("{:<24} {} ({} thread(s))", w.name, w.about, w.threads);
         }
+        if check_mode {
+            println!("{CHECK_MODE:<24} check mode's schedules per second on the seeds' FakeDatabase test (2 threads)");
+        }
         return ExitCode::SUCCESS;
     }
-    if selected.is_empty() {
+    if selected.is_empty() && !check_mode {
         eprintln!(
             "no workload matches {:?}; `threadkit bench --list` lists them",
             args.filter
@@ -145,7 +150,9 @@ pub(crate) fn main(args: &BenchArgs) -> ExitCode {
     if progress {
         eprint!("\r\x1b[K");
     }
-    println!("{}", report::table(&rows));
+    if !rows.is_empty() {
+        println!("{}", report::table(&rows));
+    }
     if selected.iter().any(|w| w.name.starts_with("executor")) {
         println!("memory per pending task, beyond the closure (bytes allocated by the submitter):");
         for m in memory::measure() {
@@ -168,6 +175,12 @@ pub(crate) fn main(args: &BenchArgs) -> ExitCode {
             took.as_secs_f64() * 1e3
         );
     }
+    if check_mode && args.processes.is_none() {
+        if let Err(why) = check_mode_rate(args.quick) {
+            eprintln!("{CHECK_MODE}: {why}");
+            return ExitCode::FAILURE;
+        }
+    }
     for (path, text) in [
         (&args.json, report::json(&rows)),
         (&args.svg, report::svg(&rows)),
@@ -180,6 +193,28 @@ pub(crate) fn main(args: &BenchArgs) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// The name `--filter` and `--list` know check mode's rate by.
+const CHECK_MODE: &str = "check-mode-schedules";
+
+/// Check mode's schedules per second (issue 14's target: 10,000 on the 2-thread FakeDatabase
+/// test), measured by threadkit's example `check_rate`, built with the feature (see
+/// `crate::checked`).
+fn check_mode_rate(quick: bool) -> Result<(), String> {
+    let schedules = if quick { "500" } else { "10000" };
+    let out = crate::checked::output("check_rate", &["--schedules", schedules])?;
+    if !out.status.success() {
+        return Err(format!(
+            "the example failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    println!("check mode, the locked FakeDatabase (2 threads), schedules per second (example check_rate, --features check):");
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        println!("  {line}");
+    }
+    Ok(())
 }
 
 /// Operations per round for a workload.

@@ -125,6 +125,12 @@ const PROGRAMS: &[Program] = &[
         run: race::race_fixed_with_lock,
     },
     Program {
+        name: "finding-the-race",
+        title: "Finding the race: check mode runs the FakeDatabase test under many schedules, replays the failing one exactly, and passes the Lock fix through an exhaustive search",
+        origin: Origin::Own,
+        run: race::finding_the_race,
+    },
+    Program {
         name: "deadlock",
         title: "Deadlock: a Lock acquired twice, reported; opposite orders; an inversion found early; a hung pipeline dumped; the RLock cure",
         origin: Origin::Own,

@@ -93,3 +93,20 @@ pub(crate) fn race_condition() {
 pub(crate) fn race_fixed_with_lock() {
     two_updates(true);
 }
+
+/// threadkit's own: the race found by check mode instead of by luck, its schedule replayed,
+/// the fix checked under every schedule within a bound (threadkit's example
+/// `finding_the_race`, built with the `check` feature: see `crate::checked`).
+pub(super) fn finding_the_race() {
+    match crate::checked::run("finding_the_race", &[]) {
+        Ok(status) if status.success() => {}
+        Ok(status) => {
+            eprintln!("the check-mode program failed: {status}");
+            std::process::exit(1);
+        }
+        Err(why) => {
+            eprintln!("{why}");
+            std::process::exit(1);
+        }
+    }
+}

@@ -117,7 +117,7 @@ pub(crate) fn name_number(kind: Named) -> Option<usize> {
 }
 #[cfg(all(feature = "check", not(loom)))]
 pub(crate) use runtime::{
-    active, began, ended, now, park, point, quiet, quiet_begin, quiet_end, spawned, unpark,
+    active, began, ended, now, park, point_op, quiet, quiet_begin, quiet_end, spawned, unpark,
     yield_point, Released,
 };
 

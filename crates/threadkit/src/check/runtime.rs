@@ -94,8 +94,8 @@ fn spinners() -> usize {
 /// What one step was, for the report.
 #[derive(Clone)]
 pub(crate) enum Op {
-    /// An atomic operation.
-    Point,
+    /// An atomic operation (its name).
+    Point(&'static str),
     /// A spin or `yield_now`: another thread runs if one can (a spinning thread waits for
     /// another's progress).
     Yield,
@@ -112,7 +112,7 @@ pub(crate) enum Op {
 impl Op {
     fn describe(&self) -> &'static str {
         match self {
-            Op::Point => "runs",
+            Op::Point(name) => name,
             Op::Yield => "yields",
             Op::Park => "blocks",
             Op::Wake => "wakes",
@@ -186,6 +186,9 @@ struct State {
     clock: Duration,
     parked: Vec<Parked>,
     trace: VecDeque<Step>,
+    /// The last steps taken in the test's own code (called from outside threadkit's
+    /// sources): what a report is read for.
+    own: VecDeque<Step>,
     steps: u64,
     /// Set once: the controller reads it.
     outcome: Option<Outcome>,
@@ -287,6 +290,7 @@ impl Exec {
                 clock: Duration::ZERO,
                 parked: Vec::new(),
                 trace: VecDeque::with_capacity(TRACE),
+                own: VecDeque::with_capacity(TRACE),
                 steps: 0,
                 outcome: None,
                 tearing_down: false,
@@ -390,15 +394,22 @@ impl Exec {
     /// Records a step; fails the execution past its step budget (a livelock).
     fn record(&self, st: &mut State, me: usize, op: Op, site: &'static Location<'static>) {
         st.steps += 1;
-        if st.trace.len() == TRACE {
-            st.trace.pop_front();
-        }
-        st.trace.push_back(Step {
+        let step = Step {
             thread: me,
             op,
             site,
             clock: st.clock,
-        });
+        };
+        if !is_threadkits(site) {
+            if st.own.len() == TRACE {
+                st.own.pop_front();
+            }
+            st.own.push_back(step.clone());
+        }
+        if st.trace.len() == TRACE {
+            st.trace.pop_front();
+        }
+        st.trace.push_back(step);
         if st.steps > self.max_steps && st.outcome.is_none() {
             self.fail(
                 st,
@@ -525,26 +536,53 @@ fn report(st: &State) -> String {
         st.threads.len(),
         last.join(" ")
     );
-    for step in &st.trace {
+    let width = st
+        .threads
+        .iter()
+        .map(|t| t.name.len() + 2)
+        .max()
+        .unwrap_or(0);
+    let line = |out: &mut String, step: &Step| {
         let name = &st.threads[step.thread].name;
         let _ = writeln!(
             out,
-            "  [{:>8.3} ms] {:<14} {:<16} at {}:{}",
+            "  [{:>8.3} ms] {:<width$} {:<21} at {}:{}",
             step.clock.as_secs_f64() * 1e3,
             format!("\"{name}\""),
             step.op.describe(),
             step.site.file(),
             step.site.line(),
         );
+    };
+    for step in &st.trace {
+        line(&mut out, step);
+    }
+    if !st.own.is_empty() {
+        out.push_str("the last steps in the test's own code (outside threadkit):\n");
+        for step in &st.own {
+            line(&mut out, step);
+        }
     }
     out
 }
 
-/// A scheduling point: the scheduler may let another thread run here.
+/// Whether a step's call site is inside threadkit's own sources (this file's directory's
+/// parent), not the test's code.
+fn is_threadkits(site: &Location<'_>) -> bool {
+    const HERE: &str = file!();
+    let sources = HERE
+        .strip_suffix("check/runtime.rs")
+        .or_else(|| HERE.strip_suffix("check\\runtime.rs"))
+        .unwrap_or(HERE);
+    site.file().starts_with(sources)
+}
+
+/// A scheduling point before the atomic operation `name`: the scheduler may let another
+/// thread run here.
 #[inline]
 #[track_caller]
-pub(crate) fn point() {
-    step_here(Op::Point, Location::caller());
+pub(crate) fn point_op(name: &'static str) {
+    step_here(Op::Point(name), Location::caller());
 }
 
 /// A spin or a yield: the scheduler lets another thread run if one can.
