@@ -20,7 +20,7 @@
 //! hints for as many waiters as there are spare cores, `sched_yield` for the others), the
 //! baton's new holder alone is woken, after the state is unlocked, and the OS threads are
 //! reused from one threadkit thread to the next (`workers.rs`, which says why the steps do
-//! not change). The seeds' two-thread FakeDatabase runs at 10,000 (random) to 20,000 (PCT)
+//! not change). The seeds' two-thread `FakeDatabase` runs at 10,000 (random) to 20,000 (PCT)
 //! schedules per second on a 2-core VM where a fresh thread per threadkit thread and a parked
 //! wait for every hand-off made it 700 to 1,100.
 //!

@@ -642,7 +642,7 @@ pub(crate) fn spawned(thread: &ThreadHandle) -> Ticket {
     };
     // Registered, not a switch: the OS thread does not exist yet (its starter creates it
     // next, and the starter's next point may hand it the baton).
-    let (name, daemon) = (thread.name().to_string(), thread.is_daemon());
+    let (name, daemon) = (thread.name(), thread.is_daemon());
     let id = {
         let mut st = lock(&exec.state);
         st.threads.push(Thread {

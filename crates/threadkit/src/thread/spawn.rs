@@ -114,7 +114,7 @@ impl<T: Send + 'static> Thread<T> {
         match crate::check::start_os_thread(os_thread, own_stack, move || {
             run(&handle, ticket, &slot);
         }) {
-            Ok(_) => {
+            Ok(()) => {
                 self.handle.wait_started();
                 Ok(())
             }
