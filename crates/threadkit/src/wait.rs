@@ -208,7 +208,8 @@ pub(crate) fn unpark_stopped(key: usize, anchor: usize) {
 /// finds every thread asleep wakes itself (by its anchor) to report it, then parks again (see
 /// `diag::asleep`).
 #[inline]
-#[track_caller] // check mode's reports name the waiting call's site, as the diagnostics do
+// Check mode's reports name the waiting call's site, as the diagnostics do (no cost without it).
+#[cfg_attr(feature = "check", track_caller)]
 #[allow(clippy::too_many_arguments)] // the door's one implementation, called from three doors
 fn sleep(
     key: usize,

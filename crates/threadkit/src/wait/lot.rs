@@ -108,7 +108,7 @@ unsafe fn counted_out(token: ParkToken) -> usize {
 
 /// Parks on `key`; `anchor` (on the caller's stack) is its token and its census mark.
 #[inline]
-#[track_caller]
+#[cfg_attr(feature = "check", track_caller)]
 pub(super) fn park(
     key: usize,
     anchor: &Anchor,
