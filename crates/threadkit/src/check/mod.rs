@@ -20,9 +20,9 @@
 //! hints for as many waiters as there are spare cores, `sched_yield` for the others), the
 //! baton's new holder alone is woken, after the state is unlocked, and the OS threads are
 //! reused from one threadkit thread to the next (`workers.rs`, which says why the steps do
-//! not change). The seeds' two-thread `FakeDatabase` runs at 10,000 (random) to 20,000 (PCT)
-//! schedules per second on a 2-core VM where a fresh thread per threadkit thread and a parked
-//! wait for every hand-off made it 700 to 1,100.
+//! not change). The seeds' two-thread `FakeDatabase` runs at 7,000-10,000 (random) and
+//! 12,000-20,000 (PCT) schedules per second on a 2-core VM where a fresh thread per threadkit
+//! thread and a parked wait for every hand-off made it 700 and 1,200.
 //!
 //! **Scheduling points** come through threadkit's two doors, so no primitive changes for this
 //! mode: every atomic operation of the crate (`crate::facade`'s atomics are wrappers here
@@ -55,10 +55,14 @@
 //!
 //! **Failures** stop the execution: a panic in any thread of it, a deadlock, a non-daemon
 //! thread still running when the body returns. [`check`] panics with the report (as
-//! `loom::model` does), after printing the seed, the last steps (thread, operation, call site)
-//! and the replay line. The threads of a failed execution are left parked on their slots
-//! (they hold the baton of an execution that will never run again); a passing execution's
-//! threads have all ended.
+//! `loom::model` does), after printing the seed, the last steps (thread, operation, call site),
+//! the last steps in the test's own code (call sites outside threadkit's sources) and the
+//! replay line. The body runs as the execution's `MainThread`, not a daemon, so the threads it
+//! starts are not daemons either unless made so; daemon threads still blocked when it returns
+//! are stopped (they unwind as a stopped blocking call does). The threads of a failed
+//! execution are left parked (they wait for the baton of an execution that will never run
+//! again), marked daemon so that the process's exit does not wait for them; a passing
+//! execution's threads have all ended.
 //!
 //! # Alternatives rejected
 //!
