@@ -27,11 +27,13 @@ fn workspace_manifest() -> Result<PathBuf, String> {
 /// The command that builds and runs threadkit's example `name` with check mode on.
 fn example(name: &str, args: &[&str]) -> Result<Command, String> {
     let manifest = workspace_manifest()?;
+    // A relative CARGO_TARGET_DIR is the workspace's (where cargo was run, as a rule), not
+    // this process's working directory (a test's is its package's).
+    let root = manifest.with_file_name("");
     let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| manifest.with_file_name("target"), PathBuf::from)
+        .map_or_else(|| root.join("target"), |dir| root.join(dir))
         .join("check-mode");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut cmd = Command::new(cargo);
+    let mut cmd = Command::new(cargo());
     cmd.args(["run", "--release", "--quiet", "--manifest-path"])
         .arg(&manifest)
         .args(["-p", "threadkit", "--features", "check", "--example", name])
@@ -40,6 +42,22 @@ fn example(name: &str, args: &[&str]) -> Result<Command, String> {
         .arg("--")
         .args(args);
     Ok(cmd)
+}
+
+/// The cargo that built this binary (when run by cargo), or the one on the PATH.
+fn cargo() -> std::ffi::OsString {
+    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
+/// Why check mode's programs cannot run here (no sources, no cargo), if they cannot.
+pub(crate) fn unavailable() -> Option<String> {
+    if let Err(why) = workspace_manifest() {
+        return Some(why);
+    }
+    match Command::new(cargo()).arg("--version").output() {
+        Ok(out) if out.status.success() => None,
+        _ => Some("cargo is not available to build them".to_owned()),
+    }
 }
 
 /// How to run it by hand, from the workspace.

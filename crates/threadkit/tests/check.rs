@@ -448,3 +448,37 @@ fn daemon_threads_left_blocked_are_stopped_at_the_end_without_a_report() {
     assert!(unwound.load(StdOrdering::SeqCst) <= 20);
     assert_eq!(reported.load(StdOrdering::SeqCst), 0);
 }
+
+/// A daemon stopped at the end whose `Drop` blocks again cannot be stopped twice (a panic
+/// during a panic aborts): the check fails with a report, the process goes on.
+#[test]
+fn a_daemon_that_blocks_again_while_being_stopped_fails_with_a_report() {
+    let report = failure(Check::new().schedules(20), || {
+        struct WaitsOnDrop(Arc<threadkit::Event>);
+        impl Drop for WaitsOnDrop {
+            fn drop(&mut self) {
+                self.0.wait();
+            }
+        }
+        let (never, on_drop) = (
+            Arc::new(threadkit::Event::new()),
+            Arc::new(threadkit::Event::new()),
+        );
+        let started = Arc::new(threadkit::Event::new());
+        let s = Arc::clone(&started);
+        Thread::builder()
+            .daemon(true)
+            .spawn(move || {
+                let _blocks = WaitsOnDrop(on_drop);
+                s.set();
+                never.wait();
+            })
+            .unwrap();
+        started.wait();
+    })
+    .expect("the daemon blocked in its drop fails it");
+    assert!(
+        report.contains("daemon threads blocked while being stopped"),
+        "{report}"
+    );
+}

@@ -166,6 +166,9 @@ struct Parked {
     key: usize,
     token: usize,
     deadline: Option<Duration>,
+    /// A stop may unwind the thread (it does not unwind already, it is not in an
+    /// unstoppable section): teardown may let it go as stopped.
+    stoppable: bool,
 }
 
 /// How an execution ended.
@@ -472,10 +475,20 @@ impl Exec {
                     .filter(|t| t.status == Status::Blocked)
                     .map(|t| format!("\"{}\"", t.name))
                     .collect();
-                let why = format!(
-                    "deadlock: every thread is blocked and no timeout is pending ({})",
-                    blocked.join(", ")
-                );
+                let why = if st.tearing_down {
+                    // Daemons that block again while being stopped (in a `Drop`, or in an
+                    // unstoppable section): a second stop would abort the process.
+                    format!(
+                        "daemon threads blocked while being stopped at the end of the body, \
+                         in a drop or an unstoppable section ({})",
+                        blocked.join(", ")
+                    )
+                } else {
+                    format!(
+                        "deadlock: every thread is blocked and no timeout is pending ({})",
+                        blocked.join(", ")
+                    )
+                };
                 self.fail(st, why);
                 return;
             }
@@ -484,7 +497,7 @@ impl Exec {
         let may_continue = yielding.is_none();
         st.running = st.scheduler.choose(&runnable, running, may_continue);
         self.publish(st);
-        if st.running != running || st.tearing_down {
+        if st.running != running {
             st.wake.clone_from(&st.threads[st.running].os);
         }
     }
@@ -680,6 +693,9 @@ pub(crate) fn ended(panic: Option<&Panic>) {
     }
     exec.record(&mut st, me, Op::End, Location::caller());
     st.threads[me].status = Status::Finished;
+    // Its OS thread goes on to other work (a worker): no wake-up of this execution's may
+    // reach it any more.
+    st.threads[me].os = None;
     if let Some(p) = panic {
         if !p.is_stop() {
             let why = format!(
@@ -696,7 +712,8 @@ pub(crate) fn ended(panic: Option<&Panic>) {
     if let Some(os) = wake {
         os.unpark();
     }
-    CURRENT.with(|c| *c.borrow_mut() = None);
+    let leaving = CURRENT.with(|c| c.borrow_mut().take());
+    drop(leaving);
 }
 
 /// The body returned: fails the execution if a non-daemon thread still runs, else lets the
@@ -726,11 +743,13 @@ fn body_returned(exec: &Exec, st: &mut State) {
     }
 }
 
-/// Lets every parked thread go, to unwind (teardown); returns them.
+/// Lets every parked thread that a stop may unwind go, to unwind (teardown); returns them.
 fn abandon_parked(st: &mut State) -> Vec<usize> {
-    let parked = std::mem::take(&mut st.parked);
-    parked
+    let (go, stay): (Vec<Parked>, Vec<Parked>) = std::mem::take(&mut st.parked)
         .into_iter()
+        .partition(|p| p.stoppable);
+    st.parked = stay;
+    go.into_iter()
         .map(|p| {
             let t = &mut st.threads[p.thread];
             t.status = Status::Runnable;
@@ -763,6 +782,7 @@ pub(crate) fn park(
             key,
             token,
             deadline,
+            stoppable: crate::stop::may_unwind(),
         });
         st.threads[me].status = Status::Blocked;
     }

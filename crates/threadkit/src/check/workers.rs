@@ -14,10 +14,9 @@
 //! - **Lazily made thread state** whose making is a scheduling point: the threadkit ident
 //!   (a process-wide counter, a threadkit atomic). A worker makes it before its first job,
 //!   outside any execution, so no thread of any execution ever takes that step.
-//! - **Thread state left by the previous job**: the thread's handle (`current_thread`) is
-//!   forgotten after every job; the stop token is replaced at the start of every threadkit
-//!   thread; `Local` values are dropped at the end of every threadkit thread; threadkit's
-//!   diagnostics records hold no scheduling points.
+//! - **Thread state left by the previous job**: the thread's handle (`current_thread`), its
+//!   stop token and its diagnostics records (locks held, a wait) are forgotten after every
+//!   job; `Local` values are dropped at the end of every threadkit thread.
 //!
 //! Which worker runs which thread depends on the OS (a worker becomes idle in parallel with
 //! the execution), so it may change a thread's ident and OS id, never its steps. A user's own
@@ -44,11 +43,8 @@ struct Worker {
 
 impl Worker {
     fn take(&self) -> Option<Job> {
-        let job = self
-            .job
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
+        let mut slot = self.job.lock().unwrap_or_else(PoisonError::into_inner);
+        let job = slot.take();
         if job.is_some() {
             self.posted.store(false, Ordering::Relaxed);
         }
@@ -71,8 +67,11 @@ pub(crate) fn run(job: Job) -> std::io::Result<()> {
         .pop();
     match idle {
         Some(worker) => {
-            *worker.job.lock().unwrap_or_else(PoisonError::into_inner) = Some(job);
-            worker.posted.store(true, Ordering::Release);
+            {
+                let mut slot = worker.job.lock().unwrap_or_else(PoisonError::into_inner);
+                *slot = Some(job);
+                worker.posted.store(true, Ordering::Release);
+            }
             worker.thread.unpark();
             Ok(())
         }
@@ -95,6 +94,8 @@ fn serve(first: Job) {
     loop {
         job();
         crate::thread::forget_current_thread();
+        crate::stop::uninstall();
+        crate::diag::forget_thread();
         IDLE_WORKERS
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -110,13 +111,18 @@ fn serve(first: Job) {
 fn next_job(me: &Arc<Worker>) -> Option<Job> {
     // The next schedule's threads come soon: a hand-off to a spinning worker costs no wake-up.
     super::runtime::spin(|| me.posted.load(Ordering::Acquire));
+    let give_up = std::time::Instant::now() + IDLE;
     loop {
         if let Some(job) = me.take() {
             return Some(job);
         }
-        std::thread::park_timeout(IDLE);
+        // A stale or spurious wake-up only looks again.
+        std::thread::park_timeout(give_up.saturating_duration_since(std::time::Instant::now()));
         if let Some(job) = me.take() {
             return Some(job);
+        }
+        if std::time::Instant::now() < give_up {
+            continue;
         }
         let mut idle = IDLE_WORKERS.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(at) = idle.iter().position(|w| Arc::ptr_eq(w, me)) {

@@ -119,6 +119,13 @@ pub fn diagnostics_enabled() -> bool {
     recording()
 }
 
+/// The calling OS thread stops being the threadkit thread it was (check mode's workers): what
+/// it held and waited for is forgotten.
+#[cfg(all(feature = "check", not(loom)))]
+pub(crate) fn forget_thread() {
+    let _ = record::with_me(record::ThreadDiag::forget);
+}
+
 /// The calling thread is about to take the lock `object` (recorded before the lock's
 /// compare-exchange, so a release right after it finds the record); `false` if not recorded.
 #[inline]

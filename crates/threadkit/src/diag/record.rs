@@ -251,6 +251,22 @@ impl ThreadDiag {
         }
     }
 
+    /// Forgets what this thread held and waited for: its OS thread goes on to run another
+    /// threadkit thread (check mode's workers), which must not inherit them.
+    #[cfg(all(feature = "check", not(loom)))]
+    pub(crate) fn forget(&self) {
+        for slot in &self.held {
+            slot.object.store(0, Ordering::Release);
+        }
+        self.held_len.store(0, Ordering::Release);
+        self.overflow.store(0, Ordering::Relaxed);
+        *lock(&self.wait) = None;
+        self.generation.fetch_add(1, Ordering::Release);
+        *lock(&self.victim) = None;
+        self.has_victim.store(false, Ordering::Release);
+        self.asleep.store(false, Ordering::Release);
+    }
+
     /// Records that this thread (the owner) is about to hold `object`; `false` if the stack
     /// is full (the acquisition is then not recorded at all).
     pub(crate) fn push_pending(&self, held: Held) -> bool {

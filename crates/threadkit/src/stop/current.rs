@@ -46,12 +46,25 @@ pub(super) fn with_token<R>(token: StopToken, f: impl FnOnce() -> R) -> R {
     f()
 }
 
+/// Whether a stop may unwind the calling thread now: not while it unwinds already (a panic
+/// during a panic aborts) nor in an [`unstoppable`] section.
+pub(crate) fn may_unwind() -> bool {
+    UNSTOPPABLE.try_with(Cell::get).unwrap_or(0) == 0 && !std::thread::panicking()
+}
+
+/// The calling OS thread has no token any more (check mode's workers, between the threadkit
+/// threads they run).
+#[cfg(all(feature = "check", not(loom)))]
+pub(crate) fn uninstall() {
+    let _ = CURRENT.try_with(|c| c.borrow_mut().take());
+}
+
 /// The calling thread's token, if it has one (the door's question).
 #[inline]
 pub(crate) fn current() -> Option<StopToken> {
     // While the thread unwinds (from a stop or a panic), its drops may block (a pool's drop
     // waits for its workers): a stop there would panic during a panic, an abort.
-    if UNSTOPPABLE.try_with(Cell::get).unwrap_or(0) > 0 || std::thread::panicking() {
+    if !may_unwind() {
         return None;
     }
     CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()

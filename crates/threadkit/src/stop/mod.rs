@@ -43,6 +43,8 @@ mod current;
 mod parking;
 
 pub(crate) use current::{current as current_token, install, unstoppable, unwind};
+#[cfg(all(feature = "check", not(loom)))]
+pub(crate) use current::{may_unwind, uninstall};
 pub use current::{sleep, stop_requested, stop_token};
 pub(crate) use parking::{park_registration, Registration};
 
