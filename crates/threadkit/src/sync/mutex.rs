@@ -107,11 +107,7 @@ impl<T: ?Sized> Mutex<T> {
     #[track_caller]
     pub fn lock(&self) -> MutexGuard<'_, T> {
         self.lock.acquire_as(self.kind());
-        self.quiet_begin();
-        MutexGuard {
-            mutex: self,
-            _not_sync_unless_t_is: PhantomData,
-        }
+        self.held()
     }
 
     /// The guard if the lock is free now.
@@ -125,13 +121,7 @@ impl<T: ?Sized> Mutex<T> {
     #[inline]
     #[track_caller]
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
-        self.lock.try_acquire_as(self.kind()).then(|| {
-            self.quiet_begin();
-            MutexGuard {
-                mutex: self,
-                _not_sync_unless_t_is: PhantomData,
-            }
-        })
+        self.lock.try_acquire_as(self.kind()).then(|| self.held())
     }
 
     /// The guard if the lock could be taken within `timeout`.
@@ -145,13 +135,9 @@ impl<T: ?Sized> Mutex<T> {
     #[track_caller]
     pub fn lock_timeout(&self, timeout: Duration) -> Option<MutexGuard<'_, T>> {
         let deadline = crate::wait::deadline_after(timeout);
-        self.lock.acquire_until_as(self.kind(), deadline).then(|| {
-            self.quiet_begin();
-            MutexGuard {
-                mutex: self,
-                _not_sync_unless_t_is: PhantomData,
-            }
-        })
+        self.lock
+            .acquire_until_as(self.kind(), deadline)
+            .then(|| self.held())
     }
 
     /// The guard if the lock could be taken by `deadline`.
@@ -168,19 +154,23 @@ impl<T: ?Sized> Mutex<T> {
     pub fn lock_deadline(&self, deadline: Instant) -> Option<MutexGuard<'_, T>> {
         self.lock
             .acquire_until_as(self.kind(), Some(deadline))
-            .then(|| {
-                self.quiet_begin();
-                MutexGuard {
-                    mutex: self,
-                    _not_sync_unless_t_is: PhantomData,
-                }
-            })
+            .then(|| self.held())
     }
 
-    /// How the diagnostics record this mutex.
-    /// Check mode: a threadkit-internal critical section is one step (no scheduling point in
-    /// it), so a thread of a failed, abandoned schedule never holds a process-wide lock (the
-    /// thread registry's) and one of the same schedule never waits on it. Nothing otherwise.
+    /// The guard of the lock just taken. Check mode: a threadkit-internal critical section
+    /// is one step (no scheduling point in it, until [`quiet_end`](Self::quiet_end)), so a
+    /// thread of a failed, abandoned schedule never holds a process-wide lock (the thread
+    /// registry's) and one of the same schedule never waits on it. Nothing otherwise.
+    #[inline]
+    fn held(&self) -> MutexGuard<'_, T> {
+        self.quiet_begin();
+        MutexGuard {
+            mutex: self,
+            _not_sync_unless_t_is: PhantomData,
+        }
+    }
+
+    /// Begins the quiet section of a lock just taken (see [`held`](Self::held)).
     #[inline]
     #[cfg_attr(any(not(feature = "check"), loom), allow(clippy::unused_self))]
     fn quiet_begin(&self) {
@@ -190,6 +180,7 @@ impl<T: ?Sized> Mutex<T> {
         }
     }
 
+    /// Ends what [`quiet_begin`](Self::quiet_begin) began, once the lock is released.
     #[inline]
     #[cfg_attr(any(not(feature = "check"), loom), allow(clippy::unused_self))]
     fn quiet_end(&self) {
@@ -199,6 +190,7 @@ impl<T: ?Sized> Mutex<T> {
         }
     }
 
+    /// How the diagnostics record this mutex.
     #[inline]
     fn kind(&self) -> Kind {
         if self.internal {
@@ -277,6 +269,8 @@ impl<T: ?Sized> MutexGuard<'_, T> {
     #[track_caller]
     pub(crate) fn relock_raw(&self) {
         self.mutex.lock.acquire_as(self.mutex.kind());
+        // `unlock_raw` ended the quiet section; the guard's drop will end this one.
+        self.mutex.quiet_begin();
     }
 
     /// Runs `f` with the lock released, and takes it again before returning (also if `f`
