@@ -8,32 +8,11 @@
 //!
 //! `threadkit bench` runs it and prints its lines.
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-use threadkit::atomic::{AtomicU64, Ordering};
-use threadkit::{Check, Lock, Scheduler, Thread};
+use std::time::Instant;
+use threadkit::{Check, Scheduler};
 
-fn fake_database(locked: bool) -> impl Fn() + Send + Sync + 'static {
-    move || {
-        let value = Arc::new(AtomicU64::new(0));
-        let lock = Arc::new(Lock::new());
-        let threads: Vec<_> = (0..2)
-            .map(|_| {
-                let (value, lock) = (Arc::clone(&value), Arc::clone(&lock));
-                Thread::spawn(move || {
-                    let _guard = locked.then(|| lock.guard());
-                    let local_copy = value.load(Ordering::SeqCst) + 1;
-                    threadkit::sleep(Duration::from_millis(100));
-                    value.store(local_copy, Ordering::SeqCst);
-                })
-            })
-            .collect();
-        for t in threads {
-            t.join().unwrap();
-        }
-        assert_eq!(value.load(Ordering::SeqCst), 2, "an update was lost");
-    }
-}
+#[path = "common/fake_database.rs"]
+mod common;
 
 fn main() {
     // `--schedules N` (10,000 by default): `threadkit bench --quick` runs fewer.
@@ -44,7 +23,7 @@ fn main() {
         let summary = Check::new()
             .scheduler(scheduler)
             .schedules(n)
-            .run(fake_database(true));
+            .run(common::fake_database(true, true));
         let took = started.elapsed();
         println!(
             "{scheduler:?}: {} schedules of the locked FakeDatabase in {:.2} s: {:.0} schedules/s ({:.0} steps each)",

@@ -8,31 +8,9 @@ use std::time::Duration;
 use threadkit::atomic::{AtomicU64, Ordering};
 use threadkit::{Check, Lock, Scheduler, Thread};
 
-/// The seeds' FakeDatabase: two threads each read the value, sleep, and write it back plus
-/// one. Unlocked, one update is lost in some interleavings.
-fn fake_database(locked: bool, sleep: bool) -> impl Fn() + Send + Sync + 'static {
-    move || {
-        let value = Arc::new(AtomicU64::new(0));
-        let lock = Arc::new(Lock::new());
-        let threads: Vec<_> = (0..2)
-            .map(|_| {
-                let (value, lock) = (Arc::clone(&value), Arc::clone(&lock));
-                Thread::spawn(move || {
-                    let _guard = locked.then(|| lock.guard());
-                    let local_copy = value.load(Ordering::SeqCst) + 1;
-                    if sleep {
-                        threadkit::sleep(Duration::from_millis(100));
-                    }
-                    value.store(local_copy, Ordering::SeqCst);
-                })
-            })
-            .collect();
-        for t in threads {
-            t.join().unwrap();
-        }
-        assert_eq!(value.load(Ordering::SeqCst), 2, "an update was lost");
-    }
-}
+#[path = "../examples/common/fake_database.rs"]
+mod common;
+use common::fake_database;
 
 /// The report of a failing check, or `None` if it passed.
 fn failure(check: Check, body: impl Fn() + Send + Sync + 'static) -> Option<String> {
@@ -81,18 +59,18 @@ fn the_race_without_a_sleep_is_found_on_an_atomic_load_then_store() {
         .expect("the check-then-act race is found");
     assert!(report.contains("an update was lost"), "{report}");
     // The report's own-code section shows the race: both threads' loads and stores, named
-    // as such, at this file's lines.
+    // as such, at the lines of the shared FakeDatabase body.
     let own = report
         .split("the last steps in the test's own code (outside threadkit):\n")
         .nth(1)
         .expect("the report has the test's own steps");
     let at_here = |op: &str| {
         own.lines()
-            .filter(|l| l.contains(&format!(" {op} ")) && l.contains("tests/check.rs"))
+            .filter(|l| l.contains(&format!(" {op} ")) && l.contains("common/fake_database.rs"))
             .count()
     };
     assert!(at_here("load") >= 2 && at_here("store") >= 2, "{report}");
-    // Found after other schedules (the 49th), whose lengths set PCT's estimate: the replay
+    // Found after other schedules, whose lengths set PCT's estimate: the replay
     // line gives it, and the replay is the same schedule.
     let steps: u64 = report
         .split("THREADKIT_CHECK_STEPS=")
