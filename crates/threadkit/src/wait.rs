@@ -69,6 +69,10 @@ mod lot;
 #[cfg(loom)]
 pub(crate) use lot::SpinWait;
 
+/// The waiting of conditions: a FIFO of waiters, each woken through a flag of its own.
+mod list;
+pub(crate) use list::WaitList;
+
 /// How a park ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Wake {
@@ -146,6 +150,7 @@ pub(crate) fn park_then(
     park_key(
         kind,
         key,
+        key,
         false,
         validate,
         before_sleep,
@@ -166,14 +171,50 @@ pub(crate) fn park_stoppable(
     timed_out: impl FnOnce(bool),
     deadline: Option<Instant>,
 ) -> Wake {
-    park_key(kind, key, true, validate, before_sleep, timed_out, deadline)
+    park_key(
+        kind,
+        key,
+        key,
+        true,
+        validate,
+        before_sleep,
+        timed_out,
+        deadline,
+    )
 }
 
-/// The two parks on a key: the wait told to the diagnostics, then [`sleep`].
+/// Parks on `key`, shown to the diagnostics as a wait on `object` (a waiter parked on a key of
+/// its own, for an object that many wait on: see `WaitList`), honouring the thread's stop if
+/// `stoppable`.
 #[inline]
 #[track_caller]
+pub(crate) fn park_for(
+    kind: Kind,
+    object: usize,
+    key: usize,
+    stoppable: bool,
+    validate: impl FnMut() -> bool,
+    deadline: Option<Instant>,
+) -> Wake {
+    park_key(
+        kind,
+        object,
+        key,
+        stoppable,
+        validate,
+        || {},
+        |_| {},
+        deadline,
+    )
+}
+
+/// The parks on a key: the wait on `object` told to the diagnostics, then [`sleep`].
+#[inline]
+#[track_caller]
+#[allow(clippy::too_many_arguments)] // the door's one implementation, called from four doors
 fn park_key(
     kind: Kind,
+    object: usize,
     key: usize,
     stoppable: bool,
     mut validate: impl FnMut() -> bool,
@@ -181,7 +222,7 @@ fn park_key(
     timed_out: impl FnOnce(bool),
     deadline: Option<Instant>,
 ) -> Wake {
-    let waiting = diag::waiting(kind, key, deadline, stoppable, Location::caller());
+    let waiting = diag::waiting(kind, object, deadline, stoppable, Location::caller());
     // A deadlock victim named before it sleeps does not sleep (checked under the queue lock,
     // which the waker that named it takes too).
     let mut validate = || !waiting.is_victim() && validate();
@@ -319,44 +360,19 @@ impl WaitQueue {
         self.waiting.load(Ordering::SeqCst)
     }
 
-    /// Parks until woken, `validate` fails, or `deadline`, running `before_sleep` once queued
-    /// (see the free `park_then`).
-    #[track_caller]
-    pub(crate) fn park_then(
-        &self,
-        kind: Kind,
-        validate: impl FnMut() -> bool,
-        before_sleep: impl FnOnce(),
-        deadline: Option<Instant>,
-    ) -> Wake {
-        self.park_in(kind, false, validate, before_sleep, deadline)
-    }
-
     /// Parks until woken, `validate` fails, or `deadline`, honouring the thread's stop token
     /// (see the free [`park_stoppable`]).
     #[track_caller]
     pub(crate) fn park_stoppable(
         &self,
         kind: Kind,
-        validate: impl FnMut() -> bool,
-        before_sleep: impl FnOnce(),
-        deadline: Option<Instant>,
-    ) -> Wake {
-        self.park_in(kind, true, validate, before_sleep, deadline)
-    }
-
-    #[track_caller]
-    fn park_in(
-        &self,
-        kind: Kind,
-        stoppable: bool,
         mut validate: impl FnMut() -> bool,
         before_sleep: impl FnOnce(),
         deadline: Option<Instant>,
     ) -> Wake {
         let key = key_of(&self.waiting);
         // Told before the count goes up: a report that panics leaves the count as it was.
-        let waiting = diag::waiting(kind, key, deadline, stoppable, Location::caller());
+        let waiting = diag::waiting(kind, key, deadline, true, Location::caller());
         self.waiting.fetch_add(1, Ordering::SeqCst);
         crate::facade::seq_cst_point();
         // Counted out if the park panics (a deadlock report, after the thread woke itself).
@@ -364,7 +380,7 @@ impl WaitQueue {
         let wake = sleep(
             key,
             &waiting,
-            stoppable,
+            true,
             &mut validate,
             before_sleep,
             |_| {},

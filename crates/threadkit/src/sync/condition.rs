@@ -1,7 +1,8 @@
 //! `Condition`: Python's `threading.Condition`, over a [`Lock`] or an [`RLock`].
 //!
-//! A waiter is queued in the parking lot before it releases the lock (the release happens in
-//! `before_sleep`), so a `notify` made under the lock after that release always finds it.
+//! A waiter is queued (in a `WaitList`, `crate::wait`) before it releases the lock, so a
+//! `notify` made under the lock after that release always finds it; it spins briefly on its
+//! own flag before it parks, so a prompt `notify` wakes it without a system call.
 //! `notify(n)` wakes the `n` oldest waiters. A woken or timed-out waiter re-acquires the lock
 //! (all of an `RLock`'s levels) before `wait` returns.
 
@@ -10,7 +11,7 @@ use super::lock::Lock;
 use super::rlock::RLock;
 use crate::diag::Kind;
 use crate::facade::{Duration, Instant};
-use crate::wait::{self, WaitQueue, Wake};
+use crate::wait::{self, WaitList, Wake};
 use std::fmt;
 use std::sync::Arc;
 
@@ -196,7 +197,7 @@ impl<L: ConditionLock> ConditionLock for Arc<L> {
 /// ```
 pub struct Condition<L: ConditionLock = RLock> {
     lock: L,
-    waiters: WaitQueue,
+    waiters: WaitList,
 }
 
 impl Condition<RLock> {
@@ -233,7 +234,7 @@ impl<L: ConditionLock> Condition<L> {
     pub fn with_lock(lock: L) -> Self {
         Condition {
             lock,
-            waiters: WaitQueue::new(),
+            waiters: WaitList::new(),
         }
     }
 
@@ -574,9 +575,9 @@ impl<L: ConditionLock> Condition<L> {
         }
         // Counted while the lock is held, so a notifier holding the lock sees this waiter.
         let mut saved = 0;
-        let wake = self.waiters.park_stoppable(
+        let wake = self.waiters.wait(
             Kind::Condition,
-            || true,
+            true,
             || saved = self.lock.release_save(),
             deadline,
         );

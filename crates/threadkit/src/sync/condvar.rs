@@ -6,9 +6,10 @@
 //! Python's `Condition` owns its lock and guards nothing the compiler can see; the Rust pairing
 //! is a mutex that owns the data and a condition variable that waits on the mutex's guard, so
 //! the predicate reads the data through the guard (`wait_while(&mut guard, |balance| *balance
-//! < 100)`). The condvar is a [`WaitQueue`]: a waiter is queued in the parking lot before its
-//! guard's lock is released (in `before_sleep`), so a notify made after taking the lock
-//! always finds it, and notifying with nobody waiting does not enter the parking lot. The
+//! < 100)`). The condvar is a `WaitList` (`crate::wait`): a waiter is queued before its
+//! guard's lock is released, so a notify made after taking the lock always finds it; it spins
+//! briefly before it parks, so a prompt notify costs no system call; and notifying with nobody
+//! waiting is one load. The
 //! guard is borrowed (`&mut`), as in parking_lot, so it stays with the caller on every path,
 //! timeout included. The forms follow the crate's rule: blocking, `_timeout`, `_deadline`;
 //! a timed wait returns `false` when it gave up.
@@ -16,7 +17,7 @@
 use super::mutex::MutexGuard;
 use crate::diag::Kind;
 use crate::facade::{Duration, Instant};
-use crate::wait::{self, WaitQueue, Wake};
+use crate::wait::{self, WaitList, Wake};
 use std::fmt;
 
 /// A condition variable over a [`Mutex<T>`](crate::Mutex): wait on the mutex's guard until
@@ -51,7 +52,7 @@ use std::fmt;
 /// assert_eq!(*account.0.lock(), 50);
 /// ```
 pub struct Condvar {
-    waiters: WaitQueue,
+    waiters: WaitList,
     /// What its waits are, for the diagnostics (a barrier's, `as_completed`'s, a user's).
     kind: Kind,
 }
@@ -79,7 +80,7 @@ impl Condvar {
         /// queue's…).
         pub(crate) const fn with_kind(kind: Kind) -> Self {
             Condvar {
-                waiters: WaitQueue::new(),
+                waiters: WaitList::new(),
                 kind,
             }
         }
@@ -334,13 +335,9 @@ impl Condvar {
         deadline: Option<Instant>,
         stoppable: bool,
     ) -> Wake {
-        let wake = if stoppable {
-            self.waiters
-                .park_stoppable(self.kind, || true, || guard.unlock_raw(), deadline)
-        } else {
-            self.waiters
-                .park_then(self.kind, || true, || guard.unlock_raw(), deadline)
-        };
+        let wake = self
+            .waiters
+            .wait(self.kind, stoppable, || guard.unlock_raw(), deadline);
         // Re-acquired whatever happens to the thread's stop: the guard must hold it again.
         crate::stop::unstoppable(|| guard.relock_raw());
         wake
