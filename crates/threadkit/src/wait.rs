@@ -30,18 +30,24 @@ use crate::diag::{self, Kind};
 use crate::facade::{AtomicUsize, Duration, Instant, Ordering};
 use std::panic::Location;
 
-/// Bounded spinning before a thread parks (parking_lot's).
+/// How long a blocked thread spins before it parks.
+#[cfg(not(loom))]
+mod spin;
 #[cfg(all(not(loom), not(feature = "check")))]
-pub(crate) use parking_lot_core::SpinWait;
+pub(crate) use spin::SpinWait;
 /// Check mode: a thread in an execution does not spin (a scheduling point, then it parks, as
-/// under loom); outside one, parking_lot's.
+/// under loom); outside one, the normal build's policy.
 #[cfg(all(not(loom), feature = "check"))]
-pub(crate) struct SpinWait(parking_lot_core::SpinWait);
+pub(crate) struct SpinWait(spin::SpinWait);
 
 #[cfg(all(not(loom), feature = "check"))]
 impl SpinWait {
-    pub(crate) fn new() -> Self {
-        SpinWait(parking_lot_core::SpinWait::new())
+    pub(crate) const fn new() -> Self {
+        SpinWait(spin::SpinWait::new())
+    }
+
+    pub(crate) const fn hand_off() -> Self {
+        SpinWait(spin::SpinWait::hand_off())
     }
 
     #[track_caller]
@@ -54,7 +60,7 @@ impl SpinWait {
         }
     }
 
-    #[allow(dead_code)] // as parking_lot's
+    #[allow(dead_code)] // as the normal build's
     pub(crate) fn reset(&mut self) {
         self.0.reset();
     }

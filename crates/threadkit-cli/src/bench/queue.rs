@@ -193,9 +193,14 @@ fn task_done_join_threadkit(ops: u64, maxsize: usize) -> u64 {
     ops
 }
 
-/// The same protocol on crossbeam: an unbounded channel and a `WaitGroup`-like counter.
-fn task_done_join_crossbeam(ops: u64) -> u64 {
-    let (s, r) = crossbeam_channel::unbounded::<u64>();
+/// The same protocol on crossbeam: a channel (unbounded for `maxsize` 0, as `Queue(0)`) and
+/// a done signal after the last item.
+fn task_done_join_crossbeam(ops: u64, maxsize: usize) -> u64 {
+    let (s, r) = if maxsize == 0 {
+        crossbeam_channel::unbounded::<u64>()
+    } else {
+        crossbeam_channel::bounded::<u64>(maxsize)
+    };
     let (done_s, done_r) = crossbeam_channel::bounded::<()>(1);
     let worker = std::thread::spawn(move || {
         for n in 1..=ops {
@@ -271,7 +276,9 @@ pub(crate) fn workloads() -> Vec<Workload> {
             1_000_000,
         )
         .case("threadkit Queue", |n| task_done_join_threadkit(n, 0))
-        .case("crossbeam + done signal", task_done_join_crossbeam)
+        .case("crossbeam + done signal", |n| {
+            task_done_join_crossbeam(n, 0)
+        })
         .python("queue-task-done-join"),
         Workload::new(
             "queue-task-done-1024",
@@ -280,7 +287,12 @@ pub(crate) fn workloads() -> Vec<Workload> {
             1_000_000,
         )
         .case("threadkit Queue", |n| task_done_join_threadkit(n, CAP))
-        .case("crossbeam + done signal", task_done_join_crossbeam),
+        .case("crossbeam bounded + done signal", |n| {
+            task_done_join_crossbeam(n, CAP)
+        })
+        .case("crossbeam unbounded + done signal", |n| {
+            task_done_join_crossbeam(n, 0)
+        }),
         Workload::new(
             "queue0-spsc",
             "Queue(0), Python's default: 1 producer + 1 consumer, per item",

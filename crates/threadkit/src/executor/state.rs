@@ -197,7 +197,7 @@ impl<T> FutureState<T> {
     #[track_caller]
     pub(crate) fn wait(&self, until: Until, deadline: Option<Instant>) -> bool {
         // A task usually takes a moment: spin briefly before parking.
-        let mut spin = wait::SpinWait::new();
+        let mut spin = wait::SpinWait::hand_off();
         loop {
             if until.reached(self.state.load(Ordering::Acquire)) {
                 return true;

@@ -62,22 +62,6 @@ impl<T, S> Core<T, S> {
     }
 }
 
-/// One round of a blocked put or get: spin a little (`Wake::Invalid`: look again), then park
-/// on `waiters` while `blocked` holds, honouring the thread's stop.
-fn spin_or_park(
-    spin: &mut SpinWait,
-    waiters: &WaitQueue,
-    kind: Kind,
-    deadline: Option<Instant>,
-    blocked: impl FnMut() -> bool,
-) -> Wake {
-    if spin.spin() {
-        Wake::Invalid
-    } else {
-        waiters.park_stoppable(kind, blocked, || {}, deadline)
-    }
-}
-
 /// A getter counted in `spinning` while it spins (see the design note). Once made it owes
 /// the wake a push may have skipped because of it.
 struct Spinner<'a, T, S: Store<T>> {
@@ -178,11 +162,28 @@ impl<T: Send, S: Store<T>> Core<T, S> {
     /// The queue was full: spin, then sleep until there is room, it closes, or `deadline`.
     #[cold]
     fn put_slow(&self, mut item: T, deadline: Option<Instant>) -> Result<(), PutError<T>> {
-        let mut spin = SpinWait::new();
+        let mut spin = SpinWait::hand_off();
+        // A full queue drains only as fast as its getters take items, and every look at it
+        // reads the lines they write, slowing them. So between its looks a put lets them work
+        // in proportion to the items ahead of it (a queue of 1,024: 64 spin hints): a deep
+        // queue then fills in batches instead of one contended slot at a time, and a put that
+        // waits behind that many items is not delayed in any way a getter can see. A queue of
+        // 16 items or fewer (a hand-off) is looked at as often as the spin allows.
+        let between_looks = self.store.capacity().map_or(0, |cap| (cap / 16).min(64));
         loop {
-            let wake = spin_or_park(&mut spin, &self.putters, Kind::QueuePut, deadline, || {
-                self.store.is_full() && !self.store.is_closed()
-            });
+            let wake = if spin.spin() {
+                for _ in 0..between_looks {
+                    std::hint::spin_loop();
+                }
+                Wake::Invalid
+            } else {
+                self.putters.park_stoppable(
+                    Kind::QueuePut,
+                    || self.store.is_full() && !self.store.is_closed(),
+                    || {},
+                    deadline,
+                )
+            };
             if wake == Wake::Stopped {
                 return Err(PutError::Stopped(item));
             }
@@ -216,7 +217,7 @@ impl<T: Send, S: Store<T>> Core<T, S> {
             };
         };
         let mut spinner = Spinner::new(self);
-        let mut spin = SpinWait::new();
+        let mut spin = SpinWait::hand_off();
         loop {
             if self.store.is_closed() {
                 return self.take().ok_or(GetError::ShutDown);

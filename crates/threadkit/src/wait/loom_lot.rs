@@ -156,6 +156,10 @@ impl SpinWait {
         SpinWait
     }
 
+    pub(crate) fn hand_off() -> Self {
+        SpinWait
+    }
+
     /// `false`: park now.
     pub(crate) fn spin(&mut self) -> bool {
         false
