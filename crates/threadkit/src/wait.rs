@@ -5,7 +5,8 @@
 //! Each primitive keeps its state in an atomic word and has an inlined fast path that never
 //! touches this module. When it must block, it parks the thread in a queue keyed by the address
 //! of one of its own fields (`key_of`). Parking goes through `parking_lot_core`'s global parking
-//! table, so a primitive costs one word of memory and nothing is allocated per wait.
+//! table, so a primitive costs one word of memory and nothing is allocated per wait (a
+//! condition's waiter brings a node of its own, reused by its thread: see below).
 //!
 //! The protocol is always the same:
 //! 1. the waiter records in the state word that somebody waits (a `PARKED` bit or a counter);
@@ -18,9 +19,16 @@
 //! wait that is woken spuriously and parks again never waits longer in total than asked.
 //! A `Duration` too large to add to `now` means "wait forever".
 //!
+//! Waiters come in two shapes. Most primitives park every waiter on one key of their own
+//! ([`WaitQueue`], or a key and a state bit). A condition's waiters each park on a node of
+//! their own in a [`WaitList`] (`wait/list.rs`): a notify releases exactly the oldest waiters
+//! and costs no system call for one that is still spinning. How long a thread spins before it
+//! parks is a policy per primitive (`wait/spin.rs`), chosen by measurement.
+//!
 //! # The door's observers
 //!
-//! Every park says what it waits on (a [`Kind`], the key as the object's identity, its call
+//! Every park says what it waits on (a [`Kind`], the object's identity: its key, or for a
+//! condition's waiter parked on a node of its own, the list's key; its call
 //! site through `#[track_caller]`): the door tells the diagnostics (`crate::diag`) before the
 //! thread sleeps and after it wakes, so wait records, deadlock detection and `dump()` need
 //! nothing from the primitives beyond that. With diagnostics off, the door's cost is one
@@ -35,6 +43,9 @@ use std::panic::Location;
 mod spin;
 #[cfg(all(not(loom), not(feature = "check")))]
 pub(crate) use spin::SpinWait;
+/// Check mode's own hand-offs follow the same rule for a busy machine.
+#[cfg(all(not(loom), feature = "check"))]
+pub(crate) use spin::{crowded, yield_measured};
 /// Check mode: a thread in an execution does not spin (a scheduling point, then it parks, as
 /// under loom); outside one, the normal build's policy.
 #[cfg(all(not(loom), feature = "check"))]
@@ -257,7 +268,7 @@ pub(crate) fn unpark_stopped(key: usize, anchor: usize) {
 #[inline]
 // Check mode's reports name the waiting call's site, as the diagnostics do (no cost without it).
 #[cfg_attr(feature = "check", track_caller)]
-#[allow(clippy::too_many_arguments)] // the door's one implementation, called from three doors
+#[allow(clippy::too_many_arguments)] // the door's one implementation, for every park
 fn sleep(
     key: usize,
     waiting: &diag::Waiting,

@@ -571,6 +571,34 @@ fn scenario(name: &str) {
             eprint!("caught: {}", message(&*report));
             std::process::exit(0);
         }
+        "the-panic-policy-ends-condition-waits-with-their-locks-held-again" => {
+            set_deadlock_policy(DeadlockPolicy::Panic);
+            std::panic::set_hook(Box::new(|_| {}));
+            // The report panics inside the wait, after it released the lock: the wait takes it
+            // back before the panic goes on, so the caller's guard releases a lock it holds.
+            let cond = Condition::with_lock(Lock::new());
+            let held = cond.guard();
+            let report = std::panic::catch_unwind(|| cond.wait()).unwrap_err();
+            let condition_held = cond.locked();
+            drop(held);
+            let mutex = threadkit::Mutex::new(0);
+            let condvar = threadkit::Condvar::new();
+            let mut guard = mutex.lock();
+            let again = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                condvar.wait(&mut guard);
+            }))
+            .unwrap_err();
+            *guard += 1; // the guard's lock is held again
+            drop(guard);
+            let mutex_free = mutex.try_lock().is_some();
+            eprint!(
+                "caught: {}caught: {}held again: {condition_held} {}",
+                message(&*report),
+                message(&*again),
+                mutex_free && !cond.locked()
+            );
+            std::process::exit(0);
+        }
         #[cfg(all(unix, feature = "sigquit"))]
         "a-dump-on-sigquit" => {
             set_deadlock_policy(DeadlockPolicy::Report);
@@ -639,6 +667,15 @@ fn every_thread_asleep_is_reported_with_a_dump() {
         stderr.starts_with("caught: threadkit: deadlock found: all 1 threads are asleep"),
         "{stderr}"
     );
+    let (status, stderr) =
+        in_child("the-panic-policy-ends-condition-waits-with-their-locks-held-again");
+    assert!(status.success(), "{stderr}");
+    assert_eq!(
+        stderr.matches("caught: threadkit: deadlock found").count(),
+        2,
+        "{stderr}"
+    );
+    assert!(stderr.ends_with("held again: true true"), "{stderr}");
 }
 
 /// `kill -QUIT` prints the dump, and the process goes on (as the JVM does).

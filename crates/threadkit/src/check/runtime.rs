@@ -12,7 +12,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::fmt::Write as _;
 use std::panic::Location;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -21,28 +21,12 @@ const TRACE: usize = 24;
 
 /// How a thread waiting for the baton (or the controller for an outcome, or an idle worker
 /// for a job) spins before it parks: [`SPIN_PAUSES`] spin-loop hints, then `sched_yield`s for
-/// up to [`SPIN_FOR`]. A yield that took longer than [`CROWDED`] gave the core to another
-/// process's thread: the machine is busy, a spinner keeps the running thread from a core and
-/// waits a whole time slice for its own turn, while a parked thread, once woken, gets a core
-/// at once; so for [`CROWDED_FOR`] after that, waiters park after the spin-loop hints. (A park
-/// and its wake-up cost 10-60 µs on a 2-core VM; a step, a microsecond.)
+/// up to [`SPIN_FOR`]. A yield that found the machine busy (another process's thread took the
+/// core) makes waiters park after the spin-loop hints for a while: the crate's one rule for a
+/// busy machine (`wait/spin.rs`). (A park and its wake-up cost 10-60 µs on a 2-core VM; a
+/// step, a microsecond.)
 const SPIN_PAUSES: u32 = 64;
 const SPIN_FOR: Duration = Duration::from_micros(400);
-const CROWDED: Duration = Duration::from_micros(500);
-const CROWDED_FOR: Duration = Duration::from_millis(50);
-
-/// Until when (µs since [`epoch`]) the machine counts as busy (see [`SPIN_PAUSES`]).
-static CROWDED_UNTIL: AtomicU64 = AtomicU64::new(0);
-
-/// The instant the crowding deadline counts from.
-fn epoch() -> Instant {
-    static EPOCH: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
-    *EPOCH.get_or_init(Instant::now)
-}
-
-fn micros_since_epoch(t: Instant) -> u64 {
-    u64::try_from(t.saturating_duration_since(epoch()).as_micros()).unwrap_or(u64::MAX)
-}
 
 /// Spins until `ready` (true) or until spinning does not pay (false), as [`SPIN_PAUSES`]
 /// says.
@@ -57,25 +41,17 @@ fn spin_with(pauses: u32, ready: impl Fn() -> bool) -> bool {
         }
         std::hint::spin_loop();
     }
-    let mut last = Instant::now();
-    if micros_since_epoch(last) < CROWDED_UNTIL.load(Ordering::Relaxed) {
+    if crate::wait::crowded() {
         return ready();
     }
-    let end = last + SPIN_FOR;
+    let end = Instant::now() + SPIN_FOR;
     loop {
         if ready() {
             return true;
         }
-        std::thread::yield_now();
-        let now = Instant::now();
-        if now - last > CROWDED {
-            CROWDED_UNTIL.store(micros_since_epoch(now + CROWDED_FOR), Ordering::Relaxed);
+        if !crate::wait::yield_measured() || Instant::now() >= end {
             return ready();
         }
-        if now >= end {
-            return ready();
-        }
-        last = now;
     }
 }
 

@@ -243,6 +243,8 @@ fn found(links: &[Link], me: u64) {
             };
             if let Some(t) = record::all().into_iter().find(|t| t.ident == victim.waiter) {
                 t.make_victim(report);
+                // A lock's waiters park on the lock's own key, which is its identity here (a
+                // condition's waiters park on nodes of their own: never victims).
                 crate::wait::unpark_all(victim.record.object);
             }
         }

@@ -12,7 +12,9 @@ use super::rlock::RLock;
 use crate::diag::Kind;
 use crate::facade::{Duration, Instant};
 use crate::wait::{self, WaitList, Wake};
+use std::cell::Cell;
 use std::fmt;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 
 mod sealed {
@@ -422,7 +424,9 @@ impl<L: ConditionLock> Condition<L> {
     }
 
     /// Like [`wait`](Self::wait) for at most `timeout`; `Ok(false)` if it timed out
-    /// (Python: `wait(timeout)`).
+    /// (Python: `wait(timeout)`). A wait whose timeout ends just as a `notify` chooses it
+    /// returns `Ok(true)`: the notification is this waiter's, not lost (CPython returns
+    /// `False` then, and the notification is gone).
     ///
     /// # Errors
     ///
@@ -573,16 +577,22 @@ impl<L: ConditionLock> Condition<L> {
         if !self.lock.is_owned() {
             return Err(NotOwnedError);
         }
-        // Counted while the lock is held, so a notifier holding the lock sees this waiter.
+        // Queued while the lock is held, so a notifier holding the lock sees this waiter.
         let mut saved = 0;
-        let wake = self.waiters.wait(
-            Kind::Condition,
-            true,
-            || saved = self.lock.release_save(),
-            deadline,
-        );
-        // Re-acquired whatever happens to the thread's stop: the caller holds it again.
-        crate::stop::unstoppable(|| self.lock.acquire_restore(saved));
+        let released = Cell::new(false);
+        let waited = panic::catch_unwind(AssertUnwindSafe(|| {
+            let release = || {
+                saved = self.lock.release_save();
+                released.set(true);
+            };
+            self.waiters.wait(Kind::Condition, true, release, deadline)
+        }));
+        // Re-acquired whatever happens to the thread's stop, and before a panic raised in the
+        // wait (a deadlock report) goes on: the caller holds it again.
+        if released.get() {
+            crate::stop::unstoppable(|| self.lock.acquire_restore(saved));
+        }
+        let wake = waited.unwrap_or_else(|p| panic::resume_unwind(p));
         if wake == Wake::Stopped {
             // With the lock held again, as the caller's guard expects (`crate::stop`).
             crate::stop::unwind();

@@ -18,7 +18,9 @@ use super::mutex::MutexGuard;
 use crate::diag::Kind;
 use crate::facade::{Duration, Instant};
 use crate::wait::{self, WaitList, Wake};
+use std::cell::Cell;
 use std::fmt;
+use std::panic::{self, AssertUnwindSafe};
 
 /// A condition variable over a [`Mutex<T>`](crate::Mutex): wait on the mutex's guard until
 /// the data says go (Python: `threading.Condition`, with the data inside the lock).
@@ -112,7 +114,8 @@ impl Condvar {
     }
 
     /// Like [`wait`](Self::wait), giving up after `timeout`; `false` if it gave up
-    /// (Python: `wait(timeout)`).
+    /// (Python: `wait(timeout)`). A wait notified just as its timeout ends returns `true`:
+    /// the notification is not lost.
     ///
     /// ```
     /// use std::time::Duration;
@@ -335,12 +338,20 @@ impl Condvar {
         deadline: Option<Instant>,
         stoppable: bool,
     ) -> Wake {
-        let wake = self
-            .waiters
-            .wait(self.kind, stoppable, || guard.unlock_raw(), deadline);
-        // Re-acquired whatever happens to the thread's stop: the guard must hold it again.
-        crate::stop::unstoppable(|| guard.relock_raw());
-        wake
+        let released = Cell::new(false);
+        let waited = panic::catch_unwind(AssertUnwindSafe(|| {
+            let release = || {
+                guard.unlock_raw();
+                released.set(true);
+            };
+            self.waiters.wait(self.kind, stoppable, release, deadline)
+        }));
+        // Re-acquired whatever happens to the thread's stop, and before a panic raised in the
+        // wait (a deadlock report) goes on: the guard must hold it again.
+        if released.get() {
+            crate::stop::unstoppable(|| guard.relock_raw());
+        }
+        waited.unwrap_or_else(|p| panic::resume_unwind(p))
     }
 
     /// Waits while `condition` holds; `false` if the deadline passed with it still true.

@@ -28,9 +28,13 @@
 //!
 //! The node is an `Arc`: a notifier may still hold it after its waiter left, and a stale
 //! unpark of the node's address can then only reach a thread parked on that node. A thread
-//! reuses its node for its next wait only once nobody else holds it (one allocation per thread,
-//! not per wait); a stray wake-up of a reused node is a spurious wake-up, which the waiter's
-//! loop absorbs (it returns only on `NOTIFIED`, a deadline or a stop).
+//! reuses its node for its next wait only once nobody else holds it (so about one allocation
+//! per thread, not per wait); a stray wake-up of a reused node is a spurious wake-up, which the
+//! waiter's loop absorbs (it returns only on `NOTIFIED`, a deadline or a stop).
+//!
+//! A wait that unwinds (a deadlock report raised in its park) takes its node out of the list,
+//! or passes on the notification a notifier had already given it; its caller takes its lock
+//! back before the unwind goes on (see `Condition`, `Condvar`).
 
 use super::Wake;
 use crate::diag::Kind;
@@ -55,14 +59,13 @@ impl Node {
     /// A node for a new wait: the thread's spare one if nobody else holds it any more.
     fn take() -> Arc<Node> {
         #[cfg(not(loom))]
-        if let Some(node) = SPARE
-            .try_with(std::cell::Cell::take)
-            .ok()
-            .flatten()
-            .filter(|node| Arc::strong_count(node) == 1)
-        {
-            node.state.store(WAITING, Ordering::Relaxed);
-            return node;
+        if let Some(mut node) = SPARE.try_with(std::cell::Cell::take).ok().flatten() {
+            // `get_mut` proves the last notifier's `Arc` is gone with acquire ordering, so its
+            // swap to `NOTIFIED` happened before this reset (a relaxed count would not order it).
+            if Arc::get_mut(&mut node).is_some() {
+                node.state.store(WAITING, Ordering::Relaxed);
+                return node;
+            }
         }
         Arc::new(Node {
             state: AtomicUsize::new(WAITING),
@@ -176,14 +179,15 @@ impl WaitList {
         deadline: Option<Instant>,
     ) -> Wake {
         let mut spin = super::SpinWait::new();
-        // A wait whose deadline has passed goes straight to the park, which says so.
-        let mut spinning = !super::expired(deadline);
+        let mut spinning = true;
         loop {
             let state = node.state.load(Ordering::Acquire);
             if state == NOTIFIED {
                 return Wake::Unparked;
             }
-            if spinning && spin.spin() {
+            // A wait whose deadline has passed (even while it spins) goes to the park, which
+            // says so at once.
+            if spinning && !super::expired(deadline) && spin.spin() {
                 continue;
             }
             spinning = false;
@@ -237,11 +241,9 @@ impl WaitList {
             node.notify();
             return 1;
         }
-        let taken: VecDeque<Arc<Node>> = if n >= nodes.len() {
-            std::mem::take(&mut *nodes)
-        } else {
-            nodes.drain(..n).collect()
-        };
+        // Drained, not swapped out: the list keeps its buffer for the next waiters.
+        let n = n.min(nodes.len());
+        let taken: Vec<Arc<Node>> = nodes.drain(..n).collect();
         self.queued.fetch_sub(taken.len(), Ordering::SeqCst);
         drop(nodes);
         for node in &taken {
@@ -277,7 +279,7 @@ impl std::fmt::Debug for WaitList {
     }
 }
 
-/// A queued node, taken out of the list if its wait unwinds.
+/// A queued node, taken out of the list if its wait unwinds (a deadlock report in the park).
 struct Queued<'a> {
     list: &'a WaitList,
     node: &'a Arc<Node>,
@@ -285,7 +287,11 @@ struct Queued<'a> {
 
 impl Drop for Queued<'_> {
     fn drop(&mut self) {
-        self.list.dequeue(self.node);
+        // A notifier took it first: the notification goes on to the next waiter, as a
+        // stopped wait's does.
+        if !self.list.dequeue(self.node) {
+            self.list.wake_n(1);
+        }
     }
 }
 
