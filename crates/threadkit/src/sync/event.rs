@@ -8,7 +8,8 @@
 //! and their `wait` returns true (CPython's contract since bpo-13502 / gh-57711). A waiter
 //! therefore never decides from the flag alone: it notes the generation when it starts, and
 //! returns true once the flag is set *or* the generation has moved, however briefly the flag
-//! stayed set. A waiter unparked by `set` returns true without looking again.
+//! stayed set. A waiter unparked checks the generation too: a `set` delayed between its state
+//! change and its wake-up may wake a later wait, which must not count it.
 
 use crate::diag::Kind;
 use crate::facade::{AtomicUsize, Duration, Instant, Ordering};
@@ -233,12 +234,19 @@ impl Event {
                 wait::park(kind, key, &validate, timed_out, deadline)
             };
             match woke {
-                // Only `set` unparks this key: the pulse released us, even if cleared since.
+                // Only `set` unparks this key, but a `set` may reach a later wait: its wake-up
+                // follows its state change, and a setter delayed in between (preempted) wakes
+                // whoever parks meanwhile, a thread that has since returned and waits again
+                // (found by `stress_ping_pong_exact_rounds` under ThreadSanitizer: the echo
+                // thread ran a round ahead and the test hung). A wake-up from a set made for
+                // this wait comes with the generation moved past `start`'s: the pulse released
+                // us even if cleared since. Otherwise it was someone else's: wait on.
                 Wake::Unparked => {
                     // Acquire what the `set` published (its release heads the sequence this
                     // load reads from: later writes are read-modify-writes).
-                    let _ = self.state.load(Ordering::Acquire);
-                    return true;
+                    if released(self.state.load(Ordering::Acquire)) {
+                        return true;
+                    }
                 }
                 Wake::TimedOut => return released(self.state.load(Ordering::Acquire)),
                 // The mark stays: a later `set` only makes one call for nobody.
@@ -337,6 +345,36 @@ mod loom_tests {
             event.clear();
             waiter.join().unwrap();
             assert!(!event.is_set());
+        });
+    }
+
+    /// Two rounds of ping-pong: the echo thread never runs a round ahead. A `set` delayed
+    /// between its state change and its wake-up may wake the echo's next wait; that wake-up
+    /// must not count (the bug `stress_ping_pong_exact_rounds` hit under ThreadSanitizer).
+    #[test]
+    fn loom_event_late_wake_up_does_not_release_a_later_wait() {
+        loom::model(|| {
+            let ping = Arc::new(Event::new());
+            let pong = Arc::new(Event::new());
+            let pings = Arc::new(AtomicUsize::new(0));
+            let echo = {
+                let (ping, pong, pings) = (ping.clone(), pong.clone(), pings.clone());
+                loom::thread::spawn(move || {
+                    for round in 1..=2 {
+                        assert!(ping.wait());
+                        assert!(pings.load(Ordering::SeqCst) >= round, "released early");
+                        ping.clear();
+                        pong.set();
+                    }
+                })
+            };
+            for round in 1..=2 {
+                pings.store(round, Ordering::SeqCst);
+                ping.set();
+                assert!(pong.wait());
+                pong.clear();
+            }
+            echo.join().unwrap();
         });
     }
 
