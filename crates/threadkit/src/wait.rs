@@ -71,7 +71,6 @@ impl SpinWait {
         }
     }
 
-    #[allow(dead_code)] // as the normal build's
     pub(crate) fn reset(&mut self) {
         self.0.reset();
     }

@@ -120,8 +120,7 @@ impl SpinWait {
         true
     }
 
-    /// Starts the policy over (a waiter that made progress).
-    #[allow(dead_code)] // kept with the policy: a retry loop that progressed starts over
+    /// Starts the policy over (a lock waiter that saw progress: `Lock`'s slow path).
     #[inline]
     pub(crate) fn reset(&mut self) {
         self.step = 0;
