@@ -275,3 +275,136 @@ fn scoped_threads_are_threadkit_threads() {
     assert!(names.1.starts_with("Thread-"), "{}", names.1);
     assert_eq!(local.with(|v| *v), 1);
 }
+
+/// `spawn`: no future; the tasks borrow, all finish, a panic is the scope's (and, fail-fast,
+/// stops a running sibling blocked in a queue's `get`).
+#[test]
+fn spawned_tasks_borrow_finish_and_return_their_panics() {
+    let pool = ThreadPoolExecutor::new(2).unwrap();
+    let mut data: Vec<u64> = (0..100).collect();
+    pool.scope(|s| {
+        for x in &mut data {
+            s.spawn(move || *x += 1).unwrap();
+        }
+    })
+    .unwrap();
+    assert!(data.iter().enumerate().all(|(i, x)| *x == i as u64 + 1));
+
+    let jobs: Queue<u8> = Queue::new(0);
+    let started = Event::new();
+    let outcome = std::sync::Mutex::new(None);
+    let err = pool
+        .scope(|s| {
+            s.spawn(|| {
+                started.set();
+                *outcome.lock().unwrap() = Some(jobs.get());
+            })
+            .unwrap();
+            started.wait();
+            s.spawn(|| panic!("spawned boom")).unwrap();
+        })
+        .unwrap_err();
+    assert_eq!(err.panics().len(), 1);
+    assert_eq!(err.panics()[0].message(), "spawned boom");
+    assert_eq!(*outcome.lock().unwrap(), Some(Err(GetError::Stopped)));
+}
+
+/// A refused closure comes back from `spawn` as from `submit`.
+#[test]
+fn a_refused_spawn_gives_the_closure_back() {
+    let pool = ExecutorBuilder::new()
+        .max_workers(1)
+        .max_queued(1, WhenFull::Reject)
+        .build()
+        .unwrap();
+    let (started, gate) = (Event::new(), Event::new());
+    pool.scope(|s| {
+        s.spawn(|| {
+            started.set();
+            gate.wait();
+        })
+        .unwrap();
+        started.wait(); // the worker is busy and the queue empty
+        s.spawn(|| ()).unwrap();
+        let Err(threadkit::SubmitError::Full(refused)) = s.spawn(|| ()) else {
+            panic!("the bound of one queued task refuses a second")
+        };
+        gate.set();
+        refused();
+    })
+    .unwrap();
+}
+
+/// A task that runs on a thread that is no worker of its scope's pool (here: inline, by the
+/// caller-runs policy, inside a task of another pool, whose worker's token is that task's) has
+/// no worker slot for its scope: the scope's stop still reaches it, by the general link.
+#[test]
+fn a_stop_reaches_a_task_run_outside_its_pools_workers() {
+    let outer = ThreadPoolExecutor::new(1).unwrap();
+    let inner_pool = ExecutorBuilder::new()
+        .max_workers(1)
+        .max_queued(1, WhenFull::CallerRuns)
+        .build()
+        .unwrap();
+    let jobs: Queue<u8> = Queue::new(0);
+    let (blocker_started, gate, inline_started) = (Event::new(), Event::new(), Event::new());
+    let inline = std::sync::Mutex::new(None);
+    inner_pool
+        .scope(|s| {
+            s.spawn(|| {
+                blocker_started.set();
+                gate.wait();
+            })
+            .unwrap();
+            blocker_started.wait(); // the inner pool's worker is busy
+            s.spawn(|| ()).unwrap(); // and its queue full: the next runs where it is submitted
+                                     // Opened on a plain thread, whose token is not the inner scope's: the outer scope's
+                                     // token is no child of it, so only the inner scope's own link can stop the task.
+            std::thread::scope(|t| {
+                t.spawn(|| {
+                    outer
+                        .scope(|o| {
+                            o.spawn(|| {
+                                s.spawn(|| {
+                                    inline_started.set();
+                                    *inline.lock().unwrap() = Some(jobs.get());
+                                })
+                                .unwrap();
+                            })
+                            .unwrap();
+                            inline_started.wait();
+                            s.stop();
+                        })
+                        .unwrap();
+                });
+            });
+            gate.set();
+        })
+        .unwrap();
+    assert_eq!(*inline.lock().unwrap(), Some(Err(GetError::Stopped)));
+}
+
+/// A scope's token stopped after the scope ended reaches nothing: a later scope's task on the
+/// same worker runs on (scopes are told apart by a number never reused).
+#[test]
+fn a_late_stop_of_an_ended_scope_stops_no_later_task() {
+    let pool = ThreadPoolExecutor::new(1).unwrap();
+    let old = pool.scope(|s| s.stop_token()).unwrap();
+    let (started, stopped) = (Event::new(), Event::new());
+    let seen = pool
+        .scope(|s| {
+            let f = s
+                .submit(|| {
+                    started.set();
+                    stopped.wait();
+                    threadkit::stop_requested()
+                })
+                .unwrap();
+            started.wait();
+            old.stop();
+            stopped.set();
+            f.into_result().unwrap()
+        })
+        .unwrap();
+    assert!(!seen, "the later scope's task was stopped");
+}

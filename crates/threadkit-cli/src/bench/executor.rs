@@ -166,7 +166,8 @@ fn one_warm_rayon(ops: u64) -> u64 {
     })
 }
 
-/// A scope whose tasks borrow the caller's data: one task per element, all joined at the end.
+/// A scope whose tasks borrow the caller's data: one task per element, no result handle (what
+/// `rayon::Scope::spawn` offers), all joined at the end.
 fn scope_threadkit(ops: u64) -> u64 {
     let pool = threadkit::ThreadPoolExecutor::new(WORKERS).unwrap();
     let data: Vec<u64> = (0..ops).collect();
@@ -174,8 +175,10 @@ fn scope_threadkit(ops: u64) -> u64 {
     pool.scope(|s| {
         for x in &data {
             let sum = &sum;
-            s.submit(move || sum.fetch_add(x & 1, Ordering::Relaxed))
-                .unwrap();
+            s.spawn(move || {
+                sum.fetch_add(x & 1, Ordering::Relaxed);
+            })
+            .unwrap();
         }
     })
     .unwrap();
@@ -198,6 +201,38 @@ fn scope_rayon(ops: u64) -> u64 {
         }
     });
     sum.into_inner()
+}
+
+/// The same scope, each task's result collected: through its future (threadkit's `submit`),
+/// through a channel (rayon, which has no per-task handle).
+fn scope_results_threadkit(ops: u64) -> u64 {
+    let pool = threadkit::ThreadPoolExecutor::new(WORKERS).unwrap();
+    let data: Vec<u64> = (0..ops).collect();
+    pool.scope(|s| {
+        let futures: Vec<_> = data
+            .iter()
+            .map(|x| s.submit(move || x & 1).unwrap())
+            .collect();
+        futures.into_iter().map(|f| f.into_result().unwrap()).sum()
+    })
+    .unwrap()
+}
+
+fn scope_results_rayon(ops: u64) -> u64 {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(WORKERS)
+        .build()
+        .unwrap();
+    let data: Vec<u64> = (0..ops).collect();
+    let (tx, rx) = crossbeam_channel::unbounded();
+    pool.scope(|s| {
+        for x in &data {
+            let tx = tx.clone();
+            s.spawn(move |_| tx.send(x & 1).unwrap());
+        }
+    });
+    drop(tx);
+    rx.iter().sum()
 }
 
 pub(crate) fn workloads() -> Vec<Workload> {
@@ -238,7 +273,18 @@ pub(crate) fn workloads() -> Vec<Workload> {
             3,
             200_000,
         )
-        .case("threadkit ThreadPoolExecutor::scope", scope_threadkit)
-        .case("rayon scope", scope_rayon),
+        .case("threadkit TaskScope::spawn", scope_threadkit)
+        .case("rayon scope spawn", scope_rayon),
+        Workload::new(
+            "executor-scope-results",
+            "the same scope, every task's result collected (a future each, or a channel)",
+            3,
+            200_000,
+        )
+        .case(
+            "threadkit TaskScope::submit + futures",
+            scope_results_threadkit,
+        )
+        .case("rayon scope spawn + channel", scope_results_rayon),
     ]
 }

@@ -10,6 +10,7 @@
 //! - `completion`: `as_completed` and `wait`;
 //! - `promise`: standalone futures, completed by hand;
 //! - `scope`: executor scopes, whose tasks may borrow from the caller's stack;
+//! - `running`: which scope's task each worker runs, so a scope's stop reaches it;
 //! - `report`: where unretrieved failures are reported; `error`: the errors.
 
 mod completion;
@@ -19,6 +20,7 @@ mod map;
 mod pool;
 mod promise;
 mod report;
+mod running;
 mod scope;
 mod state;
 mod task;

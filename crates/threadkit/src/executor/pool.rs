@@ -20,6 +20,7 @@
 use super::error::{InvalidMaxWorkers, SubmitError};
 use super::future::Future;
 use super::map::{Map, MapOptions};
+use super::running::Running;
 use super::task::{self, Task};
 use crate::facade::{AtomicBool, AtomicU64, Ordering};
 use crate::panic;
@@ -80,11 +81,12 @@ struct State {
 }
 
 /// What a worker did, written by that worker alone (plain stores on its own cache line, so
-/// counting costs the hot path nothing measurable) and read by [`ThreadPoolExecutor::stats`].
-#[derive(Default)]
+/// counting costs the hot path nothing measurable) and read by [`ThreadPoolExecutor::stats`];
+/// and which scope's task it runs (for a scope's stop).
 struct WorkerCounters {
     completed: AtomicU64,
     busy: AtomicBool,
+    running: Running,
 }
 
 pub(crate) struct Pool {
@@ -130,11 +132,11 @@ enum Room<F> {
     RunHere(F),
 }
 
-/// Runs a packaged task on the submitting thread (`WhenFull::CallerRuns`): a done future, its
-/// panic delivered by it as a worker's would be.
-fn run_here<T>((task, future): (Arc<dyn Task>, Future<T>)) -> Future<T> {
+/// Runs a packaged task on the submitting thread (`WhenFull::CallerRuns`): its handle (a done
+/// future, its panic delivered by it as a worker's would be).
+fn run_here<H>((task, handle): (Arc<dyn Task>, H)) -> H {
     task.run(&|| {}, &crate::stop_token());
-    future
+    handle
 }
 
 impl Pool {
@@ -146,14 +148,14 @@ impl Pool {
         self.submit_packaged(f, task::package)
     }
 
-    /// Submits `f`, packaged into a task by `package` once it is accepted (a refused closure
-    /// comes back as it was given: an executor scope packages its borrowing closures its own
-    /// way).
-    pub(crate) fn submit_packaged<T, F>(
+    /// Submits `f`, packaged into a task and its handle (a future, or nothing) by `package`
+    /// once it is accepted (a refused closure comes back as it was given: an executor scope
+    /// packages its borrowing closures its own way).
+    pub(crate) fn submit_packaged<H, F>(
         self: &Arc<Self>,
         f: F,
-        package: impl FnOnce(F) -> (Arc<dyn Task>, Future<T>),
-    ) -> Result<Future<T>, SubmitError<F>> {
+        package: impl FnOnce(F) -> (Arc<dyn Task>, H),
+    ) -> Result<H, SubmitError<F>> {
         let f = match self.room(f) {
             Room::Granted(f) => f,
             Room::Refused(e) => return Err(e),
@@ -168,7 +170,7 @@ impl Pool {
                 SubmitError::ShutDown(f)
             });
         }
-        let (task, future) = package(f);
+        let (task, handle) = package(f);
         self.queue.put(Some(task));
         // Python's rule: start a worker unless one is idle. Once the pool is full the idle
         // tokens no longer matter, and neither side touches them.
@@ -179,7 +181,7 @@ impl Pool {
             drop(state);
             self.break_pool(NO_THREAD);
         }
-        Ok(future)
+        Ok(handle)
     }
 
     /// Room for one more task not started, by the pool's policy (unbounded: always).
@@ -235,7 +237,11 @@ impl Pool {
     fn start_worker(self: &Arc<Self>, state: &mut State) -> bool {
         let name = format!("{}_{}", self.prefix, state.workers.len());
         let pool = Arc::clone(self);
-        let counters = Arc::new(CachePadded::new(WorkerCounters::default()));
+        let counters = Arc::new(CachePadded::new(WorkerCounters {
+            completed: AtomicU64::new(0),
+            busy: AtomicBool::new(false),
+            running: Running::new(self.id()),
+        }));
         let mine = Arc::clone(&counters);
         // Daemon: dropping the executor waits for its workers (shutdown), but a leaked
         // executor's idle workers must not keep the process alive.
@@ -287,6 +293,8 @@ impl Pool {
         let worker_token = crate::stop_token();
         let mut task_token = worker_token.child();
         crate::stop::install(task_token.clone());
+        counters.running.set_token(task_token.clone());
+        let _slot = counters.running.install();
         // Waiting for work is the worker's own business: a stop never cuts it short.
         while let Some(task) = crate::stop::unstoppable(|| self.queue.get()) {
             // Out of the queue: its slot is free for a submitter.
@@ -296,9 +304,33 @@ impl Pool {
             if task_token.is_stopped() && !worker_token.is_stopped() {
                 task_token = worker_token.child();
                 crate::stop::install(task_token.clone());
+                counters.running.set_token(task_token.clone());
             }
         }
         crate::stop::unstoppable(|| self.queue.put(None)); // pass the shutdown sentinel on
+    }
+
+    /// The pool's identity (its address), which its workers' slots carry.
+    pub(crate) fn id(&self) -> usize {
+        std::ptr::from_ref(self) as usize
+    }
+
+    /// The scope `scope` stopped: its tasks running on this pool's workers are stopped
+    /// through their tokens (see `running`). The tokens are marked under the locks and their
+    /// stops finished after (they wake threads and run callbacks, which may call into the
+    /// pool).
+    pub(crate) fn stop_scope_tasks(&self, scope: usize) {
+        let marked: Vec<_> = {
+            let state = self.state.lock();
+            state
+                .counters
+                .iter()
+                .filter_map(|c| c.running.stop_if_running(scope))
+                .collect()
+        };
+        for token in marked {
+            token.finish_stop();
+        }
     }
 
     /// Marks the pool broken and fails every queued task with `reason`. Takes the state lock,

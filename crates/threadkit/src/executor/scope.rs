@@ -47,13 +47,15 @@
 use super::error::SubmitError;
 use super::future::Future;
 use super::pool::{Pool, ThreadPoolExecutor};
+use super::running;
 use super::task::{self, Task};
 use crate::diag::Kind;
 use crate::panic;
 use crate::scope::{ScopeError, ScopeOptions, Shared};
 use crate::stop;
 use crate::wait;
-use std::cell::{Cell, RefCell};
+use crate::StopToken;
+use std::cell::{Cell, RefCell, UnsafeCell};
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -62,6 +64,10 @@ use std::sync::Arc;
 /// [`crate::scope`]) and the count of its closures still in existence.
 struct ScopeState {
     shared: Arc<Shared>,
+    /// The scope's number, which a worker's slot holds while it runs one of its tasks.
+    key: usize,
+    /// The pool's identity (`Pool::id`).
+    pool: usize,
     /// Closures submitted and not yet called or dropped, plus one for the scope's own closure
     /// until it returns. Its address is the key the scope waits on.
     pending: AtomicUsize,
@@ -161,18 +167,25 @@ impl<F> Job<F> {
 
 impl<F: FnOnce() -> T, T> Job<F> {
     /// Runs the closure with the scope's stop passed on to the task's token; a panic is the
-    /// scope's too (fail-fast), then the future's.
-    fn call(mut self) -> T {
+    /// scope's too (fail-fast), then the future's. The job stays (counted in) until dropped.
+    fn call(&mut self) -> T {
         let f = self.f.take().expect("a job is called once");
-        let shared = &self.state().shared;
+        let state = self.state();
+        let shared = &state.shared;
+        // On a worker of the scope's pool, its slot names the scope, read by the scope's stop
+        // (see `running`); elsewhere, a callback on the scope's token stops the thread's.
+        let entered = running::enter(state.pool, state.key);
         if shared.token.is_stopped() {
             // Not started before the scope stopped: it ends as stopped, unrun.
             drop(f);
+            drop(entered);
             stop::unwind();
         }
-        let task = stop::stop_token();
-        let _link = shared.token.on_stop(move || {
-            task.stop();
+        let _link = entered.is_none().then(|| {
+            let task = stop::stop_token();
+            shared.token.on_stop(move || {
+                task.stop();
+            })
         });
         match panic::catch(f) {
             Ok(value) => value,
@@ -205,6 +218,75 @@ impl<F> Drop for Job<F> {
     }
 }
 
+/// A task with no future ([`TaskScope::spawn`]): the job alone. Its failure is the scope's
+/// (recorded by [`Job::call`]), its value nothing.
+struct Spawned<F> {
+    /// Touched only through the one `Task` handle (its methods consume it).
+    job: UnsafeCell<Option<Job<F>>>,
+}
+
+// SAFETY: the job is only reached through the unique `Task` handle, which one thread at a
+// time holds (it moves through the queue); `Job<F>` is `Send` for `F: Send`.
+unsafe impl<F: Send> Sync for Spawned<F> {}
+
+impl<F> Spawned<F> {
+    fn take(&self) -> Option<Job<F>> {
+        // SAFETY: only the unique `Task` handle calls this (its methods consume it).
+        unsafe { (*self.job.get()).take() }
+    }
+
+    /// Drops the job unrun (a cancelled or abandoned pool): its closure's `Drop` panic is the
+    /// scope's (see `Job`'s `Drop`).
+    fn discard(&self) {
+        consuming();
+        drop(self.take());
+        consumed();
+    }
+}
+
+impl<F: FnOnce() + Send> Task for Spawned<F> {
+    fn run(self: Arc<Self>, free: &dyn Fn(), _stop: &StopToken) {
+        let job = self.take();
+        if let Some(mut job) = job {
+            // A panic was recorded by `call` for the scope to return; a stop is no failure.
+            // The job is called in place and dropped (counted out) after the call returned:
+            // nothing borrowed is held across the count-out, so it needs no deferral.
+            let _ = panic::catch(|| job.call());
+            free();
+            drop(job);
+        } else {
+            free();
+        }
+    }
+
+    fn cancel(self: Arc<Self>) {
+        self.discard();
+    }
+
+    fn abandon(self: Arc<Self>, _reason: &Arc<str>) {
+        self.discard();
+    }
+}
+
+/// Packages `f` with no future, counted in (see [`package`]).
+fn package_spawned<'scope, F>(f: F, state: &'scope ScopeState, id: usize) -> Arc<dyn Task>
+where
+    F: FnOnce() + Send + 'scope,
+{
+    state.pending.fetch_add(1, Ordering::Relaxed);
+    let job = Job {
+        f: Some(f),
+        state: std::ptr::from_ref(state),
+        id,
+    };
+    let task: Arc<dyn Task + 'scope> = Arc::new(Spawned {
+        job: UnsafeCell::new(Some(job)),
+    });
+    // SAFETY: as in `package`: `pending` counts the closure until it was called or dropped,
+    // and the scope waits for it; only the trait object's lifetime bound changes.
+    unsafe { std::mem::transmute::<Arc<dyn Task + 'scope>, Arc<dyn Task>>(task) }
+}
+
 /// Packages `f` for the pool, counted in (see the module's design note).
 fn package<'scope, T, F>(f: F, state: &'scope ScopeState, id: usize) -> (Arc<dyn Task>, Future<T>)
 where
@@ -222,7 +304,12 @@ where
     // and `ThreadPoolExecutor::scope_with` waits, uninterruptibly, for `pending` to reach zero
     // before it returns. So everything borrowed for `'scope` (the closure's borrows and the
     // scope's state) outlives the closure.
-    let (task, future) = unsafe { task::package_borrowing(move || job.call()) };
+    let (task, future) = unsafe {
+        task::package_borrowing(move || {
+            let mut job = job;
+            job.call()
+        })
+    };
     // The scope returns the failure: the future does not report it as unretrieved.
     future.state().mark_retrieved();
     (task, future)
@@ -291,8 +378,18 @@ impl ThreadPoolExecutor {
     {
         let state = ScopeState {
             shared: Shared::new(options),
+            key: running::scope_key(),
+            pool: self.pool().id(),
             pending: AtomicUsize::new(1),
         };
+        // One link for the scope's life: its stop reaches its tasks running on the workers.
+        let pool = Arc::downgrade(self.pool());
+        let key = state.key;
+        let _stop_tasks = state.shared.token.on_stop(move || {
+            if let Some(pool) = pool.upgrade() {
+                pool.stop_scope_tasks(key);
+            }
+        });
         let scope = TaskScope {
             pool: self.pool(),
             state: &state,
@@ -351,6 +448,42 @@ impl<'scope> TaskScope<'scope, '_> {
         let state = self.state;
         let future = self.pool.submit_packaged(f, |f| package(f, state, id))?;
         Ok(ScopedFuture { future, state, id })
+    }
+
+    /// Schedules `f` as [`submit`](Self::submit) does, with no future: for a task whose only
+    /// result is its effect (Rust: `rayon::Scope::spawn`). Its panic is the scope's to return
+    /// (and, fail-fast, stops the other tasks); it costs less than a submitted task (no
+    /// future to allocate, publish or wake).
+    ///
+    /// # Errors
+    ///
+    /// As [`submit`](Self::submit): the closure comes back inside.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    ///
+    /// let pool = threadkit::ThreadPoolExecutor::new(2).unwrap();
+    /// let total = AtomicUsize::new(0);
+    /// pool.scope(|s| {
+    ///     for n in 1..=4 {
+    ///         let total = &total;
+    ///         s.spawn(move || {
+    ///             total.fetch_add(n, Ordering::Relaxed);
+    ///         })
+    ///         .unwrap();
+    ///     }
+    /// })
+    /// .unwrap();
+    /// assert_eq!(total.into_inner(), 10);
+    /// ```
+    pub fn spawn<F>(&self, f: F) -> Result<(), SubmitError<F>>
+    where
+        F: FnOnce() + Send + 'scope,
+    {
+        let id = self.state.shared.next_id();
+        let state = self.state;
+        self.pool
+            .submit_packaged(f, |f| (package_spawned(f, state, id), ()))
     }
 
     /// Asks every task of the scope to stop: running ones through their stop tokens, those not
@@ -515,6 +648,60 @@ mod tests {
         })
         .unwrap();
         assert_eq!(dropped.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn spawned_tasks_borrow_and_all_finish_before_the_scope_returns() {
+        let pool = ThreadPoolExecutor::new(2).unwrap();
+        let mut counts = vec![0u32; 8];
+        pool.scope(|s| {
+            for (i, c) in counts.iter_mut().enumerate() {
+                s.spawn(move || *c = u32::try_from(i).unwrap() + 1).unwrap();
+            }
+        })
+        .unwrap();
+        assert_eq!(counts, [1, 2, 3, 4, 5, 6, 7, 8]);
+    }
+
+    /// A spawned task discarded unrun (the oldest, by `DiscardOldest`) is dropped before the
+    /// scope returns, and a panic in its `Drop` is the scope's.
+    #[test]
+    fn a_discarded_spawned_task_is_dropped_and_its_drop_panic_returned() {
+        let pool = ExecutorBuilder::new()
+            .max_workers(1)
+            .max_queued(1, WhenFull::DiscardOldest)
+            .build()
+            .unwrap();
+        let (started, gate) = (Event::new(), Event::new());
+        let dropped = AtomicUsize::new(0);
+        struct Mark<'a>(&'a AtomicUsize);
+        impl Drop for Mark<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+                panic!("drop of a discarded task");
+            }
+        }
+        let err = pool
+            .scope(|s| {
+                s.spawn(|| {
+                    started.set();
+                    gate.wait();
+                })
+                .unwrap();
+                started.wait(); // the worker is busy and the queue empty
+                let mark = Mark(&dropped);
+                s.spawn(move || {
+                    let _mark = mark;
+                    unreachable!("discarded before it runs")
+                })
+                .unwrap();
+                s.spawn(|| ()).unwrap(); // discards the one queued
+                gate.set();
+            })
+            .unwrap_err();
+        assert_eq!(dropped.load(Ordering::SeqCst), 1);
+        assert_eq!(err.panics().len(), 1);
+        assert_eq!(err.panics()[0].message(), "drop of a discarded task");
     }
 
     #[test]
