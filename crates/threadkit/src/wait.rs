@@ -61,6 +61,10 @@ impl SpinWait {
         SpinWait(spin::SpinWait::hand_off())
     }
 
+    pub(crate) const fn lock() -> Self {
+        SpinWait(spin::SpinWait::lock())
+    }
+
     #[track_caller]
     pub(crate) fn spin(&mut self) -> bool {
         if crate::check::active() {

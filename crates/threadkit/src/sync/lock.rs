@@ -353,7 +353,7 @@ impl Lock {
     #[cold]
     #[track_caller]
     fn acquire_slow(&self, deadline: Option<Instant>, kind: Kind) -> bool {
-        let mut spin = SpinWait::new();
+        let mut spin = SpinWait::lock();
         let mut state = self.state.load(Ordering::Relaxed);
         loop {
             // Free: take it, keeping PARKED so sleepers are still woken later.

@@ -50,7 +50,7 @@ impl Counter {
     #[cold]
     #[track_caller]
     fn acquire_slow(&self, deadline: Option<Instant>) -> bool {
-        let mut spin = SpinWait::new();
+        let mut spin = SpinWait::lock();
         loop {
             if self.try_acquire() {
                 return true;

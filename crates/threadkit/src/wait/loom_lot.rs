@@ -160,6 +160,10 @@ impl SpinWait {
         SpinWait
     }
 
+    pub(crate) fn lock() -> Self {
+        SpinWait
+    }
+
     /// `false`: park now.
     pub(crate) fn spin(&mut self) -> bool {
         false
