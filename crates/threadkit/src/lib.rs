@@ -267,7 +267,7 @@
 //! | `std::jthread::request_stop`, `stop_token`, `stop_callback` (C++20) | [`ThreadHandle::request_stop`], [`StopToken`], [`StopToken::on_stop`] ([`StopCallback`]) |
 //! | `CancellationTokenSource`, `CreateLinkedTokenSource`, `CancelAfter` (.NET) | [`StopToken`], [`StopToken::child`], [`StopToken::after`] |
 //! | `asyncio.TaskGroup` (Python 3.11), Trio's nursery, `StructuredTaskScope` (Java), `std::thread::scope` | [`scope`], [`scope_with`] ([`Scope`], [`ScopedThread`], [`ScopeOptions`], [`ScopeError`]) |
-//! | `TaskGroup` on a thread pool, `rayon::scope`, Java's `StructuredTaskScope` with an executor | [`ThreadPoolExecutor::scope`], [`ThreadPoolExecutor::scope_with`] ([`TaskScope`], [`ScopedFuture`]) |
+//! | `TaskGroup` on a thread pool, `rayon::scope`, Java's `StructuredTaskScope` with an executor | [`ThreadPoolExecutor::scope`], [`ThreadPoolExecutor::scope_with`] ([`TaskScope::submit`] and its [`ScopedFuture`]; [`TaskScope::spawn`] with no future, as `rayon::Scope::spawn`) |
 //! | Java's bounded `ThreadPoolExecutor` and its `RejectedExecutionHandler` policies | [`ExecutorBuilder::max_queued`] with [`WhenFull`] (block, reject with the closure back, caller runs, discard oldest) |
 //! | `Future.cancel()` (a running task: `False`), Java's `cancel(true)` | [`Future::request_stop`], [`FutureError::Stopped`], [`ShutdownOptions::stop_running`] |
 //!

@@ -21,6 +21,7 @@ use crate::panic::{self, Panic};
 use crate::stop::{self, StopToken};
 use crate::sync::Mutex;
 use crate::thread::{self, JoinError, ThreadHandle};
+use crossbeam_utils::CachePadded;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -105,8 +106,9 @@ pub(crate) struct Shared {
     fail_fast: bool,
     /// Panics (and stops) of threads or tasks nobody joined, in the order they happened.
     panics: Mutex<Vec<(usize, Panic)>>,
-    /// The next child's number.
-    next: AtomicUsize,
+    /// The next child's number, on a cache line of its own: an executor scope's submitter
+    /// bumps it per task while the workers read the token beside it.
+    next: CachePadded<AtomicUsize>,
 }
 
 impl Shared {
@@ -116,7 +118,7 @@ impl Shared {
             token: stop::current_token().map_or_else(StopToken::new, |t| t.child()),
             fail_fast: options.fail_fast,
             panics: Mutex::new_internal(Vec::new()),
-            next: AtomicUsize::new(0),
+            next: CachePadded::new(AtomicUsize::new(0)),
         })
     }
 

@@ -38,7 +38,12 @@
 //! its running tasks' blocking calls return, its tasks not started end as stopped without
 //! running) and is also its future's outcome; [`ScopedFuture::result`] takes it, as
 //! [`ScopedThread::join`](crate::ScopedThread::join) does. The futures are marked retrieved:
-//! the scope returns their failures, so nothing is reported twice.
+//! the scope returns their failures, so nothing is reported twice. A task spawned with no
+//! future ([`TaskScope::spawn`]) is the job alone: its panic is the scope's, its value nothing.
+//!
+//! The scope's stop reaches a running task through its worker's slot, which names the scope
+//! whose task the worker runs (`running`): one stop callback per scope, none per task. A task
+//! that runs elsewhere (inline, by the caller-runs policy) links its stop by a callback.
 //!
 //! A scope that waits on a pool whose every worker is blocked on that scope (a scope opened
 //! inside a task of the same, full pool) cannot finish: the diagnostics report it as every
@@ -55,6 +60,7 @@ use crate::scope::{ScopeError, ScopeOptions, Shared};
 use crate::stop;
 use crate::wait;
 use crate::StopToken;
+use crossbeam_utils::CachePadded;
 use std::cell::{Cell, RefCell, UnsafeCell};
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -69,9 +75,13 @@ struct ScopeState {
     /// The pool's identity (`Pool::id`).
     pool: usize,
     /// Closures submitted and not yet called or dropped, plus one for the scope's own closure
-    /// until it returns. Its address is the key the scope waits on.
-    pending: AtomicUsize,
+    /// until it returns. Its address is the key the scope waits on. On a cache line of its
+    /// own: the submitter and the workers write it per task, and the fields above are read.
+    pending: CachePadded<AtomicUsize>,
 }
+
+/// The child number of failures no handle takes back (a spawned task's, the scope's own wait's).
+const NO_HANDLE: usize = usize::MAX;
 
 thread_local! {
     /// Task-cell calls (running or dropping a closure) in progress on this thread.
@@ -207,7 +217,7 @@ impl<F> Drop for Job<F> {
             }
         }
         // SAFETY: as in `state`; nothing of the state is used after this.
-        let pending = unsafe { &(*self.state).pending };
+        let pending: &AtomicUsize = unsafe { &(*self.state).pending };
         if CONSUMING.with(Cell::get) > 0 {
             // Inside a task cell's call that holds this closure by value: counted out when
             // that call has returned (see `consuming`).
@@ -380,7 +390,7 @@ impl ThreadPoolExecutor {
             shared: Shared::new(options),
             key: running::scope_key(),
             pool: self.pool().id(),
-            pending: AtomicUsize::new(1),
+            pending: CachePadded::new(AtomicUsize::new(1)),
         };
         // One link for the scope's life: its stop reaches its tasks running on the workers.
         let pool = Arc::downgrade(self.pool());
@@ -407,7 +417,7 @@ impl ThreadPoolExecutor {
 /// through the scope's token), and a panic out of the wait (a deadlock report under the
 /// `Panic` policy) is kept for the scope's error.
 fn wait_all_done(state: &ScopeState) {
-    let key = wait::key_of(&state.pending);
+    let key = wait::key_of::<AtomicUsize>(&state.pending);
     while state.pending.load(Ordering::Acquire) != 0 {
         let parked = panic::catch(|| {
             wait::park(
@@ -419,7 +429,7 @@ fn wait_all_done(state: &ScopeState) {
             )
         });
         if let Err(p) = parked {
-            state.shared.failed(usize::MAX, p);
+            state.shared.failed(NO_HANDLE, p);
         }
     }
 }
@@ -480,10 +490,10 @@ impl<'scope> TaskScope<'scope, '_> {
     where
         F: FnOnce() + Send + 'scope,
     {
-        let id = self.state.shared.next_id();
         let state = self.state;
+        // No handle will take its panic back: no number of its own needed.
         self.pool
-            .submit_packaged(f, |f| (package_spawned(f, state, id), ()))
+            .submit_packaged(f, |f| (package_spawned(f, state, NO_HANDLE), ()))
     }
 
     /// Asks every task of the scope to stop: running ones through their stop tokens, those not
