@@ -84,17 +84,18 @@ struct ScopeState {
 const NO_HANDLE: usize = usize::MAX;
 
 thread_local! {
-    /// Task-cell calls (running or dropping a closure) in progress on this thread.
+    /// Task-cell drops of an unrun closure in progress on this thread.
     static CONSUMING: Cell<u32> = const { Cell::new(0) };
     /// Scope counters whose closure ended inside such a call, counted out when it returns.
     static DEFERRED: RefCell<Vec<*const AtomicUsize>> = const { RefCell::new(Vec::new()) };
 }
 
-/// A task cell begins to call or drop its closure: a scope closure that ends meanwhile is
-/// counted out at [`consumed`]. The cell passes the closure by value down that call, and a
-/// reference the closure holds is asserted live until the call returns (the rule Miri
-/// checks): the scope, which may free what it borrows as soon as it is counted out, must not
-/// be released before.
+/// A task cell begins to drop a closure unrun (a cancelled or abandoned task): a scope closure
+/// that ends meanwhile is counted out at [`consumed`]. The cell passes the closure by value
+/// down that drop, and a reference the closure holds is asserted live until the call returns
+/// (the rule Miri checks): the scope, which may free what it borrows as soon as it is counted
+/// out, must not be released before. (A job that runs is called in place and dropped after
+/// its call returned, so it needs none of this.)
 pub(crate) fn consuming() {
     CONSUMING.with(|c| c.set(c.get() + 1));
 }
@@ -297,6 +298,12 @@ where
     unsafe { std::mem::transmute::<Arc<dyn Task + 'scope>, Arc<dyn Task>>(task) }
 }
 
+impl<F: FnOnce() -> T + Send, T> task::Work<T> for Job<F> {
+    fn work(&mut self) -> T {
+        self.call()
+    }
+}
+
 /// Packages `f` for the pool, counted in (see the module's design note).
 fn package<'scope, T, F>(f: F, state: &'scope ScopeState, id: usize) -> (Arc<dyn Task>, Future<T>)
 where
@@ -314,12 +321,7 @@ where
     // and `ThreadPoolExecutor::scope_with` waits, uninterruptibly, for `pending` to reach zero
     // before it returns. So everything borrowed for `'scope` (the closure's borrows and the
     // scope's state) outlives the closure.
-    let (task, future) = unsafe {
-        task::package_borrowing(move || {
-            let mut job = job;
-            job.call()
-        })
-    };
+    let (task, future) = unsafe { task::package_borrowing(job) };
     // The scope returns the failure: the future does not report it as unretrieved.
     future.state().mark_retrieved();
     (task, future)

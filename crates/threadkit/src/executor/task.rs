@@ -38,10 +38,27 @@ pub(crate) trait Slot<T>: Send + Sync {
     }
 }
 
-struct TaskCell<T, F> {
+/// What a task cell runs: a closure ([`Once`]), or an executor scope's job, which must outlive
+/// its call (its `Drop` counts it out of its scope, and the scope may then free what the
+/// closure borrowed): the cell calls it in place and drops it after the call returned.
+pub(crate) trait Work<T>: Send {
+    /// Runs the work; called once.
+    fn work(&mut self) -> T;
+}
+
+/// A closure, called once.
+pub(crate) struct Once<F>(Option<F>);
+
+impl<T, F: FnOnce() -> T + Send> Work<T> for Once<F> {
+    fn work(&mut self) -> T {
+        (self.0.take().expect("a task runs once"))()
+    }
+}
+
+struct TaskCell<T, W> {
     state: FutureState<T>,
     /// Touched only through the one `Task` handle (or in `drop`).
-    closure: UnsafeCell<Option<F>>,
+    closure: UnsafeCell<Option<W>>,
     /// While the task runs: its worker's task token (a local of the worker's loop, which
     /// outlives every task), so `request_stop` can stop it. Set with a plain store; cleared,
     /// and read by `request_stop`, under `running_lock`.
@@ -50,11 +67,11 @@ struct TaskCell<T, F> {
 }
 
 // SAFETY: the closure cell is only accessed through the unique `Task` handle, which one thread
-// at a time holds (it moves through the queue), or by `drop`; `F: Send` lets it move there.
+// at a time holds (it moves through the queue), or by `drop`; `W: Send` lets it move there.
 // The state is `Send + Sync` for `T: Send` (see `FutureState`).
-unsafe impl<T: Send, F: Send> Sync for TaskCell<T, F> {}
+unsafe impl<T: Send, W: Send> Sync for TaskCell<T, W> {}
 // SAFETY: as above.
-unsafe impl<T: Send, F: Send> Send for TaskCell<T, F> {}
+unsafe impl<T: Send, W: Send> Send for TaskCell<T, W> {}
 
 /// Packages `f`: the task for the queue and the future for the submitter.
 pub(crate) fn package<T, F>(f: F) -> (Arc<dyn Task>, Future<T>)
@@ -62,25 +79,25 @@ where
     T: Send + 'static,
     F: FnOnce() -> T + Send + 'static,
 {
-    let cell = cell(f);
+    let cell = cell(Once(Some(f)));
     let future = Future::from_slot(Arc::clone(&cell) as Arc<dyn Slot<T>>);
     (cell, future)
 }
 
-/// [`package`] for a closure that borrows for `'a` (an executor scope's): its lifetime is
+/// [`package`] for work that borrows for `'a` (an executor scope's job): its lifetime is
 /// erased from the two handles, so they fit the pool's `'static` queue.
 ///
 /// # Safety
 ///
-/// The caller must keep everything `f` borrows alive until `f` was called or dropped (which
-/// the task handle does when it runs, is cancelled or is abandoned). Once that happened the
-/// cell's closure slot is empty, so a handle that lives on (a future) touches nothing borrowed.
-pub(crate) unsafe fn package_borrowing<'a, T, F>(f: F) -> (Arc<dyn Task>, Future<T>)
+/// The caller must keep everything `work` borrows alive until it was dropped (which the task
+/// handle does when it has run it, or when it is cancelled or abandoned). Once that happened
+/// the cell's slot is empty, so a handle that lives on (a future) touches nothing borrowed.
+pub(crate) unsafe fn package_borrowing<'a, T, W>(work: W) -> (Arc<dyn Task>, Future<T>)
 where
     T: Send + 'static,
-    F: FnOnce() -> T + Send + 'a,
+    W: Work<T> + 'a,
 {
-    let cell = cell(f);
+    let cell = cell(work);
     let task: Arc<dyn Task + 'a> = Arc::clone(&cell) as Arc<dyn Task + 'a>;
     let slot: Arc<dyn Slot<T> + 'a> = cell;
     // SAFETY: only the trait objects' lifetime bound changes (their layout does not depend on
@@ -95,22 +112,22 @@ where
     (task, Future::from_slot(slot))
 }
 
-fn cell<T, F>(f: F) -> Arc<TaskCell<T, F>> {
+fn cell<T, W>(work: W) -> Arc<TaskCell<T, W>> {
     Arc::new(TaskCell {
         state: FutureState::new(),
-        closure: UnsafeCell::new(Some(f)),
+        closure: UnsafeCell::new(Some(work)),
         running: AtomicPtr::new(std::ptr::null_mut()),
         running_lock: Lock::new(),
     })
 }
 
-impl<T, F> TaskCell<T, F>
+impl<T, W> TaskCell<T, W>
 where
     T: Send + 'static,
-    F: FnOnce() -> T + Send,
+    W: Work<T>,
 {
-    /// Takes the closure; called once, through the task handle.
-    fn take_closure(&self) -> Option<F> {
+    /// Takes the work; called once, through the task handle.
+    fn take_closure(&self) -> Option<W> {
         // SAFETY: only the unique `Task` handle calls this (`run`, `cancel`, `abandon` consume
         // it), so no other reference to the cell's closure exists.
         unsafe { (*self.closure.get()).take() }
@@ -143,19 +160,20 @@ where
     }
 }
 
-impl<T, F> Task for TaskCell<T, F>
+impl<T, W> Task for TaskCell<T, W>
 where
     T: Send + 'static,
-    F: FnOnce() -> T + Send,
+    W: Work<T>,
 {
     fn run(self: Arc<Self>, free: &dyn Fn(), stop: &StopToken) {
         match self.take_closure() {
-            Some(f) if self.state.claim(true) => {
+            Some(mut work) if self.state.claim(true) => {
                 self.running
                     .store(std::ptr::from_ref(stop).cast_mut(), Ordering::Release);
-                scope::consuming();
-                let outcome = panic::catch(f);
-                scope::consumed();
+                let outcome = panic::catch(|| work.work());
+                // After the call returned (nothing borrowed is held across it: a scope's job
+                // counts itself out here). Its closure is gone, so its drop runs no user code.
+                drop(work);
                 let outcome = outcome.map_err(|p| {
                     if p.is_stop() {
                         FutureError::Stopped
@@ -201,7 +219,7 @@ fn drop_or_report<V>(value: V) {
     }
 }
 
-impl<T: Send, F: Send> Slot<T> for TaskCell<T, F> {
+impl<T: Send, W: Send> Slot<T> for TaskCell<T, W> {
     fn state(&self) -> &FutureState<T> {
         &self.state
     }
