@@ -321,10 +321,8 @@ where
     // and `ThreadPoolExecutor::scope_with` waits, uninterruptibly, for `pending` to reach zero
     // before it returns. So everything borrowed for `'scope` (the closure's borrows and the
     // scope's state) outlives the closure.
-    let (task, future) = unsafe { task::package_borrowing(job) };
-    // The scope returns the failure: the future does not report it as unretrieved.
-    future.state().mark_retrieved();
-    (task, future)
+    // Its future is marked retrieved: the scope returns the failure.
+    unsafe { task::package_borrowing(job) }
 }
 
 impl ThreadPoolExecutor {

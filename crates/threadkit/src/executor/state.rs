@@ -102,6 +102,14 @@ impl<T> FutureState<T> {
         }
     }
 
+    /// A pending state whose failure is already counted as retrieved (an executor scope's
+    /// future: the scope returns the failure): a plain initial value, no read-modify-write.
+    pub(crate) fn new_retrieved() -> Self {
+        let state = FutureState::new();
+        state.state.store(PENDING | RETRIEVED, Ordering::Relaxed);
+        state
+    }
+
     /// Pending to running (`to_run`) or to claimed. `true` if this thread won: it now owns
     /// the outcome cell and must [`publish`](Self::publish).
     pub(crate) fn claim(&self, to_run: bool) -> bool {

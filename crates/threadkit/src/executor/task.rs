@@ -79,13 +79,14 @@ where
     T: Send + 'static,
     F: FnOnce() -> T + Send + 'static,
 {
-    let cell = cell(Once(Some(f)));
+    let cell = cell(Once(Some(f)), FutureState::new());
     let future = Future::from_slot(Arc::clone(&cell) as Arc<dyn Slot<T>>);
     (cell, future)
 }
 
 /// [`package`] for work that borrows for `'a` (an executor scope's job): its lifetime is
-/// erased from the two handles, so they fit the pool's `'static` queue.
+/// erased from the two handles, so they fit the pool's `'static` queue. Its failure is marked
+/// retrieved (the scope returns it).
 ///
 /// # Safety
 ///
@@ -97,7 +98,8 @@ where
     T: Send + 'static,
     W: Work<T> + 'a,
 {
-    let cell = cell(work);
+    // The scope returns the failure: the future does not report it as unretrieved.
+    let cell = cell(work, FutureState::new_retrieved());
     let task: Arc<dyn Task + 'a> = Arc::clone(&cell) as Arc<dyn Task + 'a>;
     let slot: Arc<dyn Slot<T> + 'a> = cell;
     // SAFETY: only the trait objects' lifetime bound changes (their layout does not depend on
@@ -112,9 +114,9 @@ where
     (task, Future::from_slot(slot))
 }
 
-fn cell<T, W>(work: W) -> Arc<TaskCell<T, W>> {
+fn cell<T, W>(work: W, state: FutureState<T>) -> Arc<TaskCell<T, W>> {
     Arc::new(TaskCell {
-        state: FutureState::new(),
+        state,
         closure: UnsafeCell::new(Some(work)),
         running: AtomicPtr::new(std::ptr::null_mut()),
         running_lock: Lock::new(),
