@@ -21,7 +21,9 @@
 //! woken by a notify, since it is not parked), while a parked thread, once woken, gets a core
 //! at once. So for [`CROWDED_FOR`] after such a yield, waiters park after their spin-loop hints
 //! instead of yielding (measured with `threadkit bench --load 2`: a barrier of 4 threads took
-//! 0.8 ms a cycle with yields, against std's 53 µs).
+//! 0.8 ms a cycle with yields, against std's 53 µs). A lock's waiters ([`SpinWait::lock`]) heed
+//! that mark but do not time their own yields: a process with more threads than cores makes a
+//! lock's yield slow too, and there the yield is what lets the holder release.
 //!
 //! Check mode never spins in an execution (a spin is a scheduling point, then the caller parks,
 //! as under loom), and loom never spins at all (`loom_lot`); check mode's own hand-offs use the
@@ -73,7 +75,8 @@ pub(crate) struct SpinWait {
     step: u32,
     pause_rounds: u32,
     yields: u32,
-    /// Whether its yields follow the busy-machine rule (see the module).
+    /// Whether its yields are timed to detect a busy machine (see the module); unmeasured ones
+    /// still heed a busy machine that measured yields detected.
     measured: bool,
 }
 
@@ -85,11 +88,13 @@ impl SpinWait {
         SpinWait::with(3, 7)
     }
 
-    /// parking_lot's policy exactly, plain yields: for locks and semaphores. Their waiters
-    /// wait for a critical section to end, and on an oversubscribed machine the yield is what
-    /// lets its holder run and release; a slow yield there says the process has more threads
-    /// than cores, not that the machine is busy, and parking the waiters instead cost
-    /// `lock-counter-4t` 1.5 x (`threadkit bench`).
+    /// parking_lot's policy, its yields not timed: for locks and semaphores. Their waiters wait
+    /// for a critical section to end, and when the process has more threads than cores the
+    /// yield is what lets the holder run and release, so a lock's slow yield says nothing about
+    /// other processes: timing them and parking after a slow one cost `lock-counter-4t` 1.5 x
+    /// (`threadkit bench`). They still park rather than yield once a measured wait (a
+    /// condition's, an event's) found the machine busy: yielding then cost a loaded
+    /// `barrier-4t`, whose waiters retake its lock, 4.9 x.
     #[inline]
     pub(crate) const fn lock() -> Self {
         SpinWait {
@@ -130,11 +135,16 @@ impl SpinWait {
             }
             return true;
         }
+        let first_yield = self.step == self.pause_rounds + 1;
         if !self.measured {
+            if first_yield && crowded() {
+                self.step = end;
+                return false;
+            }
             std::thread::yield_now();
             return true;
         }
-        if (self.step == self.pause_rounds + 1 && crowded()) || !yield_measured() {
+        if (first_yield && crowded()) || !yield_measured() {
             self.step = end;
             return false;
         }
