@@ -21,9 +21,10 @@
 //! woken by a notify, since it is not parked), while a parked thread, once woken, gets a core
 //! at once. So for [`CROWDED_FOR`] after such a yield, waiters park after their spin-loop hints
 //! instead of yielding (measured with `threadkit bench --load 2`: a barrier of 4 threads took
-//! 0.8 ms a cycle with yields, against std's 53 µs). A lock's waiters ([`SpinWait::lock`]) heed
-//! that mark but do not time their own yields: a process with more threads than cores makes a
-//! lock's yield slow too, and there the yield is what lets the holder release.
+//! 0.8 ms a cycle with yields, against std's 53 µs). A lock's waiters ([`SpinWait::lock`]) and
+//! hand-offs ([`SpinWait::hand_off`]) heed that mark but do not time their own yields: a
+//! process with more spinning threads than cores makes their yields slow too, and there the
+//! yield is what lets the holder release, or the partner answer.
 //!
 //! Check mode never spins in an execution (a spin is a scheduling point, then the caller parks,
 //! as under loom), and loom never spins at all (`loom_lot`); check mode's own hand-offs use the
@@ -104,10 +105,17 @@ impl SpinWait {
     }
 
     /// For hand-offs between running threads: 6 rounds of hints (126 in all), then 4 yields
-    /// (crossbeam's `Backoff` before it reports completion).
+    /// (crossbeam's `Backoff` before it reports completion), not timed, as a lock's: an idle
+    /// worker and a submitter waiting for its result, with another warm worker, are three
+    /// spinning threads on two cores, so their yields are slow without any other process;
+    /// timing them parked both sides and cost `executor-one-at-a-time-warm` 2.5 x rayon (0.67 x
+    /// before the rule). They still park once a measured wait found the machine busy.
     #[inline]
     pub(crate) const fn hand_off() -> Self {
-        SpinWait::with(6, 4)
+        SpinWait {
+            measured: false,
+            ..SpinWait::with(6, 4)
+        }
     }
 
     #[inline]
