@@ -357,9 +357,11 @@ fn a_stop_reaches_a_task_run_outside_its_pools_workers() {
             })
             .unwrap();
             blocker_started.wait(); // the inner pool's worker is busy
-            s.spawn(|| ()).unwrap(); // and its queue full: the next runs where it is submitted
-                                     // Opened on a plain thread, whose token is not the inner scope's: the outer scope's
-                                     // token is no child of it, so only the inner scope's own link can stop the task.
+                                    // And its queue full: the next runs where it is submitted.
+            s.spawn(|| ()).unwrap();
+            // Opened on a plain thread, whose token is not the inner scope's: the outer
+            // scope's token is no child of it, so only the inner scope's own link can stop
+            // the task.
             std::thread::scope(|t| {
                 t.spawn(|| {
                     outer

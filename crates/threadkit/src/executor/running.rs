@@ -24,11 +24,12 @@
 //! its worker is stopped through its token. The lock makes the stopper's read and its stop one
 //! step for the worker, which leaves under it and then finds its token stopped (and takes a
 //! fresh one) before the next task: a stop never lands on a later task. Keys are numbers from
-//! one counter, never reused, so a late stopper of an ended scope finds nothing.
+//! one counter, not reused (within `usize::MAX` scopes), so a late stopper of an ended scope finds nothing.
 //!
-//! A task that does not run on a worker of its scope's pool (the caller-runs policy), or runs
-//! inside another task on the same worker, has no slot of its own: it links its stop the
-//! general way, a callback on the scope's token.
+//! A task that does not run on a worker of its scope's pool (the caller-runs policy), runs
+//! inside another task on the same worker, or runs while the thread has another token than
+//! the worker's task token ([`StopToken::run`]), has no slot of its own: it links its stop
+//! the general way, a callback on the scope's token, which stops the thread's token.
 
 use crate::diag::Kind;
 use crate::facade::{fence, AtomicUsize, Ordering};
@@ -56,12 +57,18 @@ thread_local! {
     static SLOT: Cell<*const Running> = const { Cell::new(std::ptr::null()) };
 }
 
-/// A number no other scope has had (never `0`).
+/// A number no other scope of the last `usize::MAX` has had, never `0` (an idle slot's: on a
+/// 32-bit target the counter may wrap).
 pub(crate) fn scope_key() -> usize {
     const_static! {
         static NEXT: AtomicUsize = AtomicUsize::new(1);
     }
-    NEXT.fetch_add(1, Ordering::Relaxed)
+    loop {
+        let key = NEXT.fetch_add(1, Ordering::Relaxed);
+        if key != 0 {
+            return key;
+        }
+    }
 }
 
 impl Running {
@@ -90,6 +97,15 @@ impl Running {
     pub(crate) fn install(&self) -> Installed {
         SLOT.with(|s| s.set(std::ptr::from_ref(self)));
         Installed(())
+    }
+
+    /// Whether the calling thread, the worker's, runs with the worker's task token (not one
+    /// lent by [`StopToken::run`], which the slot's stop would miss).
+    fn runs_with_its_token(&self) -> bool {
+        // SAFETY: only the worker's thread, the caller, writes the token; a stopper's read
+        // under the lock is a read too.
+        let token = unsafe { &*self.token.get() };
+        token.as_ref().is_some_and(crate::stop::is_current)
     }
 
     /// Marks the worker as running a task of `scope`; `false` if it runs one already (a task
@@ -157,13 +173,14 @@ impl Drop for Entered {
 }
 
 /// Marks a task of `scope` (of the pool at `pool`) running on this thread, if it is a worker
-/// of that pool not already inside a task; `None` otherwise (the task links its stop the
+/// of that pool, with its task token, not already inside a task; `None` otherwise (the task links its stop the
 /// general way). The caller reads the scope's stop flag after this.
 pub(crate) fn enter(pool: usize, scope: usize) -> Option<Entered> {
     let slot = SLOT.try_with(Cell::get).ok()?;
     // SAFETY: a non-null slot is this thread's worker's, installed for the worker's life.
     let running = unsafe { slot.as_ref() }?;
-    (running.pool == pool && running.enter(scope)).then(|| Entered(slot))
+    (running.pool == pool && running.runs_with_its_token() && running.enter(scope))
+        .then(|| Entered(slot))
 }
 
 #[cfg(all(test, not(loom)))]
@@ -176,16 +193,31 @@ mod tests {
         let token = StopToken::new();
         slot.set_token(token.clone());
         let _installed = slot.install();
-        assert!(enter(8, 1).is_none(), "a worker of another pool");
-        let entered = enter(7, 1).expect("a worker of this pool");
-        assert!(enter(7, 2).is_none(), "inside a task");
-        assert!(slot.stop_if_running(2).is_none(), "another scope");
-        let marked = slot.stop_if_running(1).expect("its task");
-        marked.finish_stop();
-        assert!(token.is_stopped());
-        drop(entered);
+        token.run(|| {
+            assert!(enter(8, 1).is_none(), "a worker of another pool");
+            let entered = enter(7, 1).expect("a worker of this pool");
+            assert!(enter(7, 2).is_none(), "inside a task");
+            assert!(slot.stop_if_running(2).is_none(), "another scope");
+            let marked = slot.stop_if_running(1).expect("its task");
+            marked.finish_stop();
+            assert!(token.is_stopped());
+            drop(entered);
+        });
         slot.set_token(StopToken::new());
         assert!(slot.stop_if_running(1).is_none(), "the task has left");
+    }
+
+    #[test]
+    fn a_task_run_with_another_token_takes_no_slot() {
+        let slot = Running::new(7);
+        let token = StopToken::new();
+        slot.set_token(token.clone());
+        let _installed = slot.install();
+        // A thread with no token of its own, or one lent by `StopToken::run`: the slot's stop
+        // would stop the worker's token, which the task does not heed.
+        assert!(enter(7, 1).is_none(), "no token");
+        StopToken::new().run(|| assert!(enter(7, 1).is_none(), "a lent token"));
+        token.run(|| assert!(enter(7, 1).is_some(), "the worker's task token"));
     }
 
     #[test]

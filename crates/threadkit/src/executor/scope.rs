@@ -90,19 +90,32 @@ thread_local! {
     static DEFERRED: RefCell<Vec<*const AtomicUsize>> = const { RefCell::new(Vec::new()) };
 }
 
-/// A task cell begins to drop a closure unrun (a cancelled or abandoned task): a scope closure
-/// that ends meanwhile is counted out at [`consumed`]. The cell passes the closure by value
+/// A task cell drops a closure unrun (a cancelled or abandoned task) while this lives: a scope
+/// closure that ends meanwhile is counted out when it is dropped ([`consumed`], also when the
+/// drop unwinds). The cell passes the closure by value
 /// down that drop, and a reference the closure holds is asserted live until the call returns
 /// (the rule Miri checks): the scope, which may free what it borrows as soon as it is counted
 /// out, must not be released before. (A job that runs is called in place and dropped after
 /// its call returned, so it needs none of this.)
-pub(crate) fn consuming() {
-    CONSUMING.with(|c| c.set(c.get() + 1));
+pub(crate) struct Consuming(());
+
+impl Consuming {
+    /// A task cell begins to drop a closure unrun.
+    pub(crate) fn begin() -> Self {
+        CONSUMING.with(|c| c.set(c.get() + 1));
+        Consuming(())
+    }
 }
 
-/// The call begun at [`consuming`] has returned: counts out the scope closures that ended in
-/// it.
-pub(crate) fn consumed() {
+impl Drop for Consuming {
+    fn drop(&mut self) {
+        consumed();
+    }
+}
+
+/// The call begun at [`Consuming::begin`] has returned: counts out the scope closures that
+/// ended in it.
+fn consumed() {
     CONSUMING.with(|c| c.set(c.get() - 1));
     // Popped one by one: the list keeps its capacity (no allocation per task).
     while let Some(pending) = DEFERRED.with(|d| d.borrow_mut().pop()) {
@@ -174,21 +187,41 @@ impl<F> Job<F> {
         // is zero, and a job counts itself out last, in its `Drop`.
         unsafe { &*self.state }
     }
+
+    /// Drops the closure if it was not called (cancelled, discarded, abandoned, or stopped
+    /// before it started). Its `Drop` is user code, whose panic is the scope's to return.
+    /// Recording it stops the scope's token, whose callbacks are user code too: a panic of
+    /// theirs is reported (the thread's excepthook), not unwound through the task's
+    /// bookkeeping.
+    fn drop_unrun(&mut self) {
+        if let Some(f) = self.f.take() {
+            if let Err(p) = panic::catch(move || drop(f)) {
+                let shared = &self.state().shared;
+                let id = self.id;
+                if let Err(p) = panic::catch(move || shared.failed(id, p)) {
+                    crate::thread::report_uncaught(&p);
+                }
+            }
+        }
+    }
 }
 
 impl<F: FnOnce() -> T, T> Job<F> {
     /// Runs the closure with the scope's stop passed on to the task's token; a panic is the
     /// scope's too (fail-fast), then the future's. The job stays (counted in) until dropped.
     fn call(&mut self) -> T {
-        let f = self.f.take().expect("a job is called once");
-        let state = self.state();
+        // SAFETY: as in `state`; a reference not tied to a borrow of `self`, whose closure is
+        // taken below.
+        let state: &ScopeState = unsafe { &*self.state };
         let shared = &state.shared;
         // On a worker of the scope's pool, its slot names the scope, read by the scope's stop
         // (see `running`); elsewhere, a callback on the scope's token stops the thread's.
         let entered = running::enter(state.pool, state.key);
         if shared.token.is_stopped() {
-            // Not started before the scope stopped: it ends as stopped, unrun.
-            drop(f);
+            // Not started before the scope stopped: it ends as stopped, unrun. Dropped here,
+            // not by the job's drop: a job is dropped by value, and what the closure borrows
+            // must outlive that call, which its count-out ends (see `Consuming`).
+            self.drop_unrun();
             drop(entered);
             stop::unwind();
         }
@@ -198,6 +231,7 @@ impl<F: FnOnce() -> T, T> Job<F> {
                 task.stop();
             })
         });
+        let f = self.f.take().expect("a job is called once");
         match panic::catch(f) {
             Ok(value) => value,
             Err(p) => {
@@ -210,21 +244,34 @@ impl<F: FnOnce() -> T, T> Job<F> {
 
 impl<F> Drop for Job<F> {
     fn drop(&mut self) {
-        // Unrun (cancelled, discarded, abandoned): its `Drop` is user code, whose panic is the
-        // scope's to return. Counted out after, whatever happened, and last.
-        if let Some(f) = self.f.take() {
-            if let Err(p) = panic::catch(move || drop(f)) {
-                self.state().shared.failed(self.id, p);
-            }
-        }
-        // SAFETY: as in `state`; nothing of the state is used after this.
-        let pending: &AtomicUsize = unsafe { &(*self.state).pending };
-        if CONSUMING.with(Cell::get) > 0 {
-            // Inside a task cell's call that holds this closure by value: counted out when
-            // that call has returned (see `consuming`).
-            DEFERRED.with(|d| d.borrow_mut().push(std::ptr::from_ref(pending)));
+        // Counted out last, whatever happens below. A job that was called holds no closure any
+        // more (it is dropped after its call returned, or its call dropped the closure): it
+        // counts out at once, even inside another drop. An unrun one is dropped here, inside
+        // a task cell's call that holds it by value: counted out when that call has returned
+        // (see `Consuming`).
+        let _count_out = CountOut {
+            // SAFETY: as in `state`; nothing of the state is used after the count-out.
+            pending: unsafe { std::ptr::from_ref(&(*self.state).pending) },
+            defer: self.f.is_some() && CONSUMING.with(Cell::get) > 0,
+        };
+        self.drop_unrun();
+    }
+}
+
+/// Counts a job out of its scope's `pending` when dropped (see `Job`'s `Drop`).
+struct CountOut {
+    pending: *const AtomicUsize,
+    /// Counted out at the enclosing [`consumed`] instead.
+    defer: bool,
+}
+
+impl Drop for CountOut {
+    fn drop(&mut self) {
+        if self.defer {
+            DEFERRED.with(|d| d.borrow_mut().push(self.pending));
         } else {
-            count_out(pending);
+            // SAFETY: the scope waits for this count-out, so its state is alive here.
+            count_out(unsafe { &*self.pending });
         }
     }
 }
@@ -249,9 +296,8 @@ impl<F> Spawned<F> {
     /// Drops the job unrun (a cancelled or abandoned pool): its closure's `Drop` panic is the
     /// scope's (see `Job`'s `Drop`).
     fn discard(&self) {
-        consuming();
+        let _consuming = Consuming::begin();
         drop(self.take());
-        consumed();
     }
 }
 
@@ -463,7 +509,10 @@ impl<'scope> TaskScope<'scope, '_> {
     /// Schedules `f` as [`submit`](Self::submit) does, with no future: for a task whose only
     /// result is its effect (Rust: `rayon::Scope::spawn`). Its panic is the scope's to return
     /// (and, fail-fast, stops the other tasks); it costs less than a submitted task (no
-    /// future to allocate, publish or wake).
+    /// future to allocate, publish or wake). A spawned task that never starts (cancelled by
+    /// `shutdown` with `cancel_futures`, discarded by [`WhenFull::DiscardOldest`](crate::WhenFull),
+    /// or left by a broken pool) is dropped before the scope returns and reports nothing, as
+    /// it has no future to say so; use `submit` where that must be known.
     ///
     /// # Errors
     ///
@@ -712,6 +761,81 @@ mod tests {
         assert_eq!(dropped.load(Ordering::SeqCst), 1);
         assert_eq!(err.panics().len(), 1);
         assert_eq!(err.panics()[0].message(), "drop of a discarded task");
+    }
+
+    /// A spawned task stopped before it started (its scope failed meanwhile) is dropped unrun,
+    /// and a panic in that drop is the scope's, beside the failure.
+    #[test]
+    fn a_task_stopped_before_it_started_returns_its_drop_panic() {
+        let pool = ThreadPoolExecutor::new(1).unwrap();
+        let gate = Event::new();
+        struct Mark;
+        impl Drop for Mark {
+            fn drop(&mut self) {
+                panic!("drop after the stop");
+            }
+        }
+        let err = pool
+            .scope(|s| {
+                s.spawn(|| {
+                    gate.wait();
+                    panic!("the failure");
+                })
+                .unwrap();
+                let mark = Mark;
+                s.spawn(move || {
+                    let _mark = mark;
+                    unreachable!("the scope stopped before this started")
+                })
+                .unwrap();
+                gate.set();
+            })
+            .unwrap_err();
+        let mut messages: Vec<_> = err.panics().iter().map(|p| p.message()).collect();
+        messages.sort_unstable();
+        assert_eq!(messages, ["drop after the stop", "the failure"]);
+    }
+
+    /// A scope whose task runs on the caller's thread (the caller-runs policy) while that
+    /// thread drops another closure unrun (a value whose `Drop` runs the scope): the task that
+    /// ran counts itself out at once, not when the outer drop has returned, which would be
+    /// never, as that drop waits for the scope.
+    #[test]
+    fn a_scope_inside_an_unrun_drop_is_not_held_up_by_it() {
+        let pool = Arc::new(
+            ExecutorBuilder::new()
+                .max_workers(1)
+                .max_queued(1, WhenFull::CallerRuns)
+                .build()
+                .unwrap(),
+        );
+        let (started, gate) = (Arc::new(Event::new()), Arc::new(Event::new()));
+        let busy = {
+            let (started, gate) = (Arc::clone(&started), Arc::clone(&gate));
+            pool.submit(move || {
+                started.set();
+                gate.wait();
+            })
+            .unwrap()
+        };
+        started.wait();
+        let queued = pool.submit(|| ()).unwrap(); // the queue is full: spawns run here
+        let (done_tx, done) = std::sync::mpsc::channel();
+        let inner_pool = Arc::clone(&pool);
+        std::thread::spawn(move || {
+            let consuming = Consuming::begin();
+            let mut ran = false;
+            inner_pool
+                .scope(|s| s.spawn(|| ran = true).unwrap())
+                .unwrap();
+            drop(consuming);
+            done_tx.send(ran).unwrap();
+        });
+        let ran = done.recv_timeout(std::time::Duration::from_secs(60));
+        gate.set();
+        busy.result().unwrap();
+        queued.result().unwrap();
+        assert_eq!(ran, Ok(true), "the scope waited for the outer drop");
     }
 
     #[test]

@@ -155,9 +155,9 @@ where
         if self.state.claim(false) {
             self.finish(Err(error));
         }
-        scope::consuming();
+        let consuming = scope::Consuming::begin();
         drop_or_report(closure);
-        scope::consumed();
+        drop(consuming);
         drop_or_report(self);
     }
 }
@@ -193,9 +193,9 @@ where
             }
             cancelled => {
                 free();
-                scope::consuming();
+                let consuming = scope::Consuming::begin();
                 drop_or_report(cancelled);
-                scope::consumed();
+                drop(consuming);
             }
         }
         // The last handle, if the future is gone: the value's `Drop` runs here.

@@ -59,6 +59,17 @@ pub(crate) fn uninstall() {
     let _ = CURRENT.try_with(|c| c.borrow_mut().take());
 }
 
+/// Whether `token` is the calling thread's own now (not lent over by [`StopToken::run`]).
+pub(crate) fn is_current(token: &StopToken) -> bool {
+    CURRENT
+        .try_with(|c| {
+            c.borrow()
+                .as_ref()
+                .is_some_and(|t| std::sync::Arc::ptr_eq(&t.inner, &token.inner))
+        })
+        .unwrap_or(false)
+}
+
 /// The calling thread's token, if it has one (the door's question).
 #[inline]
 pub(crate) fn current() -> Option<StopToken> {

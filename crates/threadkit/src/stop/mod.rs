@@ -42,7 +42,7 @@ use std::time::Duration;
 mod current;
 mod parking;
 
-pub(crate) use current::{current as current_token, install, unstoppable, unwind};
+pub(crate) use current::{current as current_token, install, is_current, unstoppable, unwind};
 #[cfg(all(feature = "check", not(loom)))]
 pub(crate) use current::{may_unwind, uninstall};
 pub use current::{sleep, stop_requested, stop_token};

@@ -10,8 +10,9 @@
 //! A [`SpinWait`] runs `pause_rounds` rounds of spin-loop hints (2, 4, 8, ... hints: a round
 //! costs about as much as the ones before it together) and then `yields` calls to
 //! `sched_yield`; after that its caller parks. [`SpinWait::new`] is parking_lot's policy (3
-//! rounds, 14 hints in all, then 7 yields), right for locks, whose holders release within a
-//! critical section. [`SpinWait::hand_off`] spins longer before it yields (6 rounds, 126
+//! rounds, 14 hints in all, then 7 yields), for waits on another thread's progress (a
+//! condition, an event); [`SpinWait::lock`] is the same steps for locks, whose holders release
+//! within a critical section. [`SpinWait::hand_off`] spins longer before it yields (6 rounds, 126
 //! hints, crossbeam's `Backoff`), for waits whose partner is running and about to answer: a
 //! queue's blocked put or get, a future's result. Each primitive's choice is measured in
 //! `threadkit bench` (rows `queue-handoff`, `executor-one-at-a-time`).
@@ -27,8 +28,8 @@
 //! yield is what lets the holder release, or the partner answer.
 //!
 //! Check mode never spins in an execution (a spin is a scheduling point, then the caller parks,
-//! as under loom), and loom never spins at all (`loom_lot`); check mode's own hand-offs use the
-//! same crowding rule ([`crowded`], [`yield_measured`]).
+//! as under loom), and loom never spins at all (`loom_lot`); check mode's own hand-offs (its
+//! baton) time their yields as a condition's waiters do ([`crowded`], [`yield_measured`]).
 
 use std::hint::spin_loop;
 use std::sync::atomic::{AtomicU64, Ordering};
