@@ -187,12 +187,18 @@ pub(crate) fn enter(pool: usize, scope: usize) -> Option<Entered> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_stop_reaches_the_running_task_of_its_scope_only() {
-        let slot = Running::new(7);
+    /// This thread as a worker of pool 7: its slot, installed, and its task token.
+    fn worker() -> (Box<Running>, StopToken, Installed) {
+        let slot = Box::new(Running::new(7));
         let token = StopToken::new();
         slot.set_token(token.clone());
-        let _installed = slot.install();
+        let installed = slot.install();
+        (slot, token, installed)
+    }
+
+    #[test]
+    fn a_stop_reaches_the_running_task_of_its_scope_only() {
+        let (slot, token, _installed) = worker();
         token.run(|| {
             assert!(enter(8, 1).is_none(), "a worker of another pool");
             let entered = enter(7, 1).expect("a worker of this pool");
@@ -209,10 +215,7 @@ mod tests {
 
     #[test]
     fn a_task_run_with_another_token_takes_no_slot() {
-        let slot = Running::new(7);
-        let token = StopToken::new();
-        slot.set_token(token.clone());
-        let _installed = slot.install();
+        let (_slot, token, _installed) = worker();
         // A thread with no token of its own, or one lent by `StopToken::run`: the slot's stop
         // would stop the worker's token, which the task does not heed.
         assert!(enter(7, 1).is_none(), "no token");

@@ -99,10 +99,7 @@ impl SpinWait {
     /// `barrier-4t`, whose waiters retake its lock, 4.9 x.
     #[inline]
     pub(crate) const fn lock() -> Self {
-        SpinWait {
-            measured: false,
-            ..SpinWait::with(3, 7)
-        }
+        SpinWait::untimed(3, 7)
     }
 
     /// For hand-offs between running threads: 6 rounds of hints (126 in all), then 4 yields
@@ -113,9 +110,15 @@ impl SpinWait {
     /// before the rule). They still park once a measured wait found the machine busy.
     #[inline]
     pub(crate) const fn hand_off() -> Self {
+        SpinWait::untimed(6, 4)
+    }
+
+    /// Yields not timed, heeding a busy mark that timed ones set (see the module).
+    #[inline]
+    const fn untimed(pause_rounds: u32, yields: u32) -> Self {
         SpinWait {
             measured: false,
-            ..SpinWait::with(6, 4)
+            ..SpinWait::with(pause_rounds, yields)
         }
     }
 
