@@ -187,18 +187,19 @@ pub(crate) fn enter(pool: usize, scope: usize) -> Option<Entered> {
 mod tests {
     use super::*;
 
-    /// This thread as a worker of pool 7: its slot, installed, and its task token.
-    fn worker() -> (Box<Running>, StopToken, Installed) {
-        let slot = Box::new(Running::new(7));
+    /// This thread as a worker of pool 7 with `slot` (of pool 7) installed: its task token.
+    /// The slot stays the caller's and is not moved after it is installed (the thread-local
+    /// pointer to it must stay valid; moving a `Box` would invalidate it under Miri).
+    fn worker(slot: &Running) -> (StopToken, Installed) {
         let token = StopToken::new();
         slot.set_token(token.clone());
-        let installed = slot.install();
-        (slot, token, installed)
+        (token, slot.install())
     }
 
     #[test]
     fn a_stop_reaches_the_running_task_of_its_scope_only() {
-        let (slot, token, _installed) = worker();
+        let slot = Running::new(7);
+        let (token, _installed) = worker(&slot);
         token.run(|| {
             assert!(enter(8, 1).is_none(), "a worker of another pool");
             let entered = enter(7, 1).expect("a worker of this pool");
@@ -215,7 +216,8 @@ mod tests {
 
     #[test]
     fn a_task_run_with_another_token_takes_no_slot() {
-        let (_slot, token, _installed) = worker();
+        let slot = Running::new(7);
+        let (token, _installed) = worker(&slot);
         // A thread with no token of its own, or one lent by `StopToken::run`: the slot's stop
         // would stop the worker's token, which the task does not heed.
         assert!(enter(7, 1).is_none(), "no token");
