@@ -104,3 +104,27 @@ fn debug_shows_the_recursion_count_from_any_thread() {
     lock.release().unwrap();
     assert!(format!("{lock:?}").contains("count: 0"));
 }
+
+#[test]
+fn a_guard_released_by_hand_leaves_the_next_owners_hold_alone() {
+    use threadkit::Event;
+    let lock = Arc::new(RLock::new());
+    let guard = lock.guard();
+    lock.release().unwrap(); // by hand: the guard's level is gone
+    let (held, done) = (Arc::new(Event::new()), Arc::new(Event::new()));
+    let other = {
+        let (lock, held, done) = (lock.clone(), held.clone(), done.clone());
+        Thread::spawn(move || {
+            let _g = lock.guard();
+            held.set();
+            done.wait();
+            lock.recursion_count()
+        })
+    };
+    held.wait();
+    drop(guard); // not the owner any more: releases nothing
+    assert!(lock.locked(), "the other thread's level is intact");
+    done.set();
+    assert_eq!(other.into_output().unwrap(), 1);
+    assert!(!lock.locked());
+}

@@ -68,7 +68,13 @@ impl RLock {
     #[inline]
     #[track_caller]
     pub fn acquire(&self) {
-        let me = current_ident();
+        self.acquire_by(current_ident());
+    }
+
+    /// `acquire` for the calling thread, whose ident is `me`.
+    #[inline]
+    #[track_caller]
+    fn acquire_by(&self, me: u64) {
         if !self.reenter(me) {
             self.lock.acquire_as(Kind::RLock);
             self.take(me, 1);
@@ -139,7 +145,13 @@ impl RLock {
     /// ```
     #[inline]
     pub fn release(&self) -> Result<(), ReleaseError> {
-        if self.owner.load(Ordering::Relaxed) != current_ident() {
+        self.release_by(current_ident())
+    }
+
+    /// `release` for the calling thread, whose ident is `me`.
+    #[inline]
+    fn release_by(&self, me: u64) -> Result<(), ReleaseError> {
+        if self.owner.load(Ordering::Relaxed) != me {
             return Err(if self.lock.locked() {
                 ReleaseError::NotOwner
             } else {
@@ -203,9 +215,17 @@ impl RLock {
     #[inline]
     #[track_caller]
     pub fn guard(&self) -> RLockGuard<'_> {
-        self.acquire();
+        let me = current_ident();
+        self.acquire_by(me);
+        self.guard_for(me)
+    }
+
+    /// The guard of a level the calling thread, `me`, has just acquired.
+    #[inline]
+    fn guard_for(&self, me: u64) -> RLockGuard<'_> {
         RLockGuard {
             lock: self,
+            me,
             _owner_thread_only: PhantomData,
         }
     }
@@ -218,10 +238,7 @@ impl RLock {
     /// ```
     #[track_caller]
     pub fn try_guard(&self) -> Option<RLockGuard<'_>> {
-        self.try_acquire().then(|| RLockGuard {
-            lock: self,
-            _owner_thread_only: PhantomData,
-        })
+        self.try_acquire().then(|| self.guard_for(current_ident()))
     }
 
     /// A guard if the lock could be taken within `timeout`.
@@ -232,10 +249,8 @@ impl RLock {
     /// ```
     #[track_caller]
     pub fn guard_timeout(&self, timeout: Duration) -> Option<RLockGuard<'_>> {
-        self.acquire_timeout(timeout).then(|| RLockGuard {
-            lock: self,
-            _owner_thread_only: PhantomData,
-        })
+        self.acquire_timeout(timeout)
+            .then(|| self.guard_for(current_ident()))
     }
 
     /// A guard if the lock could be acquired by `deadline`.
@@ -249,10 +264,8 @@ impl RLock {
     /// ```
     #[track_caller]
     pub fn guard_deadline(&self, deadline: Instant) -> Option<RLockGuard<'_>> {
-        self.acquire_deadline(deadline).then(|| RLockGuard {
-            lock: self,
-            _owner_thread_only: PhantomData,
-        })
+        self.acquire_deadline(deadline)
+            .then(|| self.guard_for(current_ident()))
     }
 
     #[inline]
@@ -328,6 +341,8 @@ impl fmt::Debug for RLock {
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct RLockGuard<'a> {
     lock: &'a RLock,
+    /// The owner's ident, read once when the level was taken (the guard stays on its thread).
+    me: u64,
     _owner_thread_only: PhantomData<*const ()>,
 }
 
@@ -336,7 +351,7 @@ impl Drop for RLockGuard<'_> {
     fn drop(&mut self) {
         // The guard is not `Send`, so it is dropped by the owner; a failure would mean the
         // owner released the level by hand, which is its own (reported) business.
-        let _ = self.lock.release();
+        let _ = self.lock.release_by(self.me);
     }
 }
 
