@@ -2,6 +2,7 @@
 //! `wait`.
 //!
 //! - `pool`: the executor, its workers and their queue of tasks;
+//! - `queued`: a task in that queue, in the queue's slot when it is small;
 //! - `task`: a submitted closure and its future's state, in one allocation;
 //! - `state`: the lock-free one-shot state of a task's result, its callbacks and watchers, the
 //!   unretrieved-failure check;
@@ -19,6 +20,7 @@ mod future;
 mod map;
 mod pool;
 mod promise;
+mod queued;
 mod report;
 mod running;
 mod scope;

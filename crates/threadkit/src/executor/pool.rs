@@ -20,8 +20,9 @@
 use super::error::{InvalidMaxWorkers, SubmitError};
 use super::future::Future;
 use super::map::{Map, MapOptions};
+use super::queued::Queued;
 use super::running::Running;
-use super::task::{self, Task};
+use super::task;
 use crate::facade::{AtomicBool, AtomicU64, Ordering};
 use crate::panic;
 use crate::queue::SimpleQueue;
@@ -90,7 +91,7 @@ struct WorkerCounters {
 }
 
 pub(crate) struct Pool {
-    queue: SimpleQueue<Option<Arc<dyn Task>>>,
+    queue: SimpleQueue<Option<Queued>>,
     /// A bound on the tasks not started, and what a submission does when it is reached.
     bound: Option<(Semaphore, WhenFull)>,
     idle: Semaphore,
@@ -134,7 +135,7 @@ enum Room<F> {
 
 /// Runs a packaged task on the submitting thread (`WhenFull::CallerRuns`): its handle (a done
 /// future, its panic delivered by it as a worker's would be).
-fn run_here<H>((task, handle): (Arc<dyn Task>, H)) -> H {
+fn run_here<H>((task, handle): (Queued, H)) -> H {
     task.run(&|| {}, &crate::stop_token());
     handle
 }
@@ -154,7 +155,7 @@ impl Pool {
     pub(crate) fn submit_packaged<H, F>(
         self: &Arc<Self>,
         f: F,
-        package: impl FnOnce(F) -> (Arc<dyn Task>, H),
+        package: impl FnOnce(F) -> (Queued, H),
     ) -> Result<H, SubmitError<F>> {
         let f = match self.room(f) {
             Room::Granted(f) => f,
@@ -376,7 +377,7 @@ impl Pool {
     }
 
     /// Empties the task queue, keeping the shutdown sentinel in it if it was there.
-    fn take_queued(&self) -> Vec<Arc<dyn Task>> {
+    fn take_queued(&self) -> Vec<Queued> {
         let mut tasks = Vec::new();
         let mut sentinel = false;
         while let Ok(item) = self.queue.get_nowait() {

@@ -8,7 +8,8 @@
 //! nobody took). What differs is who runs the closures: the pool's workers, which are
 //! `'static` threads. So a task, whose closure may borrow anything that outlives the scope
 //! (`'scope`), has that lifetime erased from its two handles before it enters the pool's queue
-//! (`task::package_borrowing`; `rayon::scope` erases it from a boxed job). That is sound
+//! (`task::package_borrowing`, or for a task without a future `queued::Queued::new_borrowing`;
+//! `rayon::scope` erases it from a boxed job). That is sound
 //! because of one rule, kept by construction:
 //!
 //! > **the scope does not return, nor unwind, while a closure it submitted exists.**
@@ -52,8 +53,9 @@
 use super::error::SubmitError;
 use super::future::Future;
 use super::pool::{Pool, ThreadPoolExecutor};
+use super::queued::{Queued, Runnable};
 use super::running;
-use super::task::{self, Task};
+use super::task;
 use crate::diag::Kind;
 use crate::panic;
 use crate::scope::{ScopeError, ScopeOptions, Shared};
@@ -61,7 +63,7 @@ use crate::stop;
 use crate::wait;
 use crate::StopToken;
 use crossbeam_utils::CachePadded;
-use std::cell::{Cell, RefCell, UnsafeCell};
+use std::cell::{Cell, RefCell};
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -276,57 +278,47 @@ impl Drop for CountOut {
     }
 }
 
-/// A task with no future ([`TaskScope::spawn`]): the job alone. Its failure is the scope's
-/// (recorded by [`Job::call`]), its value nothing.
-struct Spawned<F> {
-    /// Touched only through the one `Task` handle (its methods consume it).
-    job: UnsafeCell<Option<Job<F>>>,
+/// A task with no future ([`TaskScope::spawn`]) is the job alone, held in the pool's queue
+/// (in place when small: see `queued`). Its failure is the scope's (recorded by
+/// [`Job::call`]), its value nothing.
+// SAFETY: each method reads the job out once.
+unsafe impl<F: FnOnce() + Send> Runnable for Job<F> {
+    unsafe fn run(this: *mut Self, free: &dyn Fn(), _stop: &StopToken) {
+        // SAFETY: the caller's contract; the job becomes a local, not an argument.
+        let mut job = unsafe { this.read() };
+        // A panic was recorded by `call` for the scope to return; a stop is no failure. The
+        // job is called in place and dropped (counted out) after the call returned: nothing
+        // borrowed is held across the count-out, so it needs no deferral.
+        let _ = panic::catch(|| job.call());
+        free();
+        drop(job);
+    }
+
+    unsafe fn cancel(this: *mut Self) {
+        // SAFETY: the caller's contract.
+        unsafe { discard(this) }
+    }
+
+    unsafe fn abandon(this: *mut Self, _reason: &Arc<str>) {
+        // SAFETY: the caller's contract.
+        unsafe { discard(this) }
+    }
 }
 
-// SAFETY: the job is only reached through the unique `Task` handle, which one thread at a
-// time holds (it moves through the queue); `Job<F>` is `Send` for `F: Send`.
-unsafe impl<F: Send> Sync for Spawned<F> {}
-
-impl<F> Spawned<F> {
-    fn take(&self) -> Option<Job<F>> {
-        // SAFETY: only the unique `Task` handle calls this (its methods consume it).
-        unsafe { (*self.job.get()).take() }
-    }
-
-    /// Drops the job unrun (a cancelled or abandoned pool): its closure's `Drop` panic is the
-    /// scope's (see `Job`'s `Drop`).
-    fn discard(&self) {
-        let _consuming = Consuming::begin();
-        drop(self.take());
-    }
-}
-
-impl<F: FnOnce() + Send> Task for Spawned<F> {
-    fn run(self: Arc<Self>, free: &dyn Fn(), _stop: &StopToken) {
-        let job = self.take();
-        if let Some(mut job) = job {
-            // A panic was recorded by `call` for the scope to return; a stop is no failure.
-            // The job is called in place and dropped (counted out) after the call returned:
-            // nothing borrowed is held across the count-out, so it needs no deferral.
-            let _ = panic::catch(|| job.call());
-            free();
-            drop(job);
-        } else {
-            free();
-        }
-    }
-
-    fn cancel(self: Arc<Self>) {
-        self.discard();
-    }
-
-    fn abandon(self: Arc<Self>, _reason: &Arc<str>) {
-        self.discard();
-    }
+/// Drops a job unrun (a cancelled or abandoned pool): its closure's `Drop` panic is the
+/// scope's (see `Job`'s `Drop`).
+///
+/// # Safety
+///
+/// As [`Runnable::cancel`].
+unsafe fn discard<F>(this: *mut Job<F>) {
+    let _consuming = Consuming::begin();
+    // SAFETY: the caller's contract.
+    drop(unsafe { this.read() });
 }
 
 /// Packages `f` with no future, counted in (see [`package`]).
-fn package_spawned<'scope, F>(f: F, state: &'scope ScopeState, id: usize) -> Arc<dyn Task>
+fn package_spawned<'scope, F>(f: F, state: &'scope ScopeState, id: usize) -> Queued
 where
     F: FnOnce() + Send + 'scope,
 {
@@ -336,12 +328,9 @@ where
         state: std::ptr::from_ref(state),
         id,
     };
-    let task: Arc<dyn Task + 'scope> = Arc::new(Spawned {
-        job: UnsafeCell::new(Some(job)),
-    });
     // SAFETY: as in `package`: `pending` counts the closure until it was called or dropped,
-    // and the scope waits for it; only the trait object's lifetime bound changes.
-    unsafe { std::mem::transmute::<Arc<dyn Task + 'scope>, Arc<dyn Task>>(task) }
+    // and the scope waits for it.
+    unsafe { Queued::new_borrowing(job) }
 }
 
 impl<F: FnOnce() -> T + Send, T> task::Work<T> for Job<F> {
@@ -351,7 +340,7 @@ impl<F: FnOnce() -> T + Send, T> task::Work<T> for Job<F> {
 }
 
 /// Packages `f` for the pool, counted in (see the module's design note).
-fn package<'scope, T, F>(f: F, state: &'scope ScopeState, id: usize) -> (Arc<dyn Task>, Future<T>)
+fn package<'scope, T, F>(f: F, state: &'scope ScopeState, id: usize) -> (Queued, Future<T>)
 where
     T: Send + 'static,
     F: FnOnce() -> T + Send + 'scope,
@@ -761,6 +750,57 @@ mod tests {
         assert_eq!(dropped.load(Ordering::SeqCst), 1);
         assert_eq!(err.panics().len(), 1);
         assert_eq!(err.panics()[0].message(), "drop of a discarded task");
+    }
+
+    /// A spawned task too large for the queue's slot goes boxed (see `queued`): it runs, or
+    /// is dropped unrun when discarded, before the scope returns, as one held in place.
+    #[test]
+    fn spawned_tasks_too_large_to_hold_in_place_run_or_are_dropped_boxed() {
+        let pool = ExecutorBuilder::new()
+            .max_workers(1)
+            .max_queued(1, WhenFull::DiscardOldest)
+            .build()
+            .unwrap();
+        let (started, gate) = (Event::new(), Event::new());
+        let (ran, dropped) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        struct Mark<'a>(&'a AtomicUsize, [u64; 8]);
+        impl Drop for Mark<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        pool.scope(|s| {
+            s.spawn(|| {
+                started.set();
+                gate.wait();
+            })
+            .unwrap();
+            started.wait(); // the worker is busy and the queue empty
+            let discarded = Mark(&dropped, [1; 8]);
+            s.spawn(move || {
+                let _mark = discarded;
+                unreachable!("discarded before it runs")
+            })
+            .unwrap();
+            let runs = Mark(&dropped, [2; 8]);
+            let ran = &ran;
+            // Discards the one queued, then runs.
+            s.spawn(move || {
+                ran.fetch_add(
+                    usize::try_from(runs.1.iter().sum::<u64>()).unwrap(),
+                    Ordering::SeqCst,
+                );
+            })
+            .unwrap();
+            gate.set();
+        })
+        .unwrap();
+        assert_eq!(ran.load(Ordering::SeqCst), 16);
+        assert_eq!(
+            dropped.load(Ordering::SeqCst),
+            2,
+            "both marks dropped, once each"
+        );
     }
 
     /// A spawned task stopped before it started (its scope failed meanwhile) is dropped unrun,

@@ -7,6 +7,7 @@
 
 use super::error::FutureError;
 use super::future::Future;
+use super::queued::Queued;
 use super::scope;
 use super::state::FutureState;
 use crate::panic;
@@ -16,7 +17,8 @@ use std::cell::UnsafeCell;
 use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::Arc;
 
-/// A unit of work in the pool's queue.
+/// A task with a shared cell (a future), which the pool's queue holds by its `Arc` (see
+/// `queued`).
 pub(crate) trait Task: Send + Sync {
     /// Runs the closure unless the future was cancelled meanwhile, with `stop` as the
     /// thread's stop token (what the future's `request_stop` stops while it runs). `free` is
@@ -74,14 +76,14 @@ unsafe impl<T: Send, W: Send> Sync for TaskCell<T, W> {}
 unsafe impl<T: Send, W: Send> Send for TaskCell<T, W> {}
 
 /// Packages `f`: the task for the queue and the future for the submitter.
-pub(crate) fn package<T, F>(f: F) -> (Arc<dyn Task>, Future<T>)
+pub(crate) fn package<T, F>(f: F) -> (Queued, Future<T>)
 where
     T: Send + 'static,
     F: FnOnce() -> T + Send + 'static,
 {
     let cell = cell(Once(Some(f)), FutureState::new());
     let future = Future::from_slot(Arc::clone(&cell) as Arc<dyn Slot<T>>);
-    (cell, future)
+    (Queued::new(cell as Arc<dyn Task>), future)
 }
 
 /// [`package`] for work that borrows for `'a` (an executor scope's job): its lifetime is
@@ -93,7 +95,7 @@ where
 /// The caller must keep everything `work` borrows alive until it was dropped (which the task
 /// handle does when it has run it, or when it is cancelled or abandoned). Once that happened
 /// the cell's slot is empty, so a handle that lives on (a future) touches nothing borrowed.
-pub(crate) unsafe fn package_borrowing<'a, T, W>(work: W) -> (Arc<dyn Task>, Future<T>)
+pub(crate) unsafe fn package_borrowing<'a, T, W>(work: W) -> (Queued, Future<T>)
 where
     T: Send + 'static,
     W: Work<T> + 'a,
@@ -111,7 +113,7 @@ where
             std::mem::transmute::<Arc<dyn Slot<T> + 'a>, Arc<dyn Slot<T>>>(slot),
         )
     };
-    (task, Future::from_slot(slot))
+    (Queued::new(task), Future::from_slot(slot))
 }
 
 fn cell<T, W>(work: W, state: FutureState<T>) -> Arc<TaskCell<T, W>> {
