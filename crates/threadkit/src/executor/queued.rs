@@ -10,8 +10,8 @@
 //! most of its time per task (an `executor-scope` profile: half the submitter's samples in
 //! `malloc`, which reads each chunk a worker freed on its own core: a cache miss per task), so
 //! such a task is written into the queue's slot when it fits [`WORDS`] words (a closure of two
-//! words beside the scope's two), and boxed only when it does not. The price is a larger slot
-//! (40 bytes instead of 16 for the `Arc` alone), paid by every task of the pool.
+//! words beside its scope's pointer), and boxed only when it does not. The price is a larger
+//! slot (32 bytes instead of 16 for the `Arc` alone), paid by every task of the pool.
 //!
 //! [`Queued`] is that slot's content: the task's bytes and a table of the three ways it ends
 //! (run, cancelled, abandoned by a broken pool) plus its drop, made for its type by
@@ -27,7 +27,7 @@ use std::mem::{ManuallyDrop, MaybeUninit};
 use std::sync::Arc;
 
 /// How many words a task may take to be held in place.
-const WORDS: usize = 4;
+const WORDS: usize = 3;
 
 /// A task the pool's queue can hold: how it runs, is cancelled, or is abandoned. Each takes
 /// the task out of where it is held, into a local (see the module: never an argument).

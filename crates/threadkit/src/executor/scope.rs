@@ -173,16 +173,39 @@ pub struct ScopedFuture<'scope, T> {
 /// (to be called, or dropped), and a reference inside a by-value argument is asserted live for
 /// the whole call, while the scope may free its state as soon as the job counted itself out,
 /// before that call returns.
-struct Job<F> {
+struct Job<F, C: Child = usize> {
     f: Option<F>,
     state: *const ScopeState,
-    id: usize,
+    /// Which child of the scope it is (a failure is filed under that number).
+    child: C,
+}
+
+/// A job's child number: its future's, or none for a spawned task, which takes no room (a
+/// spawned job of a two-word closure then fits the pool queue's slot: see `queued`).
+trait Child: Copy {
+    fn number(self) -> usize;
+}
+
+impl Child for usize {
+    fn number(self) -> usize {
+        self
+    }
+}
+
+/// The child number of a spawned task: [`NO_HANDLE`].
+#[derive(Clone, Copy)]
+struct Spawned;
+
+impl Child for Spawned {
+    fn number(self) -> usize {
+        NO_HANDLE
+    }
 }
 
 // SAFETY: the state is `Sync` and outlives the job (the scope waits for it); `F: Send` moves.
-unsafe impl<F: Send> Send for Job<F> {}
+unsafe impl<F: Send, C: Child + Send> Send for Job<F, C> {}
 
-impl<F> Job<F> {
+impl<F, C: Child> Job<F, C> {
     /// The scope's state.
     fn state(&self) -> &ScopeState {
         // SAFETY: the scope's state outlives every job: the scope returns only once `pending`
@@ -199,7 +222,7 @@ impl<F> Job<F> {
         if let Some(f) = self.f.take() {
             if let Err(p) = panic::catch(move || drop(f)) {
                 let shared = &self.state().shared;
-                let id = self.id;
+                let id = self.child.number();
                 if let Err(p) = panic::catch(move || shared.failed(id, p)) {
                     crate::thread::report_uncaught(&p);
                 }
@@ -208,7 +231,7 @@ impl<F> Job<F> {
     }
 }
 
-impl<F: FnOnce() -> T, T> Job<F> {
+impl<F: FnOnce() -> T, T, C: Child> Job<F, C> {
     /// Runs the closure with the scope's stop passed on to the task's token; a panic is the
     /// scope's too (fail-fast), then the future's. The job stays (counted in) until dropped.
     fn call(&mut self) -> T {
@@ -237,14 +260,14 @@ impl<F: FnOnce() -> T, T> Job<F> {
         match panic::catch(f) {
             Ok(value) => value,
             Err(p) => {
-                shared.failed(self.id, p.clone());
+                shared.failed(self.child.number(), p.clone());
                 std::panic::resume_unwind(Box::new(p))
             }
         }
     }
 }
 
-impl<F> Drop for Job<F> {
+impl<F, C: Child> Drop for Job<F, C> {
     fn drop(&mut self) {
         // Counted out last, whatever happens below. A job that was called holds no closure any
         // more (it is dropped after its call returned, or its call dropped the closure): it
@@ -282,7 +305,7 @@ impl Drop for CountOut {
 /// (in place when small: see `queued`). Its failure is the scope's (recorded by
 /// [`Job::call`]), its value nothing.
 // SAFETY: each method reads the job out once.
-unsafe impl<F: FnOnce() + Send> Runnable for Job<F> {
+unsafe impl<F: FnOnce() + Send> Runnable for Job<F, Spawned> {
     unsafe fn run(this: *mut Self, free: &dyn Fn(), _stop: &StopToken) {
         // SAFETY: the caller's contract; the job becomes a local, not an argument.
         let mut job = unsafe { this.read() };
@@ -311,14 +334,14 @@ unsafe impl<F: FnOnce() + Send> Runnable for Job<F> {
 /// # Safety
 ///
 /// As [`Runnable::cancel`].
-unsafe fn discard<F>(this: *mut Job<F>) {
+unsafe fn discard<F, C: Child>(this: *mut Job<F, C>) {
     let _consuming = Consuming::begin();
     // SAFETY: the caller's contract.
     drop(unsafe { this.read() });
 }
 
 /// Packages `f` with no future, counted in (see [`package`]).
-fn package_spawned<'scope, F>(f: F, state: &'scope ScopeState, id: usize) -> Queued
+fn package_spawned<'scope, F>(f: F, state: &'scope ScopeState) -> Queued
 where
     F: FnOnce() + Send + 'scope,
 {
@@ -326,7 +349,7 @@ where
     let job = Job {
         f: Some(f),
         state: std::ptr::from_ref(state),
-        id,
+        child: Spawned,
     };
     // SAFETY: as in `package`: `pending` counts the closure until it was called or dropped,
     // and the scope waits for it.
@@ -349,7 +372,7 @@ where
     let job = Job {
         f: Some(f),
         state: std::ptr::from_ref(state),
-        id,
+        child: id,
     };
     // SAFETY: `Job` keeps the scope from returning or unwinding while the closure exists:
     // `pending` counts it until it was called or dropped (the `Job` is consumed either way),
@@ -531,7 +554,7 @@ impl<'scope> TaskScope<'scope, '_> {
         let state = self.state;
         // No handle will take its panic back: no number of its own needed.
         self.pool
-            .submit_packaged(f, |f| (package_spawned(f, state, NO_HANDLE), ()))
+            .submit_packaged(f, |f| (package_spawned(f, state), ()))
     }
 
     /// Asks every task of the scope to stop: running ones through their stop tokens, those not
@@ -750,6 +773,13 @@ mod tests {
         assert_eq!(dropped.load(Ordering::SeqCst), 1);
         assert_eq!(err.panics().len(), 1);
         assert_eq!(err.panics()[0].message(), "drop of a discarded task");
+    }
+
+    /// A spawned job carries no child number: one whose closure is two words, one of them a
+    /// reference (an `Option` of it takes no more), is held in the queue's slot, unboxed.
+    #[test]
+    fn a_spawned_job_of_a_two_word_closure_is_held_in_place() {
+        assert!(Queued::in_place::<Job<(&u8, usize), Spawned>>());
     }
 
     /// A spawned task too large for the queue's slot goes boxed (see `queued`): it runs, or
