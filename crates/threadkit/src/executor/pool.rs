@@ -8,8 +8,9 @@
 //! submission). A small lock orders submissions
 //! with `shutdown`, which puts one `None` sentinel after the last task: a worker that takes
 //! it puts it back for the next and exits. A task and its future's state share one allocation
-//! (see `task`); a task is run, cancelled, or abandoned when the pool breaks, so no future is
-//! ever left pending.
+//! (see `task`); a task without a future (an executor scope's spawn) needs none when it is
+//! small: the queue's slot holds it (see `queued`). A task is run, cancelled, or abandoned when
+//! the pool breaks, so no future is ever left pending.
 //!
 //! Workers are daemon threads, so a leaked executor's idle workers do not keep the process
 //! alive; but, as in Python 3.9+, an executor still alive when the program ends (in a
