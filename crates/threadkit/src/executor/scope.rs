@@ -734,15 +734,21 @@ mod tests {
         assert_eq!(counts, [1, 2, 3, 4, 5, 6, 7, 8]);
     }
 
+    /// One worker and room for one queued task: a submission while both are taken discards the
+    /// queued one.
+    fn one_worker_discarding_the_oldest() -> ThreadPoolExecutor {
+        ExecutorBuilder::new()
+            .max_workers(1)
+            .max_queued(1, WhenFull::DiscardOldest)
+            .build()
+            .unwrap()
+    }
+
     /// A spawned task discarded unrun (the oldest, by `DiscardOldest`) is dropped before the
     /// scope returns, and a panic in its `Drop` is the scope's.
     #[test]
     fn a_discarded_spawned_task_is_dropped_and_its_drop_panic_returned() {
-        let pool = ExecutorBuilder::new()
-            .max_workers(1)
-            .max_queued(1, WhenFull::DiscardOldest)
-            .build()
-            .unwrap();
+        let pool = one_worker_discarding_the_oldest();
         let (started, gate) = (Event::new(), Event::new());
         let dropped = AtomicUsize::new(0);
         struct Mark<'a>(&'a AtomicUsize);
@@ -786,11 +792,7 @@ mod tests {
     /// is dropped unrun when discarded, before the scope returns, as one held in place.
     #[test]
     fn spawned_tasks_too_large_to_hold_in_place_run_or_are_dropped_boxed() {
-        let pool = ExecutorBuilder::new()
-            .max_workers(1)
-            .max_queued(1, WhenFull::DiscardOldest)
-            .build()
-            .unwrap();
+        let pool = one_worker_discarding_the_oldest();
         let (started, gate) = (Event::new(), Event::new());
         let (ran, dropped) = (AtomicUsize::new(0), AtomicUsize::new(0));
         struct Mark<'a>(&'a AtomicUsize, [u64; 8]);
