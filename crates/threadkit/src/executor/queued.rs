@@ -199,21 +199,21 @@ impl Queued {
     pub(crate) fn run(self, free: &dyn Fn(), stop: &StopToken) {
         let mut this = ManuallyDrop::new(self);
         // SAFETY: the words hold the table's task, consumed here once (`this` is not dropped).
-        unsafe { (this.table.run)(&mut this.words, free, stop) }
+        unsafe { (this.table.run)(&raw mut this.words, free, stop) }
     }
 
     /// Cancels the task if it has not started (see [`Task::cancel`]).
     pub(crate) fn cancel(self) {
         let mut this = ManuallyDrop::new(self);
         // SAFETY: as in `run`.
-        unsafe { (this.table.cancel)(&mut this.words) }
+        unsafe { (this.table.cancel)(&raw mut this.words) }
     }
 
     /// Fails the task as abandoned by a broken pool (see [`Task::abandon`]).
     pub(crate) fn abandon(self, reason: &Arc<str>) {
         let mut this = ManuallyDrop::new(self);
         // SAFETY: as in `run`.
-        unsafe { (this.table.abandon)(&mut this.words, reason) }
+        unsafe { (this.table.abandon)(&raw mut this.words, reason) }
     }
 }
 
@@ -221,7 +221,7 @@ impl Drop for Queued {
     fn drop(&mut self) {
         // SAFETY: the words hold the table's task, not consumed (the consuming methods do not
         // drop `self`).
-        unsafe { (self.table.drop)(&mut self.words) }
+        unsafe { (self.table.drop)(&raw mut self.words) }
     }
 }
 
