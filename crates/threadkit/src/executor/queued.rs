@@ -4,14 +4,15 @@
 //! # Design
 //!
 //! A task with a future is a shared cell (`task`): the future and the queue each hold an
-//! `Arc` to it, and that `Arc` is what the queue holds. A task nobody waits on by a handle (an
+//! `Arc` to it, and that `Arc` is what the queue holds: the cell's concrete `Arc`, one word,
+//! so running it is one indirect call (the table's), not a trait object's two. A task nobody waits on by a handle (an
 //! executor scope's [`spawn`](crate::TaskScope::spawn)) needs no cell: it is its closure and
 //! its scope's bookkeeping, owned by whoever holds it. Allocating it anyway cost the submitter
 //! most of its time per task (an `executor-scope` profile: half the submitter's samples in
 //! `malloc`, which reads each chunk a worker freed on its own core: a cache miss per task), so
 //! such a task is written into the queue's slot when it fits [`WORDS`] words (a closure of two
 //! words beside its scope's pointer), and boxed only when it does not. The price is a larger
-//! slot (32 bytes instead of 16 for the `Arc` alone), paid by every task of the pool.
+//! slot (32 bytes, where a trait object's `Arc` took 16), paid by every task of the pool.
 //!
 //! [`Queued`] is that slot's content: the task's bytes and a table of the three ways it ends
 //! (run, cancelled, abandoned by a broken pool) plus its drop, made for its type by
@@ -21,7 +22,6 @@
 //! reference inside a by-value argument is asserted live until that call returns (Miri checks
 //! it).
 
-use super::task::Task;
 use crate::StopToken;
 use std::mem::{ManuallyDrop, MaybeUninit};
 use std::sync::Arc;
@@ -37,42 +37,25 @@ const WORDS: usize = 3;
 /// Implementations must consume `*this` exactly once (read it out, or drop it in place): the
 /// caller does not touch it again.
 pub(crate) unsafe trait Runnable: Send + Sized {
-    /// Runs it (see [`Task::run`]).
+    /// Runs it. `free` is called once its closure returned and before its outcome is seen
+    /// (the pool marks the worker idle there); `stop` is the worker's stop token for it.
     ///
     /// # Safety
     ///
     /// `this` holds a valid task that nobody else uses; it is moved out.
     unsafe fn run(this: *mut Self, free: &dyn Fn(), stop: &StopToken);
-    /// Cancels it if it has not started (see [`Task::cancel`]).
+    /// Cancels it if it has not started (`shutdown(cancel_futures)`).
     ///
     /// # Safety
     ///
     /// As [`run`](Self::run).
     unsafe fn cancel(this: *mut Self);
-    /// Fails it as abandoned by a broken pool (see [`Task::abandon`]).
+    /// Fails it as abandoned by a broken pool.
     ///
     /// # Safety
     ///
     /// As [`run`](Self::run).
     unsafe fn abandon(this: *mut Self, reason: &Arc<str>);
-}
-
-// SAFETY: each method moves the `Arc` out once.
-unsafe impl Runnable for Arc<dyn Task> {
-    unsafe fn run(this: *mut Self, free: &dyn Fn(), stop: &StopToken) {
-        // SAFETY: the caller's contract.
-        Task::run(unsafe { this.read() }, free, stop);
-    }
-
-    unsafe fn cancel(this: *mut Self) {
-        // SAFETY: the caller's contract.
-        Task::cancel(unsafe { this.read() });
-    }
-
-    unsafe fn abandon(this: *mut Self, reason: &Arc<str>) {
-        // SAFETY: the caller's contract.
-        Task::abandon(unsafe { this.read() }, reason);
-    }
 }
 
 /// A task too large to be held in place: the box is moved out, its task consumed in it, then
@@ -195,21 +178,21 @@ impl Queued {
         fits::<T>()
     }
 
-    /// Runs the task (see [`Task::run`]).
+    /// Runs the task (see [`Runnable::run`]).
     pub(crate) fn run(self, free: &dyn Fn(), stop: &StopToken) {
         let mut this = ManuallyDrop::new(self);
         // SAFETY: the words hold the table's task, consumed here once (`this` is not dropped).
         unsafe { (this.table.run)(&raw mut this.words, free, stop) }
     }
 
-    /// Cancels the task if it has not started (see [`Task::cancel`]).
+    /// Cancels the task if it has not started (see [`Runnable::cancel`]).
     pub(crate) fn cancel(self) {
         let mut this = ManuallyDrop::new(self);
         // SAFETY: as in `run`.
         unsafe { (this.table.cancel)(&raw mut this.words) }
     }
 
-    /// Fails the task as abandoned by a broken pool (see [`Task::abandon`]).
+    /// Fails the task as abandoned by a broken pool (see [`Runnable::abandon`]).
     pub(crate) fn abandon(self, reason: &Arc<str>) {
         let mut this = ManuallyDrop::new(self);
         // SAFETY: as in `run`.
@@ -299,8 +282,7 @@ mod tests {
     }
 
     #[test]
-    fn a_shared_task_and_a_none_take_no_more_room_than_the_words() {
-        assert!(Queued::in_place::<Arc<dyn Task>>());
+    fn a_none_takes_no_more_room_than_a_task() {
         assert_eq!(
             std::mem::size_of::<Option<Queued>>(),
             std::mem::size_of::<Queued>()

@@ -9,8 +9,8 @@
 //! `'static` threads. So a task, whose closure may borrow anything that outlives the scope
 //! (`'scope`), has that lifetime erased from its two handles before it enters the pool's queue
 //! (`task::package_borrowing`, or for a task without a future `queued::Queued::new_borrowing`;
-//! `rayon::scope` erases it from a boxed job). That is sound
-//! because of one rule, kept by construction:
+//! `rayon::scope` erases it from a boxed job). That is sound because of one rule, kept by
+//! construction:
 //!
 //! > **the scope does not return, nor unwind, while a closure it submitted exists.**
 //!
@@ -94,11 +94,11 @@ thread_local! {
 
 /// A task cell drops a closure unrun (a cancelled or abandoned task) while this lives: a scope
 /// closure that ends meanwhile is counted out when it is dropped ([`consumed`], also when the
-/// drop unwinds). The cell passes the closure by value
-/// down that drop, and a reference the closure holds is asserted live until the call returns
-/// (the rule Miri checks): the scope, which may free what it borrows as soon as it is counted
-/// out, must not be released before. (A job that runs is called in place and dropped after
-/// its call returned, so it needs none of this.)
+/// drop unwinds). The cell passes the closure by value down that drop, and a reference the
+/// closure holds is asserted live until the call returns (the rule Miri checks): the scope,
+/// which may free what it borrows as soon as it is counted out, must not be released before.
+/// (A job that runs is called in place and dropped after its call returned, so it needs none
+/// of this.)
 pub(crate) struct Consuming(());
 
 impl Consuming {

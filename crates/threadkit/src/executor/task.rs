@@ -1,13 +1,16 @@
 //! A submitted task: its closure and its future's state in one allocation.
 //!
-//! `package` makes two handles to one `TaskCell`: the [`Task`] that goes into the pool's
+//! `package` makes two handles to one `TaskCell`: the task handle that goes into the pool's
 //! queue (exactly one exists; running, cancelling or abandoning consumes it) and the
 //! [`Future`] the submitter keeps. Only the task handle touches the closure, so the closure
 //! needs no synchronization; the outcome goes through the [`FutureState`].
+//!
+//! The queue holds the task handle as the cell's concrete `Arc` (a [`Runnable`]), not as a
+//! trait object: running it is one indirect call (the queue item's table), not two.
 
 use super::error::FutureError;
 use super::future::Future;
-use super::queued::Queued;
+use super::queued::{Queued, Runnable};
 use super::scope;
 use super::state::FutureState;
 use crate::panic;
@@ -16,20 +19,6 @@ use crate::StopToken;
 use std::cell::UnsafeCell;
 use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::Arc;
-
-/// A task with a shared cell (a future), which the pool's queue holds by its `Arc` (see
-/// `queued`).
-pub(crate) trait Task: Send + Sync {
-    /// Runs the closure unless the future was cancelled meanwhile, with `stop` as the
-    /// thread's stop token (what the future's `request_stop` stops while it runs). `free` is
-    /// called once the closure returned and before the outcome is published, so whoever sees
-    /// the future done also sees what `free` did (the pool marks the worker idle there).
-    fn run(self: Arc<Self>, free: &dyn Fn(), stop: &StopToken);
-    /// Cancels the future if the task has not started (`shutdown(cancel_futures)`).
-    fn cancel(self: Arc<Self>);
-    /// Fails the future with a broken-pool error if the task has not started.
-    fn abandon(self: Arc<Self>, reason: &Arc<str>);
-}
 
 /// The future's view of a task cell (it does not know the closure's type).
 pub(crate) trait Slot<T>: Send + Sync {
@@ -59,7 +48,7 @@ impl<T, F: FnOnce() -> T + Send> Work<T> for Once<F> {
 
 struct TaskCell<T, W> {
     state: FutureState<T>,
-    /// Touched only through the one `Task` handle (or in `drop`).
+    /// Touched only through the one task handle (or in `drop`).
     closure: UnsafeCell<Option<W>>,
     /// While the task runs: its worker's task token (a local of the worker's loop, which
     /// outlives every task), so `request_stop` can stop it. Set with a plain store; cleared,
@@ -68,7 +57,7 @@ struct TaskCell<T, W> {
     running_lock: Lock,
 }
 
-// SAFETY: the closure cell is only accessed through the unique `Task` handle, which one thread
+// SAFETY: the closure cell is only accessed through the unique task handle, which one thread
 // at a time holds (it moves through the queue), or by `drop`; `W: Send` lets it move there.
 // The state is `Send + Sync` for `T: Send` (see `FutureState`).
 unsafe impl<T: Send, W: Send> Sync for TaskCell<T, W> {}
@@ -83,7 +72,7 @@ where
 {
     let cell = cell(Once(Some(f)), FutureState::new());
     let future = Future::from_slot(Arc::clone(&cell) as Arc<dyn Slot<T>>);
-    (Queued::new(cell as Arc<dyn Task>), future)
+    (Queued::new(cell), future)
 }
 
 /// [`package`] for work that borrows for `'a` (an executor scope's job): its lifetime is
@@ -102,18 +91,14 @@ where
 {
     // The scope returns the failure: the future does not report it as unretrieved.
     let cell = cell(work, FutureState::new_retrieved());
-    let task: Arc<dyn Task + 'a> = Arc::clone(&cell) as Arc<dyn Task + 'a>;
-    let slot: Arc<dyn Slot<T> + 'a> = cell;
-    // SAFETY: only the trait objects' lifetime bound changes (their layout does not depend on
-    // it); the caller keeps what `f` borrows alive while `f` exists (see above), and nothing
-    // else in the cell borrows.
-    let (task, slot) = unsafe {
-        (
-            std::mem::transmute::<Arc<dyn Task + 'a>, Arc<dyn Task>>(task),
-            std::mem::transmute::<Arc<dyn Slot<T> + 'a>, Arc<dyn Slot<T>>>(slot),
-        )
-    };
-    (Queued::new(task), Future::from_slot(slot))
+    let slot: Arc<dyn Slot<T> + 'a> = Arc::clone(&cell) as Arc<dyn Slot<T> + 'a>;
+    // SAFETY: only the trait object's lifetime bound changes (its layout does not depend on
+    // it); the caller keeps what `work` borrows alive while `work` exists (see above), and
+    // nothing else in the cell borrows.
+    let slot = unsafe { std::mem::transmute::<Arc<dyn Slot<T> + 'a>, Arc<dyn Slot<T>>>(slot) };
+    // SAFETY: as above: the task handle drops `work` when it is consumed or dropped.
+    let task = unsafe { Queued::new_borrowing(cell) };
+    (task, Future::from_slot(slot))
 }
 
 fn cell<T, W>(work: W, state: FutureState<T>) -> Arc<TaskCell<T, W>> {
@@ -132,7 +117,7 @@ where
 {
     /// Takes the work; called once, through the task handle.
     fn take_closure(&self) -> Option<W> {
-        // SAFETY: only the unique `Task` handle calls this (`run`, `cancel`, `abandon` consume
+        // SAFETY: only the unique task handle calls this (`run`, `cancel`, `abandon` consume
         // it), so no other reference to the cell's closure exists.
         unsafe { (*self.closure.get()).take() }
     }
@@ -164,11 +149,15 @@ where
     }
 }
 
-impl<T, W> Task for TaskCell<T, W>
+impl<T, W> TaskCell<T, W>
 where
     T: Send + 'static,
     W: Work<T>,
 {
+    /// Runs the closure unless the future was cancelled meanwhile, with `stop` as the
+    /// thread's stop token (what the future's `request_stop` stops while it runs). `free` is
+    /// called once the closure returned and before the outcome is published, so whoever sees
+    /// the future done also sees what `free` did (the pool marks the worker idle there).
     fn run(self: Arc<Self>, free: &dyn Fn(), stop: &StopToken) {
         match self.take_closure() {
             Some(mut work) if self.state.claim(true) => {
@@ -203,13 +192,29 @@ where
         // The last handle, if the future is gone: the value's `Drop` runs here.
         drop_or_report(self);
     }
+}
 
-    fn cancel(self: Arc<Self>) {
-        self.fail(FutureError::Cancelled);
+// SAFETY: each method moves the `Arc` out once.
+unsafe impl<T, W> Runnable for Arc<TaskCell<T, W>>
+where
+    T: Send + 'static,
+    W: Work<T>,
+{
+    unsafe fn run(this: *mut Self, free: &dyn Fn(), stop: &StopToken) {
+        // SAFETY: the caller's contract.
+        TaskCell::run(unsafe { this.read() }, free, stop);
     }
 
-    fn abandon(self: Arc<Self>, reason: &Arc<str>) {
-        self.fail(FutureError::BrokenPool(Arc::clone(reason)));
+    /// Cancels the future if the task has not started (`shutdown(cancel_futures)`).
+    unsafe fn cancel(this: *mut Self) {
+        // SAFETY: the caller's contract.
+        unsafe { this.read() }.fail(FutureError::Cancelled);
+    }
+
+    /// Fails the future with a broken-pool error if the task has not started.
+    unsafe fn abandon(this: *mut Self, reason: &Arc<str>) {
+        // SAFETY: the caller's contract.
+        unsafe { this.read() }.fail(FutureError::BrokenPool(Arc::clone(reason)));
     }
 }
 
@@ -329,5 +334,15 @@ mod tests {
                 other => panic!("{other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn a_task_handle_is_held_in_the_queue_item_in_one_word() {
+        type Cell = TaskCell<u8, Once<fn() -> u8>>;
+        assert_eq!(
+            std::mem::size_of::<Arc<Cell>>(),
+            std::mem::size_of::<usize>()
+        );
+        assert!(Queued::in_place::<Arc<Cell>>());
     }
 }
