@@ -12,7 +12,8 @@
 //! parking lot, so loom explores every interleaving (and every weak-memory outcome it models)
 //! of the lock-free protocols. The models are the `loom_*` unit tests beside each protocol
 //! (the bounded ring, the block queue, the future's state word, task accounting, `Lock`,
-//! `Event`, `WaitQueue`, `WaitList`, the executor's worker slots); `.ci/loom` runs them:
+//! `Event`, `WaitQueue`, `WaitList`, the executor's worker slots, an executor scope's count of
+//! live closures); `.ci/loom` runs them:
 //!
 //! ```text
 //! RUSTFLAGS="--cfg loom" cargo test -p threadkit --lib --release loom_

@@ -10,13 +10,15 @@
 //! - `map`: ordered results, eager or buffered;
 //! - `completion`: `as_completed` and `wait`;
 //! - `promise`: standalone futures, completed by hand;
-//! - `scope`: executor scopes, whose tasks may borrow from the caller's stack;
+//! - `scope`: executor scopes, whose tasks may borrow from the caller's stack; `live`: a
+//!   scope's count of its live closures;
 //! - `running`: which scope's task each worker runs, so a scope's stop reaches it;
 //! - `report`: where unretrieved failures are reported; `error`: the errors.
 
 mod completion;
 mod error;
 mod future;
+mod live;
 mod map;
 mod pool;
 mod promise;

@@ -14,21 +14,22 @@
 //!
 //! > **the scope does not return, nor unwind, while a closure it submitted exists.**
 //!
-//! Each closure is wrapped in a `Job` that counts it in the scope's `pending` count when it is
-//! made and counts it out when it is gone, called or dropped: after the closure returned (its
-//! captures dropped with it), after its panic was caught, after it was dropped unrun (a
-//! cancelled future, a discarded task, a broken pool), even if its own `Drop` panicked. The
-//! scope waits for the count to reach zero after its closure returned or panicked, and that
-//! wait cannot be interrupted: a stop request is passed on to the tasks instead, and a panic
+//! Each closure is wrapped in a `Job` that counts it in the scope's count of live closures
+//! (`live`) when it is made and counts it out when it is gone, called or dropped: after the
+//! closure returned (its captures dropped with it), after its panic was caught, after it was
+//! dropped unrun (a cancelled future, a discarded task, a broken pool), even if its own `Drop`
+//! panicked. The scope waits for every closure to be gone after its own closure returned or
+//! panicked, and that wait cannot be interrupted: a stop request is passed on to the tasks instead, and a panic
 //! out of the wait (a deadlock report under the `Panic` policy) is kept and the wait resumed.
 //! Results are `'static` (`T: 'static`): only the closures borrow, so a future that outlives
 //! the scope (a handle kept by a done-callback) holds nothing borrowed: its closure slot is
 //! empty by then.
 //!
 //! The scope's state lives on the scope's stack and the tasks borrow it (no reference count
-//! bouncing between the submitter and the workers per task). The closure that brings
-//! `pending` to zero wakes the scope by its parking key, a number: it touches nothing of the
-//! state after its decrement, since the scope may return as soon as it sees zero.
+//! bouncing between the submitter and the workers per task). The count is two counters, the
+//! submitter's and the workers', on cache lines of their own (see `live`); a closure's
+//! count-out touches nothing of the state after its increment and wakes the scope by its
+//! parking key, a number, since the scope may return as soon as it sees every closure gone.
 //!
 //! Alternatives rejected: a pool of scoped threads per scope (`std::thread::scope` under a
 //! second executor: no `unsafe`, but a second executor to keep, and no reuse of warm workers);
@@ -52,20 +53,17 @@
 
 use super::error::SubmitError;
 use super::future::Future;
+use super::live::{self, LiveCount};
 use super::pool::{Pool, ThreadPoolExecutor};
 use super::queued::{Queued, Runnable};
 use super::running;
 use super::task;
-use crate::diag::Kind;
 use crate::panic;
 use crate::scope::{ScopeError, ScopeOptions, Shared};
 use crate::stop;
-use crate::wait;
 use crate::StopToken;
-use crossbeam_utils::CachePadded;
 use std::cell::{Cell, RefCell};
 use std::marker::PhantomData;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 /// An executor scope's state, on the scope's stack: the scope's (shared with
@@ -76,10 +74,9 @@ struct ScopeState {
     key: usize,
     /// The pool's identity (`Pool::id`).
     pool: usize,
-    /// Closures submitted and not yet called or dropped, plus one for the scope's own closure
-    /// until it returns. Its address is the key the scope waits on. On a cache line of its
-    /// own: the submitter and the workers write it per task, and the fields above are read.
-    pending: CachePadded<AtomicUsize>,
+    /// Closures submitted and not yet called or dropped, and whether the scope's own closure
+    /// has returned (on cache lines of their own: the fields above are read per task).
+    live: LiveCount,
 }
 
 /// The child number of failures no handle takes back (a spawned task's, the scope's own wait's).
@@ -89,7 +86,7 @@ thread_local! {
     /// Task-cell drops of an unrun closure in progress on this thread.
     static CONSUMING: Cell<u32> = const { Cell::new(0) };
     /// Scope counters whose closure ended inside such a call, counted out when it returns.
-    static DEFERRED: RefCell<Vec<*const AtomicUsize>> = const { RefCell::new(Vec::new()) };
+    static DEFERRED: RefCell<Vec<*const LiveCount>> = const { RefCell::new(Vec::new()) };
 }
 
 /// A task cell drops a closure unrun (a cancelled or abandoned task) while this lives: a scope
@@ -120,21 +117,10 @@ impl Drop for Consuming {
 fn consumed() {
     CONSUMING.with(|c| c.set(c.get() - 1));
     // Popped one by one: the list keeps its capacity (no allocation per task).
-    while let Some(pending) = DEFERRED.with(|d| d.borrow_mut().pop()) {
-        // SAFETY: a scope outlives its closures' count (it waits for zero), and this one was
-        // not counted out yet.
-        count_out(unsafe { &*pending });
-    }
-}
-
-/// Counts one closure out of `pending`; the last one wakes the scope. Nothing of the state is
-/// touched after the decrement (the scope may return as soon as it reads zero): the wake-up
-/// goes by key, through the parking table. Takes the counter alone, which is all interior
-/// mutability, as `Arc`'s drop does.
-fn count_out(pending: &AtomicUsize) {
-    let key = wait::key_of(pending);
-    if pending.fetch_sub(1, Ordering::AcqRel) == 1 {
-        wait::unpark_all(key);
+    while let Some(live) = DEFERRED.with(|d| d.borrow_mut().pop()) {
+        // SAFETY: a scope outlives its closures' count (it waits for every count-out), and
+        // this one was not counted out yet.
+        unsafe { live::count_out(live) };
     }
 }
 
@@ -167,7 +153,7 @@ pub struct ScopedFuture<'scope, T> {
     id: usize,
 }
 
-/// One submitted closure, counted in the scope's `pending` while it exists.
+/// One submitted closure, counted in the scope's `live` count while it exists.
 ///
 /// The scope's state is held by a raw pointer, not a reference: a `Job` is passed by value
 /// (to be called, or dropped), and a reference inside a by-value argument is asserted live for
@@ -208,8 +194,8 @@ unsafe impl<F: Send, C: Child + Send> Send for Job<F, C> {}
 impl<F, C: Child> Job<F, C> {
     /// The scope's state.
     fn state(&self) -> &ScopeState {
-        // SAFETY: the scope's state outlives every job: the scope returns only once `pending`
-        // is zero, and a job counts itself out last, in its `Drop`.
+        // SAFETY: the scope's state outlives every job: the scope returns only once every job
+        // counted itself out, which a job does last, in its `Drop`.
         unsafe { &*self.state }
     }
 
@@ -276,16 +262,16 @@ impl<F, C: Child> Drop for Job<F, C> {
         // (see `Consuming`).
         let _count_out = CountOut {
             // SAFETY: as in `state`; nothing of the state is used after the count-out.
-            pending: unsafe { std::ptr::from_ref(&(*self.state).pending) },
+            live: unsafe { &raw const (*self.state).live },
             defer: self.f.is_some() && CONSUMING.with(Cell::get) > 0,
         };
         self.drop_unrun();
     }
 }
 
-/// Counts a job out of its scope's `pending` when dropped (see `Job`'s `Drop`).
+/// Counts a job out of its scope's `live` count when dropped (see `Job`'s `Drop`).
 struct CountOut {
-    pending: *const AtomicUsize,
+    live: *const LiveCount,
     /// Counted out at the enclosing [`consumed`] instead.
     defer: bool,
 }
@@ -293,10 +279,11 @@ struct CountOut {
 impl Drop for CountOut {
     fn drop(&mut self) {
         if self.defer {
-            DEFERRED.with(|d| d.borrow_mut().push(self.pending));
+            DEFERRED.with(|d| d.borrow_mut().push(self.live));
         } else {
-            // SAFETY: the scope waits for this count-out, so its state is alive here.
-            count_out(unsafe { &*self.pending });
+            // SAFETY: the scope waits for this count-out, so its state is alive here, and this
+            // job was not counted out yet.
+            unsafe { live::count_out(self.live) };
         }
     }
 }
@@ -345,14 +332,14 @@ fn package_spawned<'scope, F>(f: F, state: &'scope ScopeState) -> Queued
 where
     F: FnOnce() + Send + 'scope,
 {
-    state.pending.fetch_add(1, Ordering::Relaxed);
+    state.live.count_in();
     let job = Job {
         f: Some(f),
         state: std::ptr::from_ref(state),
         child: Spawned,
     };
-    // SAFETY: as in `package`: `pending` counts the closure until it was called or dropped,
-    // and the scope waits for it.
+    // SAFETY: as in `package`: `live` counts the closure until it was called or dropped, and
+    // the scope waits for it.
     unsafe { Queued::new_borrowing(job) }
 }
 
@@ -368,16 +355,16 @@ where
     T: Send + 'static,
     F: FnOnce() -> T + Send + 'scope,
 {
-    state.pending.fetch_add(1, Ordering::Relaxed);
+    state.live.count_in();
     let job = Job {
         f: Some(f),
         state: std::ptr::from_ref(state),
         child: id,
     };
     // SAFETY: `Job` keeps the scope from returning or unwinding while the closure exists:
-    // `pending` counts it until it was called or dropped (the `Job` is consumed either way),
-    // and `ThreadPoolExecutor::scope_with` waits, uninterruptibly, for `pending` to reach zero
-    // before it returns. So everything borrowed for `'scope` (the closure's borrows and the
+    // `live` counts it until it was called or dropped (the `Job` is consumed either way), and
+    // `ThreadPoolExecutor::scope_with` waits, uninterruptibly, for every closure counted in
+    // to be counted out before it returns. So everything borrowed for `'scope` (the closure's borrows and the
     // scope's state) outlives the closure.
     // Its future is marked retrieved: the scope returns the failure.
     unsafe { task::package_borrowing(job) }
@@ -448,7 +435,7 @@ impl ThreadPoolExecutor {
             shared: Shared::new(options),
             key: running::scope_key(),
             pool: self.pool().id(),
-            pending: CachePadded::new(AtomicUsize::new(1)),
+            live: LiveCount::new(),
         };
         // One link for the scope's life: its stop reaches its tasks running on the workers.
         let pool = Arc::downgrade(self.pool());
@@ -464,7 +451,7 @@ impl ThreadPoolExecutor {
             _lifetimes: PhantomData,
         };
         let outcome = state.shared.run_body(|| f(&scope));
-        count_out(&state.pending);
+        state.live.close();
         wait_all_done(&state);
         state.shared.finish(outcome)
     }
@@ -475,18 +462,8 @@ impl ThreadPoolExecutor {
 /// through the scope's token), and a panic out of the wait (a deadlock report under the
 /// `Panic` policy) is kept for the scope's error.
 fn wait_all_done(state: &ScopeState) {
-    let key = wait::key_of::<AtomicUsize>(&state.pending);
-    while state.pending.load(Ordering::Acquire) != 0 {
-        let parked = panic::catch(|| {
-            wait::park(
-                Kind::Scope,
-                key,
-                || state.pending.load(Ordering::Acquire) != 0,
-                |_| {},
-                None,
-            )
-        });
-        if let Err(p) = parked {
+    while !state.live.all_ended() {
+        if let Err(p) = panic::catch(|| state.live.park()) {
             state.shared.failed(NO_HANDLE, p);
         }
     }
@@ -683,6 +660,7 @@ impl<T> std::fmt::Debug for ScopedFuture<'_, T> {
 mod tests {
     use super::*;
     use crate::{Event, ExecutorBuilder, FutureError, WhenFull};
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     #[test]
     fn tasks_borrow_and_all_finish_before_the_scope_returns() {
