@@ -186,6 +186,46 @@ mod loom_tests {
         });
     }
 
+    /// A count-out that read `submitted` before a nested submission raised it, and ends last:
+    /// the body counts in X and Y and closes; Y counts in Z, which ends, then Y ends; X may
+    /// have read 2 submissions before Z was counted in, and must still wake the scope when its
+    /// count-out is the last (its count reached more than it read).
+    #[test]
+    fn loom_live_count_a_stale_read_of_the_last_closure_still_wakes() {
+        loom::model(|| {
+            let live = Arc::new(LiveCount::new());
+            let gone = Arc::new([AtomicBool::new(false), AtomicBool::new(false)]);
+            live.count_in();
+            live.count_in();
+            let x = {
+                let (live, gone) = (live.clone(), gone.clone());
+                loom::thread::spawn(move || {
+                    gone[0].store(true, Ordering::Relaxed);
+                    // SAFETY: `live` counts X in and outlives the model.
+                    unsafe { count_out(&*live) };
+                })
+            };
+            let y = {
+                let (live, gone) = (live.clone(), gone.clone());
+                loom::thread::spawn(move || {
+                    live.count_in();
+                    // SAFETY: as above, for Z (run inline), then for Y.
+                    unsafe { count_out(&*live) };
+                    gone[1].store(true, Ordering::Relaxed);
+                    // SAFETY: as above.
+                    unsafe { count_out(&*live) };
+                })
+            };
+            live.close();
+            while !live.all_ended() {
+                live.park();
+            }
+            assert!(gone.iter().all(|g| g.load(Ordering::Relaxed)));
+            x.join().unwrap();
+            y.join().unwrap();
+        });
+    }
+
     /// Two closures end on two workers while the scope closes: whichever order, the scope
     /// wakes and sees both gone.
     #[test]

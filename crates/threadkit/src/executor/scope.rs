@@ -19,8 +19,9 @@
 //! closure returned (its captures dropped with it), after its panic was caught, after it was
 //! dropped unrun (a cancelled future, a discarded task, a broken pool), even if its own `Drop`
 //! panicked. The scope waits for every closure to be gone after its own closure returned or
-//! panicked, and that wait cannot be interrupted: a stop request is passed on to the tasks instead, and a panic
-//! out of the wait (a deadlock report under the `Panic` policy) is kept and the wait resumed.
+//! panicked, and that wait cannot be interrupted: a stop request is passed on to the tasks
+//! instead, and a panic out of the wait (a deadlock report under the `Panic` policy) is kept
+//! and the wait resumed.
 //! Results are `'static` (`T: 'static`): only the closures borrow, so a future that outlives
 //! the scope (a handle kept by a done-callback) holds nothing borrowed: its closure slot is
 //! empty by then.
@@ -364,8 +365,8 @@ where
     // SAFETY: `Job` keeps the scope from returning or unwinding while the closure exists:
     // `live` counts it until it was called or dropped (the `Job` is consumed either way), and
     // `ThreadPoolExecutor::scope_with` waits, uninterruptibly, for every closure counted in
-    // to be counted out before it returns. So everything borrowed for `'scope` (the closure's borrows and the
-    // scope's state) outlives the closure.
+    // to be counted out before it returns. So everything borrowed for `'scope` (the closure's
+    // borrows and the scope's state) outlives the closure.
     // Its future is marked retrieved: the scope returns the failure.
     unsafe { task::package_borrowing(job) }
 }
@@ -661,6 +662,30 @@ mod tests {
     use super::*;
     use crate::{Event, ExecutorBuilder, FutureError, WhenFull};
     use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Tasks submit and spawn more tasks, some after the scope's own closure returned: the
+    /// scope counts them all (see `live`), and returns only once the last is gone (Miri sees
+    /// a use of the borrowed data after it returned).
+    #[test]
+    fn nested_tasks_all_finish_before_the_scope_returns() {
+        let pool = ThreadPoolExecutor::new(2).unwrap();
+        let word = String::from("four");
+        let total = AtomicUsize::new(0);
+        pool.scope(|s| {
+            for _ in 0..3 {
+                s.spawn(|| {
+                    for _ in 0..2 {
+                        s.submit(|| total.fetch_add(word.len(), Ordering::SeqCst))
+                            .unwrap();
+                    }
+                })
+                .unwrap();
+            }
+        })
+        .unwrap();
+        drop(word);
+        assert_eq!(total.load(Ordering::SeqCst), 24);
+    }
 
     #[test]
     fn tasks_borrow_and_all_finish_before_the_scope_returns() {
