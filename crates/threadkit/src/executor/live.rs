@@ -147,41 +147,55 @@ mod loom_tests {
     use super::*;
     use crate::facade::AtomicBool;
     use loom::sync::Arc;
+    use loom::thread::JoinHandle;
+
+    type Gone = Arc<[AtomicBool; 2]>;
+
+    fn gone() -> Gone {
+        Arc::new([AtomicBool::new(false), AtomicBool::new(false)])
+    }
+
+    /// Closure `i`, counted in already, ends: it marks itself gone, then counts out.
+    fn end(live: &LiveCount, gone: &Gone, i: usize) {
+        gone[i].store(true, Ordering::Relaxed);
+        // SAFETY: `live` counts the closure in and outlives the model.
+        unsafe { count_out(live) };
+    }
+
+    /// Closure `i`, counted in already, ends on a thread of its own.
+    fn end_on_a_thread(live: &Arc<LiveCount>, gone: &Gone, i: usize) -> JoinHandle<()> {
+        let (live, gone) = (live.clone(), gone.clone());
+        loom::thread::spawn(move || end(&live, &gone, i))
+    }
+
+    /// The scope's side: closes, waits, and finds every closure gone (none counted out early,
+    /// no wake-up lost: that would hang the model).
+    fn close_and_wait(live: &LiveCount, gone: &Gone) {
+        live.close();
+        while !live.all_ended() {
+            live.park();
+        }
+        assert!(gone.iter().all(|g| g.load(Ordering::Relaxed)));
+    }
 
     /// The scope's thread submits closure A to one worker, then closes and waits. A submits B
     /// to a second worker while it runs (a nested submission, made after the scope closed or
-    /// before), then ends. The scope must not see the count done while A or B is alive (each
-    /// sets its flag before its count-out), and must not hang (a lost wake-up).
+    /// before), then ends.
     #[test]
     fn loom_live_count_waits_for_nested_closures() {
         loom::model(|| {
-            let live = Arc::new(LiveCount::new());
-            let gone = Arc::new([AtomicBool::new(false), AtomicBool::new(false)]);
+            let (live, gone) = (Arc::new(LiveCount::new()), gone());
             live.count_in();
             let a = {
                 let (live, gone) = (live.clone(), gone.clone());
                 loom::thread::spawn(move || {
                     live.count_in();
-                    let b = {
-                        let (live, gone) = (live.clone(), gone.clone());
-                        loom::thread::spawn(move || {
-                            gone[1].store(true, Ordering::Relaxed);
-                            // SAFETY: `live` counts B in and outlives the model.
-                            unsafe { count_out(&*live) };
-                        })
-                    };
-                    gone[0].store(true, Ordering::Relaxed);
-                    // SAFETY: as above, for A.
-                    unsafe { count_out(&*live) };
+                    let b = end_on_a_thread(&live, &gone, 1);
+                    end(&live, &gone, 0);
                     b
                 })
             };
-            live.close();
-            while !live.all_ended() {
-                live.park();
-            }
-            assert!(gone[0].load(Ordering::Relaxed), "A ended");
-            assert!(gone[1].load(Ordering::Relaxed), "B ended");
+            close_and_wait(&live, &gone);
             a.join().unwrap().join().unwrap();
         });
     }
@@ -193,34 +207,20 @@ mod loom_tests {
     #[test]
     fn loom_live_count_a_stale_read_of_the_last_closure_still_wakes() {
         loom::model(|| {
-            let live = Arc::new(LiveCount::new());
-            let gone = Arc::new([AtomicBool::new(false), AtomicBool::new(false)]);
+            let (live, gone) = (Arc::new(LiveCount::new()), gone());
             live.count_in();
             live.count_in();
-            let x = {
-                let (live, gone) = (live.clone(), gone.clone());
-                loom::thread::spawn(move || {
-                    gone[0].store(true, Ordering::Relaxed);
-                    // SAFETY: `live` counts X in and outlives the model.
-                    unsafe { count_out(&*live) };
-                })
-            };
+            let x = end_on_a_thread(&live, &gone, 0);
             let y = {
                 let (live, gone) = (live.clone(), gone.clone());
                 loom::thread::spawn(move || {
                     live.count_in();
-                    // SAFETY: as above, for Z (run inline), then for Y.
+                    // SAFETY: `live` counts Z (run inline) in and outlives the model.
                     unsafe { count_out(&*live) };
-                    gone[1].store(true, Ordering::Relaxed);
-                    // SAFETY: as above.
-                    unsafe { count_out(&*live) };
+                    end(&live, &gone, 1);
                 })
             };
-            live.close();
-            while !live.all_ended() {
-                live.park();
-            }
-            assert!(gone.iter().all(|g| g.load(Ordering::Relaxed)));
+            close_and_wait(&live, &gone);
             x.join().unwrap();
             y.join().unwrap();
         });
@@ -231,24 +231,14 @@ mod loom_tests {
     #[test]
     fn loom_live_count_two_workers_and_the_close() {
         loom::model(|| {
-            let live = Arc::new(LiveCount::new());
-            let gone = Arc::new([AtomicBool::new(false), AtomicBool::new(false)]);
+            let (live, gone) = (Arc::new(LiveCount::new()), gone());
             let workers: Vec<_> = (0..2)
                 .map(|i| {
                     live.count_in();
-                    let (live, gone) = (live.clone(), gone.clone());
-                    loom::thread::spawn(move || {
-                        gone[i].store(true, Ordering::Relaxed);
-                        // SAFETY: `live` counts this closure in and outlives the model.
-                        unsafe { count_out(&*live) };
-                    })
+                    end_on_a_thread(&live, &gone, i)
                 })
                 .collect();
-            live.close();
-            while !live.all_ended() {
-                live.park();
-            }
-            assert!(gone.iter().all(|g| g.load(Ordering::Relaxed)));
+            close_and_wait(&live, &gone);
             for w in workers {
                 w.join().unwrap();
             }
