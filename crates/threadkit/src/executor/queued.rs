@@ -5,9 +5,9 @@
 //!
 //! A task with a future is a shared cell (`task`): the future and the queue each hold an
 //! `Arc` to it, and that `Arc` is what the queue holds: the cell's concrete `Arc`, one word,
-//! so running it is one indirect call (the table's), not a trait object's two. A task nobody waits on by a handle (an
-//! executor scope's [`spawn`](crate::TaskScope::spawn)) needs no cell: it is its closure and
-//! its scope's bookkeeping, owned by whoever holds it. Allocating it anyway cost the submitter
+//! so running it is one indirect call (the table's), not a trait object's two. A task nobody
+//! waits on by a handle (an executor scope's [`spawn`](crate::TaskScope::spawn)) needs no
+//! cell: it is its closure and its scope's bookkeeping, owned by whoever holds it. Allocating it anyway cost the submitter
 //! most of its time per task (an `executor-scope` profile: half the submitter's samples in
 //! `malloc`, which reads each chunk a worker freed on its own core: a cache miss per task), so
 //! such a task is written into the queue's slot when it fits [`WORDS`] words (a closure of two
