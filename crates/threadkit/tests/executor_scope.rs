@@ -410,3 +410,30 @@ fn a_late_stop_of_an_ended_scope_stops_no_later_task() {
         .unwrap();
     assert!(!seen, "the later scope's task was stopped");
 }
+
+/// A worker's slot keeps naming a scope between the scope's tasks (see the executor's
+/// `running`): a stop of that scope while the worker idles must not land on its next task,
+/// of no scope or of another one.
+#[test]
+fn a_stop_while_the_worker_idles_stops_no_later_task() {
+    let pool = ThreadPoolExecutor::new(1).unwrap();
+    for next_in_a_scope in [false, true] {
+        let _ = pool.scope(|s| {
+            // Run to its end: the worker idles, its slot naming this scope.
+            s.submit(|| ()).unwrap().into_result().unwrap();
+            s.stop();
+        });
+        let seen = if next_in_a_scope {
+            pool.scope(|s| s.submit(threadkit::stop_requested).unwrap().into_result())
+                .unwrap()
+        } else {
+            pool.submit(threadkit::stop_requested)
+                .unwrap()
+                .into_result()
+        };
+        assert!(
+            !seen.unwrap(),
+            "a later task was stopped (next in a scope: {next_in_a_scope})"
+        );
+    }
+}

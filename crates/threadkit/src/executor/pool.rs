@@ -29,6 +29,7 @@ use crate::panic;
 use crate::queue::SimpleQueue;
 use crate::sync::{Mutex, Semaphore};
 use crate::thread::{Builder, ThreadHandle};
+use crate::StopToken;
 use crossbeam_utils::CachePadded;
 use std::fmt;
 use std::sync::{Arc, Weak};
@@ -242,7 +243,7 @@ impl Pool {
         let counters = Arc::new(CachePadded::new(WorkerCounters {
             completed: AtomicU64::new(0),
             busy: AtomicBool::new(false),
-            running: Running::new(self.id()),
+            running: Running::new(),
         }));
         let mine = Arc::clone(&counters);
         // Daemon: dropping the executor waits for its workers (shutdown), but a leaked
@@ -296,25 +297,28 @@ impl Pool {
         let mut task_token = worker_token.child();
         crate::stop::install(task_token.clone());
         counters.running.set_token(task_token.clone());
+        let renew = |task_token: &mut StopToken| {
+            if task_token.is_stopped() && !worker_token.is_stopped() {
+                *task_token = worker_token.child();
+                crate::stop::install(task_token.clone());
+                counters.running.set_token(task_token.clone());
+            }
+        };
         let _slot = counters.running.install();
         // Waiting for work is the worker's own business: a stop never cuts it short.
         while let Some(task) = crate::stop::unstoppable(|| self.queue.get()) {
             // Out of the queue: its slot is free for a submitter.
             self.give_back_room();
             counters.busy.store(true, Ordering::Relaxed);
+            // The slot names the task's scope (a stop of the scope it named before may have
+            // stopped the token meanwhile: see `running`).
+            counters
+                .running
+                .switch_to(task.scope(), || renew(&mut task_token));
             task.run(&free, &task_token);
-            if task_token.is_stopped() && !worker_token.is_stopped() {
-                task_token = worker_token.child();
-                crate::stop::install(task_token.clone());
-                counters.running.set_token(task_token.clone());
-            }
+            renew(&mut task_token);
         }
         crate::stop::unstoppable(|| self.queue.put(None)); // pass the shutdown sentinel on
-    }
-
-    /// The pool's identity (its address), which its workers' slots carry.
-    pub(crate) fn id(&self) -> usize {
-        std::ptr::from_ref(self) as usize
     }
 
     /// The scope `scope` stopped: its tasks running on this pool's workers are stopped

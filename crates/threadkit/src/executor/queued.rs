@@ -56,6 +56,15 @@ pub(crate) unsafe trait Runnable: Send + Sized {
     ///
     /// As [`run`](Self::run).
     unsafe fn abandon(this: *mut Self, reason: &Arc<str>);
+    /// The key of the executor scope whose task it is, `0` if none (the worker's slot names
+    /// it while the task runs: see `running`).
+    ///
+    /// # Safety
+    ///
+    /// `this` holds a valid task that nobody else uses; it is only read.
+    unsafe fn scope(_this: *const Self) -> usize {
+        0
+    }
 }
 
 /// A task too large to be held in place: the box is moved out, its task consumed in it, then
@@ -75,6 +84,11 @@ unsafe impl<T: Runnable> Runnable for Box<T> {
     unsafe fn abandon(this: *mut Self, reason: &Arc<str>) {
         // SAFETY: as in `run`.
         unsafe { consume_boxed(this, |task| T::abandon(task, reason)) }
+    }
+
+    unsafe fn scope(this: *const Self) -> usize {
+        // SAFETY: the caller's contract: `this` holds a valid box, so its task is valid.
+        unsafe { T::scope(&raw const **this) }
     }
 }
 
@@ -108,6 +122,7 @@ struct Table {
     cancel: unsafe fn(*mut Words),
     abandon: unsafe fn(*mut Words, &Arc<str>),
     drop: unsafe fn(*mut Words),
+    scope: unsafe fn(*const Words) -> usize,
 }
 
 type Words = MaybeUninit<[usize; WORDS]>;
@@ -135,6 +150,8 @@ impl<T: Runnable> TableOf<T> {
         abandon: |words, reason| unsafe { T::abandon(words.cast::<T>(), reason) },
         // SAFETY: as said above; dropped in place, never used again.
         drop: |words| unsafe { words.cast::<T>().drop_in_place() },
+        // SAFETY: as said above; only read.
+        scope: |words| unsafe { T::scope(words.cast::<T>()) },
     };
 }
 
@@ -183,6 +200,12 @@ impl Queued {
         let mut this = ManuallyDrop::new(self);
         // SAFETY: the words hold the table's task, consumed here once (`this` is not dropped).
         unsafe { (this.table.run)(&raw mut this.words, free, stop) }
+    }
+
+    /// The key of the executor scope whose task this is, `0` if none (see [`Runnable::scope`]).
+    pub(crate) fn scope(&self) -> usize {
+        // SAFETY: the words hold the table's task, not consumed; only read.
+        unsafe { (self.table.scope)(&raw const self.words) }
     }
 
     /// Cancels the task if it has not started (see [`Runnable::cancel`]).

@@ -8,28 +8,40 @@
 //! that token while the task runs. Registering a stop callback on the scope's token per task
 //! costs a lock shared by every worker, an allocation and a reference count bounced between
 //! them: a fifth of a trivial task's time. Instead each worker has a slot, on its own cache
-//! line, naming the scope whose task it runs; the scope registers one callback for its whole
+//! line, naming the scope whose tasks it runs; the scope registers one callback for its whole
 //! life, which looks through the pool's workers for its tasks.
 //!
-//! The protocol (a loom model below checks it):
+//! The slot is **sticky**: the worker's loop sets it before a task whose scope is not the one
+//! it names, and leaves it as it is between tasks of one scope, so a run of a scope's tasks
+//! (the common case: a scope submits many) pays for the slot once, not a fence and a lock per
+//! task (a third of a trivial spawned task's CPU time). The protocol (loom models below check
+//! it):
 //!
-//! - the worker **enters** a task by storing the scope's key in its slot, then reads the
-//!   scope's stop flag (it ends the task unrun if set); it **leaves** by clearing the slot
-//!   under the slot's lock;
+//! - before each task, the worker's loop **switches** the slot to the task's scope (`0`: a task
+//!   of none) if it names another: it **leaves** the old scope by clearing the slot under the
+//!   slot's lock, takes a fresh task token if its own was stopped, then **enters** the new
+//!   scope by storing its key. The task reads its scope's stop flag after that store (it ends
+//!   unrun if set);
 //! - the stopper sets the scope's flag, then, for each worker, reads the slot under its lock
-//!   and stops the worker's task token if the slot holds the scope's key.
+//!   and stops the worker's task token if the slot names the scope.
 //!
-//! A sequentially consistent fence stands between the worker's store and its read, and between
-//! the stopper's flag and its read, so one of them sees the other: a task that began before the flag was seen by
-//! its worker is stopped through its token. The lock makes the stopper's read and its stop one
-//! step for the worker, which leaves under it and then finds its token stopped (and takes a
-//! fresh one) before the next task: a stop never lands on a later task. Keys are numbers from
-//! one counter, not reused (within `usize::MAX` scopes), so a late stopper of an ended scope finds nothing.
+//! A sequentially consistent fence stands between the worker's store and every later read of
+//! the flag, and between the stopper's flag and its read, so one of them sees the other: a task
+//! that began before the flag was seen by its worker is stopped through its token. A stop that
+//! lands between two tasks of the scope stops the next one of them, which its flag ends unrun
+//! anyway. The lock makes the stopper's read and its stop one step for the worker, which
+//! leaves under it and then finds its token stopped (and takes a fresh one) before a task of
+//! another scope or of none: a stop never lands on a task not of its scope. Keys are numbers
+//! from one counter, not reused (within `usize::MAX` scopes), so a late stopper of an ended
+//! scope finds nothing (or the slot of an idle worker it left named, whose token the worker
+//! replaces before its next task).
 //!
-//! A task that does not run on a worker of its scope's pool (the caller-runs policy), runs
-//! inside another task on the same worker, or runs while the thread has another token than
-//! the worker's task token ([`StopToken::run`]), has no slot of its own: it links its stop
-//! the general way, a callback on the scope's token, which stops the thread's token.
+//! Only the worker's loop writes the slot, so a task run inside another task on the same
+//! worker (the caller-runs policy) finds the slot naming the outer task's scope: if that is
+//! its own scope too, the outer task's stop is its stop; otherwise, and when it runs on a
+//! thread that is no worker, or while the thread has another token than the worker's task
+//! token ([`StopToken::run`]), it links its stop the general way, a callback on the scope's
+//! token, which stops the thread's token.
 
 use crate::diag::Kind;
 use crate::facade::{fence, AtomicUsize, Ordering};
@@ -37,11 +49,10 @@ use crate::sync::Lock;
 use crate::StopToken;
 use std::cell::{Cell, UnsafeCell};
 
-/// A worker's slot: the scope whose task it runs, and its task token.
+/// A worker's slot: the scope whose tasks it runs, and its task token.
 pub(crate) struct Running {
-    /// The pool the worker belongs to (its address, as a number).
-    pool: usize,
-    /// The key of the scope whose task the worker runs now; `0` between tasks.
+    /// The key of the scope whose tasks the worker runs; `0`: none. Written by the worker's
+    /// loop only (see the module).
     scope: AtomicUsize,
     /// Held to leave a task, to replace the token, and by a stopper to read and stop.
     lock: Lock,
@@ -72,10 +83,9 @@ pub(crate) fn scope_key() -> usize {
 }
 
 impl Running {
-    /// The slot of a worker of `pool` (its address).
-    pub(crate) fn new(pool: usize) -> Self {
+    /// A worker's slot, naming no scope.
+    pub(crate) fn new() -> Self {
         Running {
-            pool,
             scope: AtomicUsize::new(0),
             lock: Lock::new(),
             token: UnsafeCell::new(None),
@@ -108,23 +118,25 @@ impl Running {
         token.as_ref().is_some_and(crate::stop::is_current)
     }
 
-    /// Marks the worker as running a task of `scope`; `false` if it runs one already (a task
-    /// inside a task).
-    fn enter(&self, scope: usize) -> bool {
-        if self.scope.load(Ordering::Relaxed) != 0 {
-            return false;
+    /// The worker's loop is about to run a task of `scope` (`0`: of none): the slot names it
+    /// after this. If it named another scope, `renew` is called after leaving that one and
+    /// before entering this one (the worker replaces its token there if a stop landed on it).
+    pub(crate) fn switch_to(&self, scope: usize, renew: impl FnOnce()) {
+        let named = self.scope.load(Ordering::Relaxed);
+        if named == scope {
+            return;
         }
-        self.scope.store(scope, Ordering::Relaxed);
-        // Orders the store before the caller's read of the scope's flag (see the design note).
-        fence(Ordering::SeqCst);
-        true
-    }
-
-    /// The task entered has ended (returned, panicked, or never started).
-    fn leave(&self) {
-        self.lock.acquire_as(Kind::Internal);
-        self.scope.store(0, Ordering::Relaxed);
-        let _ = self.lock.release();
+        if named != 0 {
+            self.lock.acquire_as(Kind::Internal);
+            self.scope.store(0, Ordering::Relaxed);
+            let _ = self.lock.release();
+            renew();
+        }
+        if scope != 0 {
+            self.scope.store(scope, Ordering::Relaxed);
+            // Orders the store before the tasks' reads of the scope's flag (see the module).
+            fence(Ordering::SeqCst);
+        }
     }
 
     /// Runs `stop` under the slot's lock if the worker runs a task of `scope` now.
@@ -161,35 +173,28 @@ impl Drop for Installed {
     }
 }
 
-/// A task of `scope` marked running on this thread's worker slot, until dropped.
-pub(crate) struct Entered(*const Running);
-
-impl Drop for Entered {
-    fn drop(&mut self) {
-        // SAFETY: the slot outlives its worker's tasks (the worker's loop owns it, and the
-        // slot is uninstalled only after the loop).
-        unsafe { &*self.0 }.leave();
-    }
-}
-
-/// Marks a task of `scope` (of the pool at `pool`) running on this thread, if it is a worker
-/// of that pool, with its task token, not already inside a task; `None` otherwise (the task links its stop the
-/// general way). The caller reads the scope's stop flag after this.
-pub(crate) fn enter(pool: usize, scope: usize) -> Option<Entered> {
-    let slot = SLOT.try_with(Cell::get).ok()?;
+/// Whether this thread is a worker whose slot names `scope` and runs with its task token: a
+/// task of `scope` running here is then stopped through the slot (see the module). The caller
+/// reads the scope's stop flag after this.
+pub(crate) fn names(scope: usize) -> bool {
+    let Ok(slot) = SLOT.try_with(Cell::get) else {
+        return false;
+    };
     // SAFETY: a non-null slot is this thread's worker's, installed for the worker's life.
-    let running = unsafe { slot.as_ref() }?;
-    (running.pool == pool && running.runs_with_its_token() && running.enter(scope))
-        .then(|| Entered(slot))
+    let Some(running) = (unsafe { slot.as_ref() }) else {
+        return false;
+    };
+    // Only this thread writes the slot: its own last store.
+    running.scope.load(Ordering::Relaxed) == scope && running.runs_with_its_token()
 }
 
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
 
-    /// This thread as a worker of pool 7 with `slot` (of pool 7) installed: its task token.
-    /// The slot stays the caller's and is not moved after it is installed (the thread-local
-    /// pointer to it must stay valid; moving a `Box` would invalidate it under Miri).
+    /// This thread as a worker with `slot` installed: its task token. The slot stays the
+    /// caller's and is not moved after it is installed (the thread-local pointer to it must
+    /// stay valid; moving a `Box` would invalidate it under Miri).
     fn worker(slot: &Running) -> (StopToken, Installed) {
         let token = StopToken::new();
         slot.set_token(token.clone());
@@ -197,32 +202,52 @@ mod tests {
     }
 
     #[test]
-    fn a_stop_reaches_the_running_task_of_its_scope_only() {
-        let slot = Running::new(7);
+    fn a_stop_reaches_the_tasks_of_its_scope_only() {
+        let slot = Running::new();
         let (token, _installed) = worker(&slot);
         token.run(|| {
-            assert!(enter(8, 1).is_none(), "a worker of another pool");
-            let entered = enter(7, 1).expect("a worker of this pool");
-            assert!(enter(7, 2).is_none(), "inside a task");
+            slot.switch_to(1, || panic!("no scope to leave"));
+            assert!(names(1), "its scope's task");
+            assert!(!names(2), "a task of another scope, inside");
             assert!(slot.stop_if_running(2).is_none(), "another scope");
             let marked = slot.stop_if_running(1).expect("its task");
             marked.finish_stop();
             assert!(token.is_stopped());
-            drop(entered);
         });
-        slot.set_token(StopToken::new());
-        assert!(slot.stop_if_running(1).is_none(), "the task has left");
+        // A task of no scope next: the worker leaves scope 1, then replaces its stopped token.
+        let mut renewed = false;
+        slot.switch_to(0, || {
+            renewed = true;
+            slot.set_token(StopToken::new());
+        });
+        assert!(renewed);
+        assert!(slot.stop_if_running(1).is_none(), "the worker has left");
+    }
+
+    #[test]
+    fn the_slot_stays_between_tasks_of_one_scope() {
+        let slot = Running::new();
+        let (token, _installed) = worker(&slot);
+        slot.switch_to(1, || panic!("no scope to leave"));
+        slot.switch_to(1, || panic!("still scope 1: nothing to leave"));
+        token.run(|| assert!(names(1)));
+        let mut renewed = 0;
+        slot.switch_to(2, || renewed += 1);
+        slot.switch_to(2, || renewed += 1);
+        assert_eq!(renewed, 1, "left scope 1 once");
+        token.run(|| assert!(names(2) && !names(1)));
     }
 
     #[test]
     fn a_task_run_with_another_token_takes_no_slot() {
-        let slot = Running::new(7);
+        let slot = Running::new();
         let (token, _installed) = worker(&slot);
+        slot.switch_to(1, || {});
         // A thread with no token of its own, or one lent by `StopToken::run`: the slot's stop
         // would stop the worker's token, which the task does not heed.
-        assert!(enter(7, 1).is_none(), "no token");
-        StopToken::new().run(|| assert!(enter(7, 1).is_none(), "a lent token"));
-        token.run(|| assert!(enter(7, 1).is_some(), "the worker's task token"));
+        assert!(!names(1), "no token");
+        StopToken::new().run(|| assert!(!names(1), "a lent token"));
+        token.run(|| assert!(names(1), "the worker's task token"));
     }
 
     #[test]
@@ -238,44 +263,76 @@ mod loom_tests {
     use crate::facade::AtomicBool;
     use loom::sync::Arc;
 
-    /// A worker enters a task of scope 1 and, unless it saw the scope stopped, waits for its
-    /// token to stop (a task blocked until the stop); a stopper sets the scope's flag and
-    /// stops the token of a worker it finds running scope 1. A stop the worker missed and the
-    /// stopper did not deliver hangs the model. Then the worker leaves, clears a stopped
-    /// token, and runs a task of scope 2: the late stopper must not stop it.
-    #[test]
-    fn loom_running_slot_a_stop_reaches_the_running_task_only() {
-        loom::model(|| {
-            let slot = Arc::new(Running::new(1));
+    /// The worker's task tokens, as the stopper and the worker see them: which one is the
+    /// slot's (replaced under the slot's lock, as `set_token` does), and which were stopped.
+    struct Tokens {
+        current: AtomicUsize,
+        stopped: [AtomicBool; 2],
+    }
+
+    impl Tokens {
+        fn current_stopped(&self) -> bool {
+            self.stopped[self.current.load(Ordering::SeqCst)].load(Ordering::SeqCst)
+        }
+    }
+
+    /// A stopper sets scope 1's flag and stops the token of a worker whose slot names scope 1.
+    /// The worker runs `tasks` tasks of scope 1, each of which, unless it saw the scope
+    /// stopped, waits for its token to stop (a task blocked until the stop): a stop the worker
+    /// missed and the stopper did not deliver hangs the model. Then the worker runs a task of
+    /// `next` (another scope, or none): it leaves scope 1 and, as its loop does, replaces its
+    /// token if it finds it stopped; the late stopper must not stop the token that task runs
+    /// with.
+    fn stop_reaches_its_scope_only(tasks: usize, next: usize) {
+        loom::model(move || {
+            let slot = Arc::new(Running::new());
             let scope_stopped = Arc::new(AtomicBool::new(false));
-            let token_stopped = Arc::new(AtomicBool::new(false));
+            let tokens = Arc::new(Tokens {
+                current: AtomicUsize::new(0),
+                stopped: [AtomicBool::new(false), AtomicBool::new(false)],
+            });
             let stopper = {
-                let (slot, scope_stopped, token_stopped) =
-                    (slot.clone(), scope_stopped.clone(), token_stopped.clone());
+                let (slot, scope_stopped, tokens) =
+                    (slot.clone(), scope_stopped.clone(), tokens.clone());
                 loom::thread::spawn(move || {
                     scope_stopped.store(true, Ordering::SeqCst);
-                    slot.if_running(1, |_| token_stopped.store(true, Ordering::SeqCst));
+                    slot.if_running(1, |_| {
+                        let token = tokens.current.load(Ordering::SeqCst);
+                        tokens.stopped[token].store(true, Ordering::SeqCst);
+                    });
                 })
             };
-            assert!(slot.enter(1));
-            if !scope_stopped.load(Ordering::SeqCst) {
-                while !token_stopped.load(Ordering::SeqCst) {
-                    loom::thread::yield_now();
+            for _ in 0..tasks {
+                slot.switch_to(1, || panic!("no other scope named"));
+                if !scope_stopped.load(Ordering::SeqCst) {
+                    while !tokens.current_stopped() {
+                        loom::thread::yield_now();
+                    }
                 }
             }
-            slot.leave();
-            // The worker takes a fresh token once its own was stopped (under the lock, as
-            // `set_token`).
-            slot.lock.acquire_as(Kind::Internal);
-            token_stopped.store(false, Ordering::SeqCst);
-            let _ = slot.lock.release();
-            assert!(slot.enter(2));
+            slot.switch_to(next, || {
+                if tokens.current_stopped() {
+                    slot.lock.acquire_as(Kind::Internal);
+                    tokens.current.store(1, Ordering::SeqCst);
+                    let _ = slot.lock.release();
+                }
+            });
             stopper.join().unwrap();
             assert!(
-                !token_stopped.load(Ordering::SeqCst),
-                "a stop of scope 1 landed on a task of scope 2"
+                !tokens.current_stopped(),
+                "a stop of scope 1 landed on a task not of scope 1"
             );
-            slot.leave();
         });
+    }
+
+    #[test]
+    fn loom_running_slot_a_stop_reaches_the_running_task_only() {
+        stop_reaches_its_scope_only(1, 2);
+    }
+
+    /// The slot stays named between two tasks of the scope; the stop may land between them.
+    #[test]
+    fn loom_running_slot_stays_between_tasks_of_one_scope() {
+        stop_reaches_its_scope_only(2, 0);
     }
 }

@@ -45,8 +45,10 @@
 //! future ([`TaskScope::spawn`]) is the job alone: its panic is the scope's, its value nothing.
 //!
 //! The scope's stop reaches a running task through its worker's slot, which names the scope
-//! whose task the worker runs (`running`): one stop callback per scope, none per task. A task
-//! that runs elsewhere (inline, by the caller-runs policy) links its stop by a callback.
+//! whose tasks the worker runs (`running`; the worker's loop sets it when it takes a task of
+//! another scope, not per task): one stop callback per scope, none per task. A task that runs
+//! elsewhere (inline, by the caller-runs policy, unless inside a task of its own scope on a
+//! worker) links its stop by a callback.
 //!
 //! A scope that waits on a pool whose every worker is blocked on that scope (a scope opened
 //! inside a task of the same, full pool) cannot finish: the diagnostics report it as every
@@ -71,10 +73,8 @@ use std::sync::Arc;
 /// [`crate::scope`]) and the count of its closures still in existence.
 struct ScopeState {
     shared: Arc<Shared>,
-    /// The scope's number, which a worker's slot holds while it runs one of its tasks.
+    /// The scope's number, which a worker's slot holds while it runs its tasks.
     key: usize,
-    /// The pool's identity (`Pool::id`).
-    pool: usize,
     /// Closures submitted and not yet called or dropped, and whether the scope's own closure
     /// has returned (on cache lines of their own: the fields above are read per task).
     live: LiveCount,
@@ -228,16 +228,15 @@ impl<F: FnOnce() -> T, T, C: Child> Job<F, C> {
         let shared = &state.shared;
         // On a worker of the scope's pool, its slot names the scope, read by the scope's stop
         // (see `running`); elsewhere, a callback on the scope's token stops the thread's.
-        let entered = running::enter(state.pool, state.key);
+        let on_slot = running::names(state.key);
         if shared.token.is_stopped() {
             // Not started before the scope stopped: it ends as stopped, unrun. Dropped here,
             // not by the job's drop: a job is dropped by value, and what the closure borrows
             // must outlive that call, which its count-out ends (see `Consuming`).
             self.drop_unrun();
-            drop(entered);
             stop::unwind();
         }
-        let _link = entered.is_none().then(|| {
+        let _link = (!on_slot).then(|| {
             let task = stop::stop_token();
             shared.token.on_stop(move || {
                 task.stop();
@@ -314,6 +313,11 @@ unsafe impl<F: FnOnce() + Send> Runnable for Job<F, Spawned> {
         // SAFETY: the caller's contract.
         unsafe { discard(this) }
     }
+
+    unsafe fn scope(this: *const Self) -> usize {
+        // SAFETY: the caller's contract: a valid job, whose scope outlives it.
+        unsafe { (*this).state().key }
+    }
 }
 
 /// Drops a job unrun (a cancelled or abandoned pool): its closure's `Drop` panic is the
@@ -347,6 +351,10 @@ where
 impl<F: FnOnce() -> T + Send, T> task::Work<T> for Job<F> {
     fn work(&mut self) -> T {
         self.call()
+    }
+
+    fn scope(&self) -> usize {
+        self.state().key
     }
 }
 
@@ -435,7 +443,6 @@ impl ThreadPoolExecutor {
         let state = ScopeState {
             shared: Shared::new(options),
             key: running::scope_key(),
-            pool: self.pool().id(),
             live: LiveCount::new(),
         };
         // One link for the scope's life: its stop reaches its tasks running on the workers.

@@ -35,6 +35,10 @@ pub(crate) trait Slot<T>: Send + Sync {
 pub(crate) trait Work<T>: Send {
     /// Runs the work; called once.
     fn work(&mut self) -> T;
+    /// The key of the executor scope whose work this is, `0` if none (see `running`).
+    fn scope(&self) -> usize {
+        0
+    }
 }
 
 /// A closure, called once.
@@ -215,6 +219,14 @@ where
     unsafe fn abandon(this: *mut Self, reason: &Arc<str>) {
         // SAFETY: the caller's contract.
         unsafe { this.read() }.fail(FutureError::BrokenPool(Arc::clone(reason)));
+    }
+
+    unsafe fn scope(this: *const Self) -> usize {
+        // SAFETY: the caller's contract: a valid handle, and the unique one, so the closure
+        // cell is ours to read (see `take_closure`).
+        let cell: &TaskCell<T, W> = unsafe { &*this };
+        // SAFETY: as above.
+        unsafe { (*cell.closure.get()).as_ref().map_or(0, Work::scope) }
     }
 }
 
