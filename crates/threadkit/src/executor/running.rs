@@ -14,8 +14,8 @@
 //! The slot is **sticky**: the worker's loop sets it before a task whose scope is not the one
 //! it names, and leaves it as it is between tasks of one scope, so a run of a scope's tasks
 //! (the common case: a scope submits many) pays for the slot once, not a fence and a lock per
-//! task (a third of a trivial spawned task's CPU time). The protocol (loom models below check
-//! it):
+//! task (`executor-scope` 0.87 x the per-task version in 20 interleaved runs). The protocol
+//! (loom models below check it):
 //!
 //! - before each task, the worker's loop **switches** the slot to the task's scope (`0`: a task
 //!   of none) if it names another: it **leaves** the old scope by clearing the slot under the
