@@ -413,11 +413,12 @@ fn a_late_stop_of_an_ended_scope_stops_no_later_task() {
 
 /// A worker's slot keeps naming a scope between the scope's tasks (see the executor's
 /// `running`): a stop of that scope while the worker idles must not land on its next task,
-/// of no scope or of another one.
+/// of no scope or of another one. (A stop that lands before the worker's check after the
+/// task is caught there instead: repeated, so the idle case comes up.)
 #[test]
 fn a_stop_while_the_worker_idles_stops_no_later_task() {
     let pool = ThreadPoolExecutor::new(1).unwrap();
-    for next_in_a_scope in [false, true] {
+    for next_in_a_scope in [false, true, false, true, false, true, false, true] {
         let _ = pool.scope(|s| {
             // Run to its end: the worker idles, its slot naming this scope.
             s.submit(|| ()).unwrap().into_result().unwrap();

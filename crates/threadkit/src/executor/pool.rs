@@ -322,7 +322,7 @@ impl Pool {
     }
 
     /// The scope `scope` stopped: its tasks running on this pool's workers are stopped
-    /// through their tokens (see `running`). The tokens are marked under the locks and their
+    /// through their tokens, as are the tokens of workers idle since one (see `running`). The tokens are marked under the locks and their
     /// stops finished after (they wake threads and run callbacks, which may call into the
     /// pool).
     pub(crate) fn stop_scope_tasks(&self, scope: usize) {
@@ -331,7 +331,7 @@ impl Pool {
             state
                 .counters
                 .iter()
-                .filter_map(|c| c.running.stop_if_running(scope))
+                .filter_map(|c| c.running.stop_if_named(scope))
                 .collect()
         };
         for token in marked {

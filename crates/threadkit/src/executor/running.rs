@@ -1,4 +1,4 @@
-//! Which scope's task each worker runs now, so that a scope's stop reaches its running tasks
+//! Which scope's tasks each worker runs, so that a scope's stop reaches its running tasks
 //! without a registration per task.
 //!
 //! # Design
@@ -28,13 +28,19 @@
 //! A sequentially consistent fence stands between the worker's store and every later read of
 //! the flag, and between the stopper's flag and its read, so one of them sees the other: a task
 //! that began before the flag was seen by its worker is stopped through its token. A stop that
-//! lands between two tasks of the scope stops the next one of them, which its flag ends unrun
-//! anyway. The lock makes the stopper's read and its stop one step for the worker, which
-//! leaves under it and then finds its token stopped (and takes a fresh one) before a task of
-//! another scope or of none: a stop never lands on a task not of its scope. Keys are numbers
-//! from one counter, not reused (within `usize::MAX` scopes), so a late stopper of an ended
-//! scope finds nothing (or the slot of an idle worker it left named, whose token the worker
-//! replaces before its next task).
+//! lands between two tasks of the scope, or while the worker idles, stops the token the next
+//! of them runs with (or its flag ends it unrun). The lock makes the stopper's read and its
+//! stop one step for the worker, which leaves under it and then finds its token stopped (and
+//! takes a fresh one) before a task of another scope or of none: a stop never lands on a task
+//! the loop runs for another scope or for none. (A task run inline inside a task of the scope
+//! shares its token, and so its stop, as before; and the token lives on from task to task
+//! until a stop lands on it, so a token derived from it by an earlier task, a child or a
+//! scope's, is stopped with it while the slot names the scope, also while the worker idles.)
+//! Keys are numbers from one counter, not reused (within `usize::MAX` scopes; on a 32-bit
+//! target one may come back after the counter wraps, while an idle worker still names it: the
+//! worker replaces a token stopped that way before a task of another scope), so a late stopper
+//! of an ended scope finds nothing, or the slot of an idle worker that still names it, whose
+//! token the worker replaces before its next task.
 //!
 //! Only the worker's loop writes the slot, so a task run inside another task on the same
 //! worker (the caller-runs policy) finds the slot naming the outer task's scope: if that is
@@ -54,7 +60,7 @@ pub(crate) struct Running {
     /// The key of the scope whose tasks the worker runs; `0`: none. Written by the worker's
     /// loop only (see the module).
     scope: AtomicUsize,
-    /// Held to leave a task, to replace the token, and by a stopper to read and stop.
+    /// Held to leave a scope, to replace the token, and by a stopper to read and stop.
     lock: Lock,
     /// The worker's task token, written by the worker under `lock`.
     token: UnsafeCell<Option<StopToken>>,
@@ -139,8 +145,9 @@ impl Running {
         }
     }
 
-    /// Runs `stop` under the slot's lock if the worker runs a task of `scope` now.
-    fn if_running(&self, scope: usize, stop: impl FnOnce(&Self)) {
+    /// Runs `stop` under the slot's lock if the slot names `scope` now (the worker runs its
+    /// tasks, or idles after one).
+    fn if_named(&self, scope: usize, stop: impl FnOnce(&Self)) {
         self.lock.acquire_as(Kind::Internal);
         // Orders the caller's setting of the scope's flag before this read.
         fence(Ordering::SeqCst);
@@ -150,13 +157,13 @@ impl Running {
         let _ = self.lock.release();
     }
 
-    /// A stopper of `scope`: marks the worker's task token stopped if the worker runs one of
-    /// its tasks now, and returns it for [`StopToken::finish_stop`] (called by the caller
-    /// outside every lock: it runs callbacks).
-    pub(crate) fn stop_if_running(&self, scope: usize) -> Option<StopToken> {
+    /// A stopper of `scope`: marks the worker's task token stopped if the slot names `scope`,
+    /// and returns it for [`StopToken::finish_stop`] (called by the caller outside every lock:
+    /// it runs callbacks).
+    pub(crate) fn stop_if_named(&self, scope: usize) -> Option<StopToken> {
         let mut marked = None;
-        self.if_running(scope, |slot| {
-            // SAFETY: under the lock (`if_running` holds it).
+        self.if_named(scope, |slot| {
+            // SAFETY: under the lock (`if_named` holds it).
             let token = unsafe { (*slot.token.get()).clone() };
             marked = token.filter(StopToken::mark_stopped);
         });
@@ -209,8 +216,8 @@ mod tests {
             slot.switch_to(1, || panic!("no scope to leave"));
             assert!(names(1), "its scope's task");
             assert!(!names(2), "a task of another scope, inside");
-            assert!(slot.stop_if_running(2).is_none(), "another scope");
-            let marked = slot.stop_if_running(1).expect("its task");
+            assert!(slot.stop_if_named(2).is_none(), "another scope");
+            let marked = slot.stop_if_named(1).expect("its task");
             marked.finish_stop();
             assert!(token.is_stopped());
         });
@@ -221,7 +228,7 @@ mod tests {
             slot.set_token(StopToken::new());
         });
         assert!(renewed);
-        assert!(slot.stop_if_running(1).is_none(), "the worker has left");
+        assert!(slot.stop_if_named(1).is_none(), "the worker has left");
     }
 
     #[test]
@@ -296,7 +303,7 @@ mod loom_tests {
                     (slot.clone(), scope_stopped.clone(), tokens.clone());
                 loom::thread::spawn(move || {
                     scope_stopped.store(true, Ordering::SeqCst);
-                    slot.if_running(1, |_| {
+                    slot.if_named(1, |_| {
                         let token = tokens.current.load(Ordering::SeqCst);
                         tokens.stopped[token].store(true, Ordering::SeqCst);
                     });

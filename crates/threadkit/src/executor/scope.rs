@@ -73,7 +73,7 @@ use std::sync::Arc;
 /// [`crate::scope`]) and the count of its closures still in existence.
 struct ScopeState {
     shared: Arc<Shared>,
-    /// The scope's number, which a worker's slot holds while it runs its tasks.
+    /// The scope's number, which a worker's slot holds while it runs its tasks (and after).
     key: usize,
     /// Closures submitted and not yet called or dropped, and whether the scope's own closure
     /// has returned (on cache lines of their own: the fields above are read per task).
