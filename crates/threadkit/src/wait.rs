@@ -57,8 +57,12 @@ impl SpinWait {
         SpinWait(spin::SpinWait::new())
     }
 
-    pub(crate) const fn hand_off() -> Self {
+    pub(crate) fn hand_off() -> Self {
         SpinWait(spin::SpinWait::hand_off())
+    }
+
+    pub(crate) const fn for_work() -> Self {
+        SpinWait(spin::SpinWait::for_work())
     }
 
     pub(crate) const fn lock() -> Self {

@@ -217,7 +217,7 @@ impl<T: Send, S: Store<T>> Core<T, S> {
             };
         };
         let mut spinner = Spinner::new(self);
-        let mut spin = SpinWait::hand_off();
+        let mut spin = SpinWait::for_work();
         loop {
             if self.store.is_closed() {
                 return self.take().ok_or(GetError::ShutDown);

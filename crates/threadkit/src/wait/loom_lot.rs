@@ -160,6 +160,10 @@ impl SpinWait {
         SpinWait
     }
 
+    pub(crate) const fn for_work() -> Self {
+        SpinWait
+    }
+
     pub(crate) fn lock() -> Self {
         SpinWait
     }
