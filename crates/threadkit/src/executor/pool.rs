@@ -322,9 +322,9 @@ impl Pool {
     }
 
     /// The scope `scope` stopped: its tasks running on this pool's workers are stopped
-    /// through their tokens, as are the tokens of workers idle since one (see `running`). The tokens are marked under the locks and their
-    /// stops finished after (they wake threads and run callbacks, which may call into the
-    /// pool).
+    /// through their tokens, as are the tokens of workers idle since one (see `running`). The
+    /// tokens are marked under the locks and their stops finished after (they wake threads and
+    /// run callbacks, which may call into the pool).
     pub(crate) fn stop_scope_tasks(&self, scope: usize) {
         let marked: Vec<_> = {
             let state = self.state.lock();
